@@ -1,0 +1,17 @@
+"""Entry point: `streamlit run app.py`. Navigation only; the pages live in simulator/ui/pages."""
+
+import streamlit as st
+
+from simulator.ui.common import PAGES
+
+st.set_page_config(page_title="Difficult conversations", page_icon=":material/forum:", layout="wide")
+
+navigation = st.navigation(
+    [
+        st.Page(PAGES["library"], title="Scenarios", icon=":material/library_books:", default=True),
+        st.Page(PAGES["practice"], title="Practice", icon=":material/forum:"),
+        st.Page(PAGES["debrief"], title="Debrief", icon=":material/insights:"),
+        st.Page(PAGES["history"], title="History", icon=":material/history:"),
+    ]
+)
+navigation.run()

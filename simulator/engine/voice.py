@@ -1,0 +1,120 @@
+"""Voice: turns the state engine's decision into the persona's words.
+
+The offline voice picks authored lines from the scenario: a short reaction to the
+most salient move of the manager's message, then a reveal line (if a hidden
+concern was revealed this turn) or the next unused line of the mood's pool. No
+line is used twice in a session; pools are used in order, so authors write them
+as a progression.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from simulator.engine.state import ConversationState, DirectorNote
+from simulator.engine.tagger import Tagging
+from simulator.moves import Move
+from simulator.scenario import Mood, Scenario
+
+# Penalties first: a person reacts to being blamed before anything else.
+SALIENCE: tuple[Move, ...] = (
+    Move.pressures,
+    Move.blame,
+    Move.label_judgment,
+    Move.minimises,
+    Move.hearsay,
+    Move.absolute,
+    Move.acknowledges_feelings,
+    Move.validates,
+    Move.reflects,
+    Move.offers_support,
+    Move.specific_behaviour,
+    Move.data,
+    Move.impact,
+    Move.clear_message,
+    Move.open_question,
+    Move.closed_question,
+    Move.situation,
+)
+
+# Shown only if a scenario's pools run dry (they hold at least 15 lines each, so a
+# conversation within the turn cap never gets here).
+_EXHAUSTED = "...I don't think I have anything more to add right now."
+
+
+@dataclass
+class VoiceRequest:
+    scenario: Scenario
+    state: ConversationState  # after this turn
+    note: DirectorNote
+    tagging: Tagging | None  # None for the opening and closing lines
+    history: list[tuple[str, str]] = field(default_factory=list)  # (role, text) so far
+    kind: str = "reply"  # "opening" | "reply" | "closing"
+
+
+@dataclass
+class Reply:
+    chunks: Iterator[str]
+    lines: list[str]  # authored lines used, so the session never repeats them
+
+
+class Voice(Protocol):
+    name: str
+
+    def reply(self, request: VoiceRequest) -> Reply: ...
+
+
+def chunk_words(text: str) -> Iterator[str]:
+    """Yield text a word at a time (with its trailing space), for streaming displays."""
+    for match in re.finditer(r"\S+\s*", text):
+        yield match.group(0)
+
+
+class OfflineVoice:
+    name = "offline"
+
+    def choose(self, request: VoiceRequest) -> list[str]:
+        lines = request.scenario.lines
+        used = set(request.state.used_lines)
+
+        def first_unused(pool: list[str]) -> str | None:
+            return next((line for line in pool if line not in used), None)
+
+        if request.kind == "opening":
+            return [first_unused(lines.opening) or lines.opening[0]]
+        if request.kind == "closing":
+            return [first_unused(lines.closing[request.note.mood]) or lines.closing[request.note.mood][0]]
+
+        chosen: list[str] = []
+        moves = request.tagging.moves if request.tagging else set()
+        for move in SALIENCE:
+            if move in moves and (line := first_unused(lines.reactions.get(move, []))):
+                chosen.append(line)
+                used.add(line)
+                break
+
+        if request.note.reveal_now:
+            for concern_id in request.note.reveal_now:
+                concern = request.scenario.concern(concern_id)
+                chosen.append(first_unused(concern.reveal_lines) or concern.reveal_lines[0])
+        else:
+            pool = lines.closed_up if request.note.closed_up else lines.pool(request.note.mood)
+            line = first_unused(pool) or _first_unused_anywhere(lines, used, request.note.mood)
+            chosen.append(line)
+        return chosen
+
+    def reply(self, request: VoiceRequest) -> Reply:
+        lines = self.choose(request)
+        return Reply(chunks=chunk_words(" ".join(lines)), lines=lines)
+
+
+def _first_unused_anywhere(lines, used: set[str], mood: Mood) -> str:
+    order = {Mood.guarded: (Mood.neutral, Mood.open), Mood.neutral: (Mood.guarded, Mood.open), Mood.open: (Mood.neutral, Mood.guarded)}
+    for other in order[mood]:
+        line = next((x for x in lines.pool(other) if x not in used), None)
+        if line:
+            return line
+    return _EXHAUSTED

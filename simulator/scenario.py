@@ -1,0 +1,340 @@
+"""Scenario files: pydantic models and a YAML loader with file:line errors.
+
+A scenario is authored by a trainer in YAML. Loading is strict: unknown fields
+are rejected (``extra="forbid"``), YAML aliases are refused (they allow
+"billion laughs" expansion), files over ``MAX_FILE_BYTES`` are refused, and
+every problem is reported as ``file:line: field: what is wrong — how to fix``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from simulator.errors import ScenarioError, ScenarioNotFound
+from simulator.moves import Move
+
+MAX_FILE_BYTES = 256 * 1024
+LINES_PER_MOOD = 15  # enough for a 15-turn conversation without repeating a line
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+Percent = Annotated[int, Field(ge=0, le=100)]
+
+
+class Mood(StrEnum):
+    guarded = "guarded"
+    neutral = "neutral"
+    open = "open"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Fact(_Strict):
+    """One entry of the verifiable record the manager can cite."""
+
+    id: Slug
+    text: Text
+    date: dt.date | None = None
+    known_to_persona: bool = True
+
+
+class Condition(_Strict):
+    """A test on the state after a turn. Every field given must hold."""
+
+    min_trust: Percent | None = None
+    max_trust: Percent | None = None
+    min_stress: Percent | None = None
+    max_stress: Percent | None = None
+    any_move: list[Move] = Field(default_factory=list, description="at least one of these moves this turn")
+    all_moves: list[Move] = Field(default_factory=list, description="all of these moves this turn")
+    no_move: list[Move] = Field(default_factory=list, description="none of these moves this turn")
+    min_turn: Annotated[int, Field(ge=1)] | None = None
+    revealed: list[Slug] = Field(default_factory=list, description="hidden concerns already revealed")
+    goals_met: list[Slug] = Field(default_factory=list, description="goals already met")
+
+
+class HiddenConcern(_Strict):
+    id: Slug
+    summary: Text
+    reveal_when: Condition
+    reveal_lines: list[Text] = Field(min_length=1)
+
+
+class Goal(_Strict):
+    id: Slug
+    text: Text
+    met_when: Condition
+
+
+class Persona(_Strict):
+    name: Text
+    role: Text
+    background: Text
+    personality: Text
+    speaking_style: Text
+    starting_emotion: Text
+    wants: Text
+    will_contest: list[Text] = Field(default_factory=list)
+    boundaries: list[Text] = Field(default_factory=list)
+    hidden_concerns: list[HiddenConcern] = Field(default_factory=list)
+
+
+class Delta(_Strict):
+    trust: Annotated[int, Field(ge=-50, le=50)] = 0
+    stress: Annotated[int, Field(ge=-50, le=50)] = 0
+
+
+class StateTable(_Strict):
+    trust_start: Percent
+    stress_start: Percent
+    deltas: dict[Move, Delta]
+    open_at_trust: Percent = 65
+    guarded_below_trust: Percent = 40
+    close_up_stress: Percent = 80
+    max_change_per_turn: Annotated[int, Field(ge=1, le=100)] = 15
+    turn_cap: Annotated[int, Field(ge=3, le=60)] = 15
+    end_when: Condition | None = None
+
+    @model_validator(mode="after")
+    def _thresholds_ordered(self) -> StateTable:
+        if self.guarded_below_trust > self.open_at_trust:
+            raise ValueError("guarded_below_trust must not be above open_at_trust")
+        return self
+
+
+class Lines(_Strict):
+    """The offline voice's authored lines."""
+
+    opening: list[Text] = Field(min_length=1)
+    guarded: list[Text] = Field(min_length=LINES_PER_MOOD)
+    neutral: list[Text] = Field(min_length=LINES_PER_MOOD)
+    open: list[Text] = Field(min_length=LINES_PER_MOOD)
+    closed_up: list[Text] = Field(min_length=3, description="said when stress is over close_up_stress")
+    reactions: dict[Move, list[Text]] = Field(default_factory=dict)
+    closing: dict[Mood, list[Text]]
+    contest: list[Text] = Field(default_factory=list, description="said when the manager cites something not on record")
+
+    @model_validator(mode="after")
+    def _closing_for_every_mood(self) -> Lines:
+        missing = [m.value for m in Mood if not self.closing.get(m)]
+        if missing:
+            raise ValueError(f"closing needs at least one line for each mood; missing: {', '.join(missing)}")
+        return self
+
+    def pool(self, mood: Mood) -> list[str]:
+        return {Mood.guarded: self.guarded, Mood.neutral: self.neutral, Mood.open: self.open}[mood]
+
+
+class Brief(_Strict):
+    you_are: Text
+    situation: Text
+    goal: Text
+
+
+class Rubric(_Strict):
+    empathy_weight: Annotated[float, Field(ge=0, le=1)] = 0.5
+    evidence_weight: Annotated[float, Field(ge=0, le=1)] = 0.5
+
+
+class Scenario(_Strict):
+    id: Slug
+    version: Annotated[int, Field(ge=1)] = 1
+    title: Text
+    category: Literal["feedback", "exit", "one-on-one", "conflict", "career", "conduct"]
+    difficulty: Literal["easy", "medium", "hard"]
+    summary: Text
+    brief: Brief
+    goals: list[Goal] = Field(min_length=1)
+    facts: list[Fact] = Field(min_length=1)
+    persona: Persona
+    state: StateTable
+    lines: Lines
+    rubric: Rubric = Rubric()
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> Scenario:
+        concern_ids = [c.id for c in self.persona.hidden_concerns]
+        goal_ids = [g.id for g in self.goals]
+        for kind, ids in (("hidden concern", concern_ids), ("goal", goal_ids), ("fact", [f.id for f in self.facts])):
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            if dupes:
+                raise ValueError(f"{kind} ids must be unique; repeated: {', '.join(dupes)}")
+        conditions = [c.reveal_when for c in self.persona.hidden_concerns] + [g.met_when for g in self.goals]
+        if self.state.end_when:
+            conditions.append(self.state.end_when)
+        for cond in conditions:
+            for cid in cond.revealed:
+                if cid not in concern_ids:
+                    raise ValueError(f"condition names hidden concern '{cid}', which is not defined; defined: {concern_ids}")
+            for gid in cond.goals_met:
+                if gid not in goal_ids:
+                    raise ValueError(f"condition names goal '{gid}', which is not defined; defined: {goal_ids}")
+        return self
+
+    def concern(self, concern_id: str) -> HiddenConcern:
+        return next(c for c in self.persona.hidden_concerns if c.id == concern_id)
+
+
+# ---------------------------------------------------------------- loading
+
+
+def default_scenarios_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def json_schema() -> str:
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Difficult-conversation scenario"
+    return json.dumps(schema, indent=2)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ScenarioNotFound(f"{path}: no such scenario file. Check the path, or list scenarios with `simulator scenarios validate`.") from None
+    if size > MAX_FILE_BYTES:
+        raise ScenarioError(
+            f"{path}: file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit. Split it or trim the offline lines.",
+            path=str(path),
+        )
+    text = path.read_text(encoding="utf-8")
+    return parse_scenario(text, source=str(path))
+
+
+def parse_scenario(text: str, *, source: str = "<scenario>") -> Scenario:
+    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{source}: over the {MAX_FILE_BYTES}-byte limit. Split it or trim the offline lines.", path=source)
+    try:
+        _refuse_aliases(text, source)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        raise ScenarioError(
+            f"{source}:{line}: YAML syntax error: {exc.problem}. Fix the indentation or quoting on that line "
+            "(text with a colon needs quotes).",
+            path=source,
+        ) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}:1: a scenario must be a YAML mapping (id:, title:, ...). See `simulator scenarios schema`.", path=source)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = [_describe(err, node, source) for err in exc.errors()]
+        raise ScenarioError(
+            f"{source}: {len(problems)} problem(s):\n" + "\n".join(f"  {p}" for p in problems),
+            path=source,
+            problems=problems,
+        ) from None
+
+
+def load_library(directory: str | Path | None = None) -> tuple[dict[str, Scenario], list[ScenarioError]]:
+    """All scenarios of a folder, plus the errors of the files that failed to load.
+
+    A broken file does not hide the good ones: the caller shows its error.
+    """
+    directory = Path(directory) if directory else default_scenarios_dir()
+    scenarios: dict[str, Scenario] = {}
+    errors: list[ScenarioError] = []
+    if not directory.is_dir():
+        errors.append(ScenarioError(f"{directory}: scenario folder not found. Set SIMULATOR_SCENARIOS_DIR to a folder of .yaml files.", path=str(directory)))
+        return scenarios, errors
+    for path in sorted(directory.glob("*.y*ml")):
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:
+            errors.append(exc)
+            continue
+        if scenario.id in scenarios:
+            errors.append(ScenarioError(f"{path}: id '{scenario.id}' is already used by another file. Give each scenario its own id.", path=str(path)))
+            continue
+        scenarios[scenario.id] = scenario
+    return scenarios, errors
+
+
+def find_scenario(name: str, directory: str | Path | None = None) -> Scenario:
+    """A scenario by id (from the library) or by file path."""
+    candidate = Path(name)
+    if candidate.suffix in (".yaml", ".yml") and candidate.exists():
+        return load_scenario(candidate)
+    scenarios, _ = load_library(directory)
+    if name in scenarios:
+        return scenarios[name]
+    known = ", ".join(sorted(scenarios)) or "none"
+    raise ScenarioNotFound(f"No scenario with id '{name}'. Known ids: {known}. Or pass a path to a .yaml file.")
+
+
+def _refuse_aliases(text: str, source: str) -> None:
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        anchor = getattr(event, "anchor", None)
+        if isinstance(event, yaml.AliasEvent) or anchor:
+            line = event.start_mark.line + 1
+            raise ScenarioError(
+                f"{source}:{line}: YAML anchors and aliases (&name / *name) are not allowed in scenario files. "
+                "Write the text out in full.",
+                path=source,
+            )
+
+
+_FIX_HINTS = {
+    "missing": "add this field",
+    "extra_forbidden": "remove it, or check its spelling against `simulator scenarios schema`",
+    "too_short": "add more items",
+    "string_too_short": "write some text here",
+    "string_too_long": "shorten the text",
+    "string_pattern_mismatch": "use lower-case letters, digits, '-' and '_' only",
+    "enum": "use one of the allowed values",
+    "literal_error": "use one of the allowed values",
+    "less_than_equal": "use a smaller number",
+    "greater_than_equal": "use a larger number",
+    "int_parsing": "write a whole number",
+    "int_type": "write a whole number",
+    "date_from_datetime_parsing": "write the date as YYYY-MM-DD",
+    "list_type": "write a list (lines starting with '- ')",
+    "dict_type": "write a mapping (key: value lines)",
+    "model_type": "write a mapping (key: value lines)",
+    "value_error": "correct the value as the message says",
+}
+
+
+def _describe(err: dict[str, Any], root: yaml.Node | None, source: str) -> str:
+    loc = tuple(err["loc"])
+    line = _line_of(root, loc)
+    field = ".".join(str(p) for p in loc) or "(top level)"
+    msg = err["msg"]
+    if err["type"] == "missing":
+        msg = "required field is missing"
+    hint = _FIX_HINTS.get(err["type"], "see `simulator scenarios schema` for the expected shape")
+    return f"{source}:{line}: {field}: {msg} — fix: {hint}."
+
+
+def _line_of(node: yaml.Node | None, loc: tuple) -> int:
+    """1-based line of the deepest YAML node matching a pydantic error location."""
+    best = node.start_mark.line + 1 if node is not None else 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == str(part):
+                    node = value
+                    best = (value if isinstance(value, yaml.ScalarNode) else key).start_mark.line + 1
+                    break
+            else:
+                return best
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            best = node.start_mark.line + 1
+        else:
+            return best
+    return best

@@ -1,0 +1,197 @@
+"""Debrief: every manager reply scored, quoted and placed on the trust curve."""
+
+from __future__ import annotations
+
+from statistics import mean
+
+from pydantic import BaseModel, Field
+
+from simulator.engine.state import ConversationState, mood_of
+from simulator.engine.tagger import Tagging
+from simulator.moves import MOVE_HELP, PENALTY_MOVES, Move
+from simulator.scenario import Scenario
+from simulator.scoring.offline import OfflineScorer
+from simulator.scoring.rubric import EMPATHY_SKILLS, EVIDENCE_SKILLS, Skills, empathy_score, evidence_score
+from simulator.store.db import MessageRecord
+
+
+class Highlight(BaseModel):
+    start: int
+    end: int
+    move: str
+    sign: int  # +1 earned points, -1 lost points
+    why: str
+
+
+class ReplyReport(BaseModel):
+    seq: int
+    text: str
+    empathy: int = Field(ge=0, le=100)
+    evidence: int = Field(ge=0, le=100)
+    skills: Skills
+    moves: list[str]
+    highlights: list[Highlight]
+    trust_before: int
+    trust_after: int
+    stress_after: int
+    mood_after: str
+    revealed: list[str] = Field(default_factory=list)
+
+
+class GoalReport(BaseModel):
+    id: str
+    text: str
+    met: bool
+
+
+class ConcernReport(BaseModel):
+    id: str
+    summary: str
+    revealed: bool
+
+
+class Debrief(BaseModel):
+    scenario_id: str
+    scenario_version: int
+    scorer: str
+    replies: list[ReplyReport]
+    empathy: int
+    evidence: int
+    overall: int
+    quadrant: str
+    goals: list[GoalReport]
+    concerns: list[ConcernReport]
+    trust_series: list[int]
+    stress_series: list[int]
+    final_mood: str
+    end_reason: str | None
+    strongest_seq: int | None
+    weakest_seq: int | None
+    advice: list[str]
+
+
+def quadrant(empathy: int, evidence: int) -> str:
+    """Radical Candor's picture: care personally (empathy) x challenge directly (evidence)."""
+    care, challenge = empathy >= 50, evidence >= 50
+    if care and challenge:
+        return "radical candor"
+    if care:
+        return "ruinous empathy"
+    if challenge:
+        return "obnoxious aggression"
+    return "manipulative insincerity"
+
+
+QUADRANT_HELP = {
+    "radical candor": "You cared personally and challenged directly: specific evidence delivered with empathy.",
+    "ruinous empathy": "Kind, but the message stayed vague: add the situation, the behaviour and its impact.",
+    "obnoxious aggression": "Specific, but it landed as an attack: acknowledge feelings and ask about their side.",
+    "manipulative insincerity": "Neither caring nor specific: start with what you observed, then ask how they see it.",
+}
+
+
+def highlights_of(tagging: Tagging) -> list[Highlight]:
+    out = []
+    for span in tagging.spans:
+        if span.move in (Move.closed_question, Move.clear_message):
+            continue
+        sign = -1 if span.move in PENALTY_MOVES else 1
+        out.append(Highlight(start=span.start, end=span.end, move=span.move.value, sign=sign, why=MOVE_HELP[span.move]))
+    return out
+
+
+def _advice(replies: list[ReplyReport]) -> list[str]:
+    if not replies:
+        return ["You ended before saying anything. Try opening with what you want to talk about and a question about their view."]
+    tips = []
+    avg = {name: mean(getattr(r.skills, name) for r in replies) for name in Skills.model_fields if name not in ("support", "penalties")}
+    penalties = sorted({p for r in replies for p in r.skills.penalties})
+    if penalties:
+        tips.append("Cut what cost you points: " + ", ".join(MOVE_HELP[Move(p)] for p in penalties) + ".")
+    if avg["exploration"] < 1:
+        tips.append("Ask more open questions (\"What's been going on?\", \"How do you see it?\"): they let the other person open up.")
+    if avg["emotional_reaction"] + avg["validation"] < 0.5:
+        tips.append("Name what they might be feeling and say it makes sense; trust grows fastest from acknowledgement.")
+    if avg["behaviour"] < 0.5:
+        tips.append("Describe observable behaviour (\"you commented 'Redo it' on PR #482\") instead of labels.")
+    if avg["situation"] + avg["data"] < 1:
+        tips.append("Anchor the feedback in the record: dates, numbers, which meeting.")
+    if avg["impact"] < 0.5:
+        tips.append("Say what the behaviour caused for the team or the customers (the I in SBI).")
+    return tips or ["Strong conversation: specific evidence, delivered with empathy. Try a harder scenario next."]
+
+
+def session_scores(replies: list[ReplyReport]) -> tuple[int, int]:
+    """Session headlines: half how consistently (mean per reply), half how completely.
+
+    "Completely" scores the best level each sub-skill reached anywhere in the
+    conversation, with every penalty that occurred counted once. A conversation
+    needs empathy and evidence, but not every reply needs both.
+    """
+    if not replies:
+        return 0, 0
+    coverage = Skills.clamped(
+        **{name: max(getattr(r.skills, name) for r in replies) for name in EMPATHY_SKILLS + EVIDENCE_SKILLS},
+        support=any(r.skills.support for r in replies),
+        penalties=sorted({p for r in replies for p in r.skills.penalties}),
+    )
+    empathy = (mean(r.empathy for r in replies) + empathy_score(coverage)) / 2
+    evidence = (mean(r.evidence for r in replies) + evidence_score(coverage)) / 2
+    return round(empathy), round(evidence)
+
+
+def build_debrief(scenario: Scenario, transcript: list[MessageRecord], final_state: ConversationState, *, scorer: OfflineScorer | None = None) -> Debrief:
+    scorer = scorer or OfflineScorer()
+    start = ConversationState.initial(scenario)
+    trust, stress = start.trust, start.stress
+    trust_series, stress_series = [trust], [stress]
+    replies: list[ReplyReport] = []
+    revealed_before: set[str] = set()
+    for i, msg in enumerate(transcript):
+        if msg.role != "manager":
+            continue
+        tagging = Tagging.from_json(msg.text, msg.tagging) if msg.tagging else None
+        scored = scorer.score(msg.text, tagging=tagging)
+        after = next((m.state for m in transcript[i + 1 :] if m.role == "persona" and m.state), None)
+        after_state = ConversationState.model_validate(after) if after else None
+        trust_after = after_state.trust if after_state else trust
+        stress_after = after_state.stress if after_state else stress
+        revealed_now = [c for c in (after_state.revealed if after_state else []) if c not in revealed_before]
+        revealed_before.update(revealed_now)
+        replies.append(
+            ReplyReport(
+                seq=msg.seq, text=msg.text, empathy=scored.empathy, evidence=scored.evidence, skills=scored.skills,
+                moves=sorted(m.value for m in scored.tagging.moves), highlights=highlights_of(scored.tagging),
+                trust_before=trust, trust_after=trust_after, stress_after=stress_after,
+                mood_after=mood_of(scenario, after_state).value if after_state else mood_of(scenario, final_state).value,
+                revealed=revealed_now,
+            )
+        )
+        trust, stress = trust_after, stress_after
+        trust_series.append(trust)
+        stress_series.append(stress)
+
+    empathy, evidence = session_scores(replies)
+    weights = scenario.rubric
+    total_w = (weights.empathy_weight + weights.evidence_weight) or 1.0
+    overall = round((empathy * weights.empathy_weight + evidence * weights.evidence_weight) / total_w)
+    by_total = sorted(replies, key=lambda r: (r.empathy + r.evidence, -r.seq))
+    return Debrief(
+        scenario_id=scenario.id,
+        scenario_version=scenario.version,
+        scorer=scorer.name,
+        replies=replies,
+        empathy=empathy,
+        evidence=evidence,
+        overall=overall,
+        quadrant=quadrant(empathy, evidence),
+        goals=[GoalReport(id=g.id, text=g.text, met=g.id in final_state.goals_met) for g in scenario.goals],
+        concerns=[ConcernReport(id=c.id, summary=c.summary, revealed=c.id in final_state.revealed) for c in scenario.persona.hidden_concerns],
+        trust_series=trust_series,
+        stress_series=stress_series,
+        final_mood=mood_of(scenario, final_state).value,
+        end_reason=final_state.end_reason,
+        strongest_seq=by_total[-1].seq if replies else None,
+        weakest_seq=by_total[0].seq if replies else None,
+        advice=_advice(replies),
+    )

@@ -1,0 +1,104 @@
+"""Shared Streamlit helpers: settings, store, library, user, safe rendering."""
+
+from __future__ import annotations
+
+import getpass
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import streamlit as st
+
+from simulator.config import Settings, load_settings
+from simulator.errors import ScenarioError, SimulatorError
+from simulator.scenario import Mood, Scenario, default_scenarios_dir, load_library
+from simulator.store.db import Store, open_store
+
+PAGES = {
+    "library": "simulator/ui/pages/library.py",
+    "practice": "simulator/ui/pages/practice.py",
+    "debrief": "simulator/ui/pages/debrief.py",
+    "history": "simulator/ui/pages/history.py",
+}
+
+MOOD_BADGE = {
+    Mood.guarded: ":orange-badge[:material/shield: guarded]",
+    Mood.neutral: ":gray-badge[:material/radio_button_unchecked: neutral]",
+    Mood.open: ":green-badge[:material/sentiment_satisfied: open]",
+}
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+@st.cache_resource(show_spinner=False)
+def _store_for(url: str) -> Store:
+    return open_store(url)
+
+
+def store() -> Store:
+    return _store_for(settings().database_url)
+
+
+def _fingerprint(directory: Path) -> tuple:
+    try:
+        return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in directory.glob("*.y*ml")))
+    except OSError:
+        return ()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _library_for(directory: str, _fingerprint: tuple) -> tuple[dict[str, Scenario], list[ScenarioError]]:
+    return load_library(directory)
+
+
+def library() -> tuple[dict[str, Scenario], list[ScenarioError]]:
+    """The scenario library; reloaded whenever a file in the folder changes."""
+    directory = settings().scenarios_dir or default_scenarios_dir()
+    return _library_for(str(directory), _fingerprint(Path(directory)))
+
+
+def current_user() -> str:
+    try:
+        if st.user.is_logged_in:
+            return str(st.user.get("email") or st.user.get("name"))
+    except (AttributeError, KeyError):
+        pass
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "local"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md_escape(text: str) -> str:
+    """Escape text so Streamlit markdown shows it literally: no links, images, HTML or formatting."""
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+
+
+def highlighted(text: str, highlights: list[dict]) -> str:
+    """Markdown of `text` with earned points on green and lost points on red."""
+    spans = sorted(((h["start"], h["end"], h["sign"]) for h in highlights), key=lambda s: (s[0], -s[1]))
+    out, pos = [], 0
+    for start, end, sign in spans:
+        if start < pos:  # overlapping spans: keep the first
+            continue
+        out.append(md_escape(text[pos:start]))
+        colour = "green" if sign > 0 else "red"
+        out.append(f":{colour}-background[{md_escape(text[start:end])}]")
+        pos = end
+    out.append(md_escape(text[pos:]))
+    return "".join(out)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Show SimulatorError messages (safe, with a fix) instead of a stack trace."""
+    try:
+        yield
+    except SimulatorError as exc:
+        st.error(str(exc), icon=":material/error:")

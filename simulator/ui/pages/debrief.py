@@ -1,0 +1,94 @@
+"""Debrief: every reply scored for empathy and evidence, with the words that counted."""
+
+import pandas as pd
+import streamlit as st
+
+from simulator.engine.session import PracticeSession
+from simulator.scoring.debrief import QUADRANT_HELP
+from simulator.scoring.rubric import SKILL_HELP
+from simulator.ui.common import PAGES, highlighted, library, md_escape, settings, store, user_errors
+
+st.title("Debrief")
+session_id = st.query_params.get("session")
+if not session_id:
+    st.info("Open a debrief from your history, or finish a conversation to get one.")
+    st.page_link(PAGES["history"], label="Your past sessions", icon=":material/history:")
+    st.stop()
+
+with user_errors():
+    scenarios, _ = library()
+    session = PracticeSession.resume(store(), scenarios, session_id, max_chars=settings().max_message_chars)
+if "session" not in locals():
+    st.stop()
+
+if not session.ended:
+    st.info("This conversation is still open.")
+    st.page_link(PAGES["practice"], label="Back to the conversation", icon=":material/forum:", query_params={"session": session.id})
+    if not st.button("End it and score it now", type="primary"):
+        st.stop()
+
+with st.spinner("Scoring your replies…"):
+    debrief = session.finish()
+
+st.caption(f"{md_escape(session.scenario.title)} · with {md_escape(session.scenario.persona.name)} · scored by {debrief.scorer}")
+a, b, c, d = st.columns(4)
+a.metric("Empathy", f"{debrief.empathy}/100", help="EPITOME: emotional reactions, interpretations, explorations; plus validation and support")
+b.metric("Evidence", f"{debrief.evidence}/100", help="Situation-Behaviour-Impact, plus dates and numbers")
+c.metric("Overall", f"{debrief.overall}/100", help="weighted by the scenario's rubric")
+d.metric("They ended", debrief.final_mood)
+st.markdown(f"**{debrief.quadrant.capitalize()}** — {QUADRANT_HELP[debrief.quadrant]}")
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.markdown("**Trust and stress over the conversation**")
+    chart = pd.DataFrame({"your message": range(len(debrief.trust_series)), "trust": debrief.trust_series, "stress": debrief.stress_series})
+    st.line_chart(chart, x="your message", y=["trust", "stress"], color=["#2e7d32", "#c62828"], height=260)
+with right:
+    st.markdown("**Goals**")
+    for goal in debrief.goals:
+        icon = ":material/check_circle:" if goal.met else ":material/cancel:"
+        st.markdown(f"{icon} {md_escape(goal.text)}")
+    st.markdown("**What they were not saying**")
+    for concern in debrief.concerns:
+        state = "you found out" if concern.revealed else "never came up"
+        st.markdown(f"- {md_escape(concern.summary)} — *{state}*")
+
+st.markdown("**What to try next time**")
+for tip in debrief.advice:
+    st.markdown(f"- {md_escape(tip)}")
+
+st.divider()
+st.markdown("**Your replies** — :green-background[green] words earned points, :red-background[red] words cost points.")
+if not debrief.replies:
+    st.info("You did not send any message in this conversation.")
+for n, reply in enumerate(debrief.replies, 1):
+    marker = ""
+    if reply.seq == debrief.strongest_seq and len(debrief.replies) > 1:
+        marker = " · :green-badge[strongest]"
+    elif reply.seq == debrief.weakest_seq and len(debrief.replies) > 1:
+        marker = " · :red-badge[weakest]"
+    with st.container(border=True):
+        st.markdown(
+            f"**{n}.** Empathy **{reply.empathy}** · Evidence **{reply.evidence}** · "
+            f"trust {reply.trust_before} → {reply.trust_after} · mood after: {reply.mood_after}{marker}"
+        )
+        st.markdown(highlighted(reply.text, [h.model_dump() for h in reply.highlights]))
+        earned = [f"{name.replace('_', ' ')} {getattr(reply.skills, name)}/2" for name in SKILL_HELP if getattr(reply.skills, name)]
+        if reply.skills.support:
+            earned.append("offers support")
+        detail = ("Earned: " + ", ".join(earned)) if earned else "No empathy or evidence skill found."
+        if reply.skills.penalties:
+            detail += " · Lost points for: " + ", ".join(p.replace("_", " ") for p in reply.skills.penalties)
+        st.caption(detail)
+        if reply.revealed:
+            st.caption(":material/lock_open: This reply opened them up: they told you what was really going on.")
+
+with st.expander("How scoring works"):
+    for name, text in SKILL_HELP.items():
+        st.markdown(f"- **{name.replace('_', ' ')}** (0–2): {text}")
+    st.markdown(
+        "Penalties: labels and judgments, absolutes (always/never), blame, hearsay, minimising, threats. "
+        "Each reply's score comes from the words in it; the session's score is half the average reply and half "
+        "the best level you reached on each skill."
+    )
+st.page_link(PAGES["library"], label="Practise again", icon=":material/replay:")

@@ -1,0 +1,149 @@
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from simulator.cli import main
+from simulator.errors import ScenarioError, ScenarioNotFound
+from simulator.scenario import LINES_PER_MOOD, MAX_FILE_BYTES, Scenario, find_scenario, load_library, load_scenario, parse_scenario
+
+from .conftest import ROOT, SHIPPED_IDS
+
+GOOD = ROOT / "scenarios" / "performance-feedback.yaml"
+
+
+def good_text() -> str:
+    return GOOD.read_text(encoding="utf-8")
+
+
+def test_every_shipped_scenario_loads(library):
+    assert sorted(library) == sorted(SHIPPED_IDS)
+    for scenario in library.values():
+        assert isinstance(scenario, Scenario)
+        assert len(scenario.facts) >= 3
+        assert scenario.persona.hidden_concerns, f"{scenario.id} has no hidden concern"
+        for mood in ("guarded", "neutral", "open"):
+            assert len(getattr(scenario.lines, mood)) >= LINES_PER_MOOD
+        assert len(scenario.state.deltas) == 17, f"{scenario.id} state table should cover all 17 moves"
+
+
+def test_shipped_lines_are_unique_within_each_scenario(library):
+    for scenario in library.values():
+        lines = scenario.lines
+        every = lines.opening + lines.guarded + lines.neutral + lines.open + lines.closed_up + lines.contest
+        every += [x for pool in lines.reactions.values() for x in pool]
+        every += [x for c in scenario.persona.hidden_concerns for x in c.reveal_lines]
+        dupes = {x for x in every if every.count(x) > 1}
+        assert not dupes, f"{scenario.id}: {dupes}"
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_unknown_field_names_file_line_and_field():
+    text = good_text().replace("  trust_start: 35", "  trust_start: 35\n  trust_strat: 40")
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(text, source="x.yaml")
+    msg = str(info.value)
+    assert f"x.yaml:{_line_of(text, 'trust_strat')}: state.trust_strat" in msg
+    assert "fix:" in msg and "spelling" in msg
+
+
+def test_bad_value_points_at_its_line():
+    text = good_text().replace("  stress_start: 55", "  stress_start: 155")
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(text, source="x.yaml")
+    assert f"x.yaml:{_line_of(text, 'stress_start: 155')}: state.stress_start" in str(info.value)
+
+
+def test_unknown_move_lists_allowed_values():
+    text = good_text().replace("    blame: {trust: -9, stress: 9}", "    shouting: {trust: -9, stress: 9}")
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(text, source="x.yaml")
+    assert "shouting" in str(info.value) and "acknowledges_feelings" in str(info.value)
+
+
+def test_missing_field_is_reported():
+    text = good_text().replace('title: "Missed deadlines and curt code reviews"\n', "")
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(text, source="x.yaml")
+    assert "title: required field is missing" in str(info.value)
+
+
+def test_undefined_concern_reference_is_rejected():
+    text = good_text().replace("met_when: {revealed: [caring-for-father]}", "met_when: {revealed: [caring-for-mother]}")
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(text, source="x.yaml")
+    assert "caring-for-mother" in str(info.value)
+
+
+def test_yaml_syntax_error_has_line():
+    text = good_text().replace("difficulty: medium", "difficulty: [medium")
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(text, source="x.yaml")
+    assert "x.yaml:" in str(info.value) and "YAML syntax error" in str(info.value)
+
+
+def test_aliases_are_refused():
+    bomb = 'a: &a ["x","x"]\nb: &b [*a,*a]\nc: [*b,*b]\n'
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(bomb, source="bomb.yaml")
+    assert "bomb.yaml:1:" in str(info.value) and "aliases" in str(info.value)
+
+
+def test_oversized_file_is_refused(tmp_path):
+    big = tmp_path / "big.yaml"
+    big.write_text(good_text() + "#" * MAX_FILE_BYTES, encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(big)
+    assert "limit" in str(info.value)
+
+
+def test_not_a_mapping():
+    with pytest.raises(ScenarioError, match="must be a YAML mapping"):
+        parse_scenario("- just\n- a list\n", source="x.yaml")
+
+
+def test_too_few_lines_per_mood():
+    data = yaml.safe_load(good_text())
+    data["lines"]["open"] = data["lines"]["open"][:3]
+    with pytest.raises(ScenarioError, match="lines.open"):
+        parse_scenario(yaml.safe_dump(data), source="x.yaml")
+
+
+def test_library_keeps_good_files_when_one_is_broken(tmp_path):
+    (tmp_path / "good.yaml").write_text(good_text(), encoding="utf-8")
+    (tmp_path / "broken.yaml").write_text("id: broken\ntitle: [", encoding="utf-8")
+    scenarios, errors = load_library(tmp_path)
+    assert list(scenarios) == ["performance-feedback"]
+    assert len(errors) == 1 and "broken.yaml" in str(errors[0])
+
+
+def test_missing_folder_is_an_error_not_a_crash(tmp_path):
+    scenarios, errors = load_library(tmp_path / "nope")
+    assert scenarios == {} and "SIMULATOR_SCENARIOS_DIR" in str(errors[0])
+
+
+def test_find_scenario_by_id_and_unknown_id():
+    assert find_scenario("lateness").id == "lateness"
+    with pytest.raises(ScenarioNotFound, match="Known ids"):
+        find_scenario("no-such-thing")
+
+
+def test_cli_validate_exit_codes(tmp_path, capsys):
+    assert main(["scenarios", "validate"]) == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(good_text().replace("difficulty: medium", "difficulty: extreme"), encoding="utf-8")
+    assert main(["scenarios", "validate", str(GOOD), str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:{_line_of(bad.read_text(), 'difficulty: extreme')}: difficulty" in err
+
+
+def test_cli_schema_is_json_schema(capsys):
+    assert main(["scenarios", "schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["type"] == "object"
+    assert {"id", "persona", "state", "lines"} <= set(schema["required"])
+    assert schema["additionalProperties"] is False

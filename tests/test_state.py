@@ -1,0 +1,88 @@
+import pytest
+
+from simulator.engine.state import ConversationState, StateEngine, holds, mood_of
+from simulator.moves import Move
+from simulator.scenario import Condition, Mood
+
+
+@pytest.fixture
+def pf(library):
+    return library["performance-feedback"]
+
+
+def test_deltas_apply_once_per_move_and_clamp_per_turn(pf):
+    engine = StateEngine(pf)
+    start = ConversationState.initial(pf)
+    state, outcome = engine.apply(start, {Move.acknowledges_feelings})
+    assert state.trust == start.trust + pf.state.deltas[Move.acknowledges_feelings].trust
+    assert state.turn == 1 and start.turn == 0  # input unchanged
+    every_good = {Move.acknowledges_feelings, Move.validates, Move.reflects, Move.open_question, Move.offers_support}
+    state, outcome = engine.apply(start, every_good)
+    assert outcome.trust_change == pf.state.max_change_per_turn
+
+
+def test_values_stay_within_0_and_100(pf):
+    engine = StateEngine(pf)
+    state = ConversationState.initial(pf)
+    for _ in range(12):
+        state, _ = engine.apply(state, {Move.pressures, Move.blame, Move.label_judgment})
+        if state.ended:
+            break
+    assert state.trust == 0 and state.stress == 100
+    assert mood_of(pf, state) == Mood.guarded
+
+
+def test_mood_thresholds(pf):
+    make = lambda trust, stress: ConversationState(trust=trust, stress=stress)
+    assert mood_of(pf, make(pf.state.guarded_below_trust - 1, 10)) == Mood.guarded
+    assert mood_of(pf, make(pf.state.guarded_below_trust, 10)) == Mood.neutral
+    assert mood_of(pf, make(pf.state.open_at_trust, 10)) == Mood.open
+    assert mood_of(pf, make(90, pf.state.close_up_stress)) == Mood.guarded
+
+
+def test_hidden_concern_needs_trust_and_a_listening_move(pf):
+    engine = StateEngine(pf)
+    high = ConversationState(trust=80, stress=30)
+    state, outcome = engine.apply(high, {Move.data})
+    assert outcome.revealed_now == [] and state.revealed == []
+    state, outcome = engine.apply(high, {Move.open_question})
+    assert outcome.revealed_now == ["caring-for-father"]
+    low = ConversationState(trust=30, stress=30)
+    state, outcome = engine.apply(low, {Move.open_question})
+    assert outcome.revealed_now == []
+
+
+def test_nothing_is_revealed_when_closed_up(pf):
+    engine = StateEngine(pf)
+    state, outcome = engine.apply(ConversationState(trust=90, stress=99), {Move.open_question, Move.pressures})
+    assert outcome.closed_up and outcome.revealed_now == []
+
+
+def test_goals_are_sticky_and_turn_cap_ends(pf):
+    engine = StateEngine(pf)
+    state = ConversationState.initial(pf)
+    state, outcome = engine.apply(state, {Move.impact})
+    assert "explain-impact" in outcome.goals_met_now
+    for _ in range(pf.state.turn_cap - 1):
+        assert not state.ended
+        state, _ = engine.apply(state, set())
+    assert "explain-impact" in state.goals_met
+    assert state.ended and state.end_reason == "turn_cap"
+
+
+def test_conditions():
+    s = ConversationState(trust=50, stress=40, turn=3, revealed=["a"], goals_met=["g"])
+    assert holds(Condition(min_trust=50, max_stress=40), s, set())
+    assert not holds(Condition(min_trust=51), s, set())
+    assert holds(Condition(any_move=[Move.blame, Move.data]), s, {Move.data})
+    assert not holds(Condition(all_moves=[Move.blame, Move.data]), s, {Move.data})
+    assert not holds(Condition(no_move=[Move.data]), s, {Move.data})
+    assert holds(Condition(min_turn=3, revealed=["a"], goals_met=["g"]), s, set())
+    assert not holds(Condition(revealed=["b"]), s, set())
+
+
+def test_director_note_exposes_only_revealed_concerns(pf):
+    engine = StateEngine(pf)
+    state, outcome = engine.apply(ConversationState(trust=30, stress=40), {Move.open_question})
+    note = engine.director_note(state, outcome)
+    assert note.reveal_now == [] and note.revealed == [] and note.mood == Mood.guarded

@@ -1,0 +1,79 @@
+import pytest
+
+from simulator.engine.session import PracticeSession
+from simulator.engine.state import ConversationState, StateEngine, TurnOutcome
+from simulator.engine.tagger import RuleTagger
+from simulator.engine.voice import _EXHAUSTED, OfflineVoice, VoiceRequest
+from simulator.moves import Move
+from simulator.scenario import Mood
+
+from .conftest import SHIPPED_IDS
+from .scripts import BLAMING_VAGUE, EMPATHIC_SPECIFIC, MIXED
+
+MOOD_STATE = {Mood.guarded: (20, 40), Mood.neutral: (50, 40), Mood.open: (80, 20)}
+
+
+@pytest.mark.parametrize("scenario_id", SHIPPED_IDS)
+@pytest.mark.parametrize("mood", list(Mood))
+def test_fifteen_turns_in_every_mood_without_repeating(library, scenario_id, mood):
+    scenario = library[scenario_id]
+    voice = OfflineVoice()
+    trust, stress = MOOD_STATE[mood]
+    state = ConversationState(trust=trust, stress=stress)
+    engine = StateEngine(scenario)
+    tagger = RuleTagger()
+    said = []
+    for turn in range(15):
+        tagging = tagger.tag(MIXED[turn])
+        note = engine.director_note(state, TurnOutcome(moves=tagging.moves, trust_change=0, stress_change=0))
+        lines = voice.choose(VoiceRequest(scenario=scenario, state=state, note=note, tagging=tagging))
+        assert _EXHAUSTED not in lines
+        pool_line = lines[-1]
+        assert pool_line in scenario.lines.pool(mood), f"turn {turn + 1}: line not from the {mood} pool"
+        said.extend(lines)
+        state.used_lines.extend(lines)
+    assert len(said) == len(set(said))
+
+
+@pytest.mark.parametrize("scenario_id", SHIPPED_IDS)
+@pytest.mark.parametrize("script", [EMPATHIC_SPECIFIC, BLAMING_VAGUE, MIXED], ids=["empathic", "blaming", "mixed"])
+def test_full_conversation_holds_together(store, library, scenario_id, script):
+    """Up to 15 turns end to end: every reply non-empty, no line repeated, lines match the mood."""
+    scenario = library[scenario_id]
+    session = PracticeSession.start(store, scenario, user="t")
+    engine = StateEngine(scenario)
+    lines = (script * 3)[: scenario.state.turn_cap]
+    for text in lines:
+        if session.ended:
+            break
+        before = session.state
+        reply = "".join(session.send(text))
+        assert reply.strip() and _EXHAUSTED not in reply
+        expected_state, outcome = engine.apply(before, RuleTagger().tag(text).moves)
+        assert session.state.trust == expected_state.trust
+        if not outcome.revealed_now and not outcome.closed_up:
+            assert any(line in reply for line in scenario.lines.pool(outcome.mood))
+    used = session.state.used_lines
+    assert len(used) == len(set(used)), "a line was repeated"
+    persona_turns = [m for m in session.transcript() if m.role == "persona"]
+    assert all(m.text.strip() for m in persona_turns)
+    assert session.ended or len(persona_turns) == 1 + scenario.state.turn_cap
+
+
+def test_reaction_answers_the_most_salient_move(library):
+    scenario = library["performance-feedback"]
+    voice = OfflineVoice()
+    state = ConversationState(trust=50, stress=40)
+    tagging = RuleTagger().tag("I can see this is hard, but it's your fault.")
+    assert {Move.acknowledges_feelings, Move.blame} <= tagging.moves
+    note = StateEngine(scenario).director_note(state, None)
+    first = voice.choose(VoiceRequest(scenario=scenario, state=state, note=note, tagging=tagging))[0]
+    assert first in scenario.lines.reactions[Move.blame]
+
+
+def test_reveal_line_is_spoken_when_concern_is_revealed(library):
+    scenario = library["performance-feedback"]
+    engine = StateEngine(scenario)
+    state, outcome = engine.apply(ConversationState(trust=70, stress=30), {Move.open_question})
+    lines = OfflineVoice().choose(VoiceRequest(scenario=scenario, state=state, note=engine.director_note(state, outcome), tagging=RuleTagger().tag("How are you?")))
+    assert lines[-1] in scenario.concern("caring-for-father").reveal_lines
