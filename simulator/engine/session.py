@@ -15,6 +15,7 @@ from simulator.engine.voice import OfflineVoice, Voice, VoiceRequest
 from simulator.errors import InputError, SessionClosed, StoreError
 from simulator.scenario import Mood, Scenario
 from simulator.scoring.debrief import Debrief, build_debrief
+from simulator.scoring.facts import disputed_claims
 from simulator.store.db import MessageRecord, SessionRecord, Store
 
 DEFAULT_MAX_CHARS = 2000
@@ -130,7 +131,10 @@ class PracticeSession:
     def _answer(self, tagging: Tagging) -> Iterator[str]:
         new_state, outcome = self.engine.apply(self.state, tagging.moves)
         history = [(m.role, m.text) for m in self.transcript()]
-        request = VoiceRequest(scenario=self.scenario, state=new_state, note=self.engine.director_note(new_state, outcome), tagging=tagging, history=history)
+        request = VoiceRequest(
+            scenario=self.scenario, state=new_state, note=self.engine.director_note(new_state, outcome), tagging=tagging,
+            history=history, disputed=[c.text for c in disputed_claims(self.scenario, tagging.text)],
+        )
         return self._stream(request, new_state, outcome)
 
     def _stream(self, request: VoiceRequest, new_state: ConversationState, outcome: TurnOutcome) -> Iterator[str]:

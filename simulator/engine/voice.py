@@ -53,6 +53,7 @@ class VoiceRequest:
     tagging: Tagging | None  # None for the opening and closing lines
     history: list[tuple[str, str]] = field(default_factory=list)  # (role, text) so far
     kind: str = "reply"  # "opening" | "reply" | "closing"
+    disputed: list[str] = field(default_factory=list)  # manager claims the fact ledger does not support
 
 
 @dataclass
@@ -90,11 +91,16 @@ class OfflineVoice:
 
         chosen: list[str] = []
         moves = request.tagging.moves if request.tagging else set()
+        # A claim that is not on the record is contested before anything else.
+        reaction = first_unused(lines.contest) if request.disputed else None
         for move in SALIENCE:
-            if move in moves and (line := first_unused(lines.reactions.get(move, []))):
-                chosen.append(line)
-                used.add(line)
+            if reaction:
                 break
+            if move in moves:
+                reaction = first_unused(lines.reactions.get(move, []))
+        if reaction:
+            chosen.append(reaction)
+            used.add(reaction)
 
         if request.note.reveal_now:
             for concern_id in request.note.reveal_now:

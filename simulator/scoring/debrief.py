@@ -10,8 +10,9 @@ from simulator.engine.state import ConversationState, mood_of
 from simulator.engine.tagger import Tagging
 from simulator.moves import MOVE_HELP, PENALTY_MOVES, Move
 from simulator.scenario import Scenario
+from simulator.scoring.facts import Claim
 from simulator.scoring.offline import OfflineScorer
-from simulator.scoring.rubric import EMPATHY_SKILLS, EVIDENCE_SKILLS, Skills, empathy_score, evidence_score
+from simulator.scoring.rubric import INVENTED_FACT, EMPATHY_SKILLS, EVIDENCE_SKILLS, Skills, empathy_score, evidence_score
 from simulator.store.db import MessageRecord
 
 
@@ -36,6 +37,7 @@ class ReplyReport(BaseModel):
     stress_after: int
     mood_after: str
     revealed: list[str] = Field(default_factory=list)
+    disputed: list[str] = Field(default_factory=list)  # claims the fact ledger does not support
 
 
 class GoalReport(BaseModel):
@@ -90,14 +92,17 @@ QUADRANT_HELP = {
 }
 
 
-def highlights_of(tagging: Tagging) -> list[Highlight]:
-    out = []
+def highlights_of(tagging: Tagging, disputed: list[Claim] = ()) -> list[Highlight]:
+    out = [Highlight(start=c.start, end=c.end, move=INVENTED_FACT, sign=-1, why="not on the record: check the facts") for c in disputed]
     for span in tagging.spans:
         if span.move in (Move.closed_question, Move.clear_message):
             continue
         sign = -1 if span.move in PENALTY_MOVES else 1
         out.append(Highlight(start=span.start, end=span.end, move=span.move.value, sign=sign, why=MOVE_HELP[span.move]))
     return out
+
+
+PENALTY_HELP = {**{m.value: MOVE_HELP[m] for m in PENALTY_MOVES}, INVENTED_FACT: "cites dates or numbers that are not on the record"}
 
 
 def _advice(replies: list[ReplyReport]) -> list[str]:
@@ -107,7 +112,7 @@ def _advice(replies: list[ReplyReport]) -> list[str]:
     avg = {name: mean(getattr(r.skills, name) for r in replies) for name in Skills.model_fields if name not in ("support", "penalties")}
     penalties = sorted({p for r in replies for p in r.skills.penalties})
     if penalties:
-        tips.append("Cut what cost you points: " + ", ".join(MOVE_HELP[Move(p)] for p in penalties) + ".")
+        tips.append("Cut what cost you points: " + ", ".join(PENALTY_HELP[p] for p in penalties) + ".")
     if avg["exploration"] < 1:
         tips.append("Ask more open questions (\"What's been going on?\", \"How do you see it?\"): they let the other person open up.")
     if avg["emotional_reaction"] + avg["validation"] < 0.5:
@@ -151,7 +156,7 @@ def build_debrief(scenario: Scenario, transcript: list[MessageRecord], final_sta
         if msg.role != "manager":
             continue
         tagging = Tagging.from_json(msg.text, msg.tagging) if msg.tagging else None
-        scored = scorer.score(msg.text, tagging=tagging)
+        scored = scorer.score(msg.text, tagging=tagging, scenario=scenario)
         after = next((m.state for m in transcript[i + 1 :] if m.role == "persona" and m.state), None)
         after_state = ConversationState.model_validate(after) if after else None
         trust_after = after_state.trust if after_state else trust
@@ -161,7 +166,8 @@ def build_debrief(scenario: Scenario, transcript: list[MessageRecord], final_sta
         replies.append(
             ReplyReport(
                 seq=msg.seq, text=msg.text, empathy=scored.empathy, evidence=scored.evidence, skills=scored.skills,
-                moves=sorted(m.value for m in scored.tagging.moves), highlights=highlights_of(scored.tagging),
+                moves=sorted(m.value for m in scored.tagging.moves), highlights=highlights_of(scored.tagging, scored.disputed),
+                disputed=[c.text for c in scored.disputed],
                 trust_before=trust, trust_after=trust_after, stress_after=stress_after,
                 mood_after=mood_of(scenario, after_state).value if after_state else mood_of(scenario, final_state).value,
                 revealed=revealed_now,

@@ -6,11 +6,13 @@ phrase in many times does not raise a score.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from simulator.engine.tagger import RuleTagger, Tagger, Tagging
 from simulator.moves import PENALTY_MOVES, Move
-from simulator.scoring.rubric import Skills, empathy_score, evidence_score
+from simulator.scenario import Scenario
+from simulator.scoring.facts import Claim, disputed_claims
+from simulator.scoring.rubric import INVENTED_FACT, Skills, empathy_score, evidence_score
 
 
 @dataclass
@@ -19,10 +21,14 @@ class ReplyScore:
     evidence: int
     skills: Skills
     tagging: Tagging
+    disputed: list[Claim] = field(default_factory=list)
 
     def to_json(self) -> dict:
         skills = self.skills.model_dump()
-        return {"empathy": self.empathy, "evidence": self.evidence, "skills": skills}
+        out = {"empathy": self.empathy, "evidence": self.evidence, "skills": skills}
+        if self.disputed:
+            out["disputed"] = [c.text for c in self.disputed]
+        return out
 
 
 def _distinct(tagging: Tagging, move: Move) -> int:
@@ -60,7 +66,11 @@ class OfflineScorer:
     def __init__(self, tagger: Tagger | None = None):
         self.tagger = tagger or RuleTagger()
 
-    def score(self, reply: str, *, tagging: Tagging | None = None) -> ReplyScore:
+    def score(self, reply: str, *, tagging: Tagging | None = None, scenario: Scenario | None = None) -> ReplyScore:
+        """Score one reply; with a scenario, claims its fact ledger does not support cost evidence points."""
         tagging = tagging or self.tagger.tag(reply)
         skills = skills_from_tagging(tagging)
-        return ReplyScore(empathy=empathy_score(skills), evidence=evidence_score(skills), skills=skills, tagging=tagging)
+        disputed = disputed_claims(scenario, reply) if scenario else []
+        if disputed:
+            skills = skills.model_copy(update={"penalties": sorted({*skills.penalties, INVENTED_FACT})})
+        return ReplyScore(empathy=empathy_score(skills), evidence=evidence_score(skills), skills=skills, tagging=tagging, disputed=disputed)

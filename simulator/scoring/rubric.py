@@ -26,13 +26,15 @@ SUPPORT_POINTS = 10
 EVIDENCE_POINTS = {"situation": 12, "behaviour": 16, "impact": 12, "data": 10}
 
 # points taken off each headline score when a penalty is present
-PENALTIES: dict[Move, tuple[int, int]] = {  # move: (empathy, evidence)
-    Move.label_judgment: (20, 20),
-    Move.absolute: (10, 15),
-    Move.blame: (20, 10),
-    Move.hearsay: (5, 20),
-    Move.minimises: (25, 0),
-    Move.pressures: (25, 5),
+INVENTED_FACT = "invented_fact"  # a claim the scenario's fact ledger does not support
+PENALTIES: dict[str, tuple[int, int]] = {  # penalty: (empathy, evidence)
+    Move.label_judgment.value: (20, 20),
+    Move.absolute.value: (10, 15),
+    Move.blame.value: (20, 10),
+    Move.hearsay.value: (5, 20),
+    Move.minimises.value: (25, 0),
+    Move.pressures.value: (25, 5),
+    INVENTED_FACT: (0, 25),
 }
 
 SKILL_HELP = {
@@ -74,11 +76,11 @@ class Skills(BaseModel):
 def empathy_score(skills: Skills) -> int:
     points = sum(EMPATHY_POINTS[name] * getattr(skills, name) for name in EMPATHY_SKILLS)
     points += SUPPORT_POINTS if skills.support else 0
-    points -= sum(PENALTIES[Move(p)][0] for p in skills.penalties if p in PENALTIES)
+    points -= sum(PENALTIES[p][0] for p in skills.penalties if p in PENALTIES)
     return max(0, min(100, points))
 
 
 def evidence_score(skills: Skills) -> int:
     points = sum(EVIDENCE_POINTS[name] * getattr(skills, name) for name in EVIDENCE_SKILLS)
-    points -= sum(PENALTIES[Move(p)][1] for p in skills.penalties if p in PENALTIES)
+    points -= sum(PENALTIES[p][1] for p in skills.penalties if p in PENALTIES)
     return max(0, min(100, points))

@@ -80,6 +80,8 @@ for n, reply in enumerate(debrief.replies, 1):
         if reply.skills.penalties:
             detail += " · Lost points for: " + ", ".join(p.replace("_", " ") for p in reply.skills.penalties)
         st.caption(detail)
+        if reply.disputed:
+            st.caption(":material/fact_check: Not on the record: " + ", ".join(md_escape(c) for c in reply.disputed) + ". Check your facts before the real conversation.")
         if reply.revealed:
             st.caption(":material/lock_open: This reply opened them up: they told you what was really going on.")
 

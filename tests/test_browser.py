@@ -1,0 +1,249 @@
+"""End to end: the real app in a real browser (Debian's Chromium driven by Playwright).
+
+Starts `streamlit run app.py` on a free loopback port with its own data folder, then
+plays one short conversation: pick a scenario, start, send three messages, end, and
+check the debrief. Screenshots go to test-artifacts/ (gitignored) for a human to look at.
+
+Needs /usr/bin/chromium (Debian's `chromium` package; `scripts/test.sh` installs it).
+Without it the test skips, or fails when SIMULATOR_REQUIRE_BROWSER=1 (set in CI).
+Never uses `playwright install`, and the browser may only reach 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+STEP_MS = 30_000  # every wait in the browser is bounded by this
+HEALTH_TIMEOUT_S = 60
+
+SCENARIO_TITLE = "Missed deadlines and curt code reviews"
+MESSAGES = [
+    "Thanks for making the time, Priya. I'd like to talk about the last few weeks - how are things going for you?",
+    "The ledger migration was due on 3 March and shipped on 17 March, two weeks late. "
+    "That meant finance had to delay the month-end close. What's been going on?",
+    "That sounds really hard, and I'm sorry you've been carrying it alone. "
+    "Could we agree a next step together: I move the refunds deadline and we check in every Friday?",
+]
+
+# Streamlit's frontend turns `page_icon=":material/x:"` into a favicon URL on fonts.gstatic.com
+# (an emoji page_icon becomes an inline data: SVG instead). The request is aborted, never
+# reached; it is reported as a warning rather than a failure. Drop this allowance once
+# app.py uses a page_icon that needs no network.
+KNOWN_EXTERNAL = re.compile(r"^https://fonts\.gstatic\.com/s/i/short-term/release/materialsymbolsrounded/[a-z0-9_]+/default/24px\.svg$")
+
+ASSISTANT_MESSAGE = '[data-testid="stChatMessage"]:has([aria-label="Chat message from assistant"])'
+ANY_MESSAGE = '[data-testid="stChatMessage"]'
+CHAT_INPUT = 'textarea[placeholder^="What do you say to"]'
+
+
+def _require_browser() -> None:
+    """Skip locally, fail in CI, when the browser or Playwright is not there."""
+    problem = None
+    if not CHROMIUM.exists():
+        problem = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) or run scripts/test.sh"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            problem = "the playwright Python package is missing: run scripts/setup.sh"
+    if problem:
+        if os.environ.get("SIMULATOR_REQUIRE_BROWSER") == "1":
+            pytest.fail(problem + " (SIMULATOR_REQUIRE_BROWSER=1)")
+        pytest.skip(problem)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)  # streamlit runs in its own process group
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def app_url(tmp_path: Path) -> Iterator[str]:
+    """The real app, served on a free loopback port with an isolated database."""
+    _require_browser()
+    streamlit = ROOT / ".venv" / "bin" / "streamlit"
+    command = [str(streamlit)] if streamlit.exists() else [sys.executable, "-m", "streamlit"]
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIMULATOR_")}
+    env.update(SIMULATOR_DATA_DIR=str(tmp_path / "data"), PYTHONUNBUFFERED="1")
+    log_path = tmp_path / "streamlit.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [
+                *command, "run", "app.py",
+                "--server.headless", "true",
+                "--server.address", "127.0.0.1",
+                "--server.port", str(port),
+                "--server.fileWatcherType", "none",
+                "--browser.gatherUsageStats", "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + HEALTH_TIMEOUT_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited with {proc.returncode} before it was healthy:\n{log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200 and response.read().strip() == b"ok":
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit was not healthy after {HEALTH_TIMEOUT_S} s:\n{log_path.read_text()}")
+            time.sleep(0.25)
+        yield url
+    finally:
+        _stop(proc)
+        log_text = log_path.read_text(errors="replace")
+        if "Traceback" in log_text:
+            print(f"--- streamlit log ---\n{log_text}")
+
+
+def _full_page_screenshot(page, path: Path) -> None:
+    """Streamlit scrolls inside its own container, so grow the viewport to show everything."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    height = page.evaluate(
+        """() => {
+            // the main area (its test id changes to stAppScrollToBottomContainer on chat pages) and the sidebar
+            const boxes = document.querySelectorAll('.stMain, [data-testid="stSidebarContent"]');
+            return Math.max(document.documentElement.scrollHeight, ...[...boxes].map(e => e.scrollHeight));
+        }"""
+    )
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 12_000)})
+    page.wait_for_timeout(500)  # let the layout settle at the new size
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
+
+
+def _assert_no_exception(page) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def test_one_conversation_in_the_browser(app_url: str) -> None:
+    from playwright.sync_api import Route, expect, sync_playwright
+
+    expect.set_options(timeout=STEP_MS)
+    blocked: list[str] = []
+
+    def loopback_only(route: Route) -> None:
+        host = urlsplit(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:")) or host == "127.0.0.1":
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=STEP_MS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            context.set_default_timeout(STEP_MS)
+            context.route("**/*", loopback_only)
+            page = context.new_page()
+
+            # The library: pick the scenario through the selectbox.
+            page.goto(app_url, wait_until="domcontentloaded")
+            expect(page.get_by_role("heading", name="Practise a difficult conversation")).to_be_visible()
+            selectbox = page.locator('[data-testid="stSelectbox"]').filter(has_text="Scenario")
+            expect(selectbox).to_be_visible()
+            selectbox.click()
+            page.get_by_role("option", name=re.compile(re.escape(SCENARIO_TITLE) + r" · feedback · medium")).click()
+            expect(page.get_by_role("combobox", name="Scenario")).to_have_value(re.compile("^" + re.escape(SCENARIO_TITLE)))
+            expect(page.get_by_role("heading", name=SCENARIO_TITLE)).to_be_visible()
+            _assert_no_exception(page)
+
+            # The conversation: three messages, each answered by the persona.
+            page.get_by_role("button", name="Start the conversation").click()
+            chat_input = page.locator(CHAT_INPUT)
+            expect(chat_input).to_be_visible()
+            expect(chat_input).to_be_enabled()
+            _assert_no_exception(page)
+            for text in MESSAGES:
+                replies_before = page.locator(ASSISTANT_MESSAGE).count()
+                messages_before = page.locator(ANY_MESSAGE).count()
+                chat_input.fill(text)
+                chat_input.press("Enter")
+                expect(page.locator(ASSISTANT_MESSAGE)).to_have_count(replies_before + 1)
+                expect(page.locator(ANY_MESSAGE)).to_have_count(messages_before + 2)
+                expect(chat_input).to_be_enabled()  # the run (stream + rerun) has finished
+                expect(page.locator(ASSISTANT_MESSAGE).last).not_to_have_text(re.compile(r"^\s*$"))
+                _assert_no_exception(page)
+            expect(page.locator(ANY_MESSAGE).filter(has_text="ledger migration")).to_have_count(1)
+            _full_page_screenshot(page, ARTIFACTS / "browser-conversation.png")
+
+            # The debrief.
+            page.get_by_role("button", name="End and get my debrief").click()
+            expect(page.get_by_role("heading", name="Debrief", exact=True)).to_be_visible()
+            metrics = page.locator('[data-testid="stMetric"]')
+            expect(metrics.filter(has_text="Empathy")).to_have_count(1)
+            expect(metrics.filter(has_text="Evidence")).to_have_count(1)
+            per_reply = page.locator('[data-testid="stMarkdownContainer"] p').filter(
+                has_text=re.compile(r"^\s*\d+\.\s*Empathy \d+ · Evidence \d+ · trust")
+            )
+            expect(per_reply).to_have_count(len(MESSAGES))
+            for text in ("last few weeks", "ledger migration", "refunds deadline"):  # the manager's own words, quoted
+                expect(page.get_by_text(text).first).to_be_visible()
+            _assert_no_exception(page)
+            _full_page_screenshot(page, ARTIFACTS / "browser-debrief.png")
+        finally:
+            browser.close()
+
+    favicons = sorted({url for url in blocked if KNOWN_EXTERNAL.match(url)})
+    if favicons:
+        warnings.warn(f"blocked the favicon Streamlit fetches for a :material: page_icon: {favicons}", stacklevel=1)
+    others = [url for url in blocked if not KNOWN_EXTERNAL.match(url)]
+    assert not others, f"the page tried to reach addresses other than 127.0.0.1 (blocked): {others}"
