@@ -4,7 +4,7 @@ import streamlit as st
 
 from simulator.ui.common import PAGES
 
-st.set_page_config(page_title="Difficult conversations", page_icon=":material/forum:", layout="wide")
+st.set_page_config(page_title="Difficult conversations", page_icon="💬", layout="wide")
 
 navigation = st.navigation(
     [

@@ -20,7 +20,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -53,12 +52,6 @@ MESSAGES = [
     "That sounds really hard, and I'm sorry you've been carrying it alone. "
     "Could we agree a next step together: I move the refunds deadline and we check in every Friday?",
 ]
-
-# Streamlit's frontend turns `page_icon=":material/x:"` into a favicon URL on fonts.gstatic.com
-# (an emoji page_icon becomes an inline data: SVG instead). The request is aborted, never
-# reached; it is reported as a warning rather than a failure. Drop this allowance once
-# app.py uses a page_icon that needs no network.
-KNOWN_EXTERNAL = re.compile(r"^https://fonts\.gstatic\.com/s/i/short-term/release/materialsymbolsrounded/[a-z0-9_]+/default/24px\.svg$")
 
 ASSISTANT_MESSAGE = '[data-testid="stChatMessage"]:has([aria-label="Chat message from assistant"])'
 ANY_MESSAGE = '[data-testid="stChatMessage"]'
@@ -242,8 +235,4 @@ def test_one_conversation_in_the_browser(app_url: str) -> None:
         finally:
             browser.close()
 
-    favicons = sorted({url for url in blocked if KNOWN_EXTERNAL.match(url)})
-    if favicons:
-        warnings.warn(f"blocked the favicon Streamlit fetches for a :material: page_icon: {favicons}", stacklevel=1)
-    others = [url for url in blocked if not KNOWN_EXTERNAL.match(url)]
-    assert not others, f"the page tried to reach addresses other than 127.0.0.1 (blocked): {others}"
+    assert not blocked, f"the page tried to reach addresses other than 127.0.0.1 (blocked): {blocked}"

@@ -34,6 +34,7 @@ POSITIVE: dict[Move, list[str]] = {
         "How are you feeling after what happened in the sprint review?",
         "I'm sorry you found out about the restructure from a group email.",
         "I know this is hard to hear.",
+        "The last month on the payments team has been stressful for you.",
     ],
     M.validates: [
         "Honestly, your frustration is completely understandable.",
@@ -198,6 +199,7 @@ NEGATIVE: dict[Move, list[str]] = {
         "It's hard to justify another extension to the client.",  # 'hard' about a task
         "You are defensive whenever I bring up the code reviews.",  # a label, not a feeling named
         "That's a tough deadline, but the contract depends on it.",
+        "It's hard for me to see how we extend the deadline again.",  # the manager's difficulty
     ],
     M.validates: [
         "That's not fair to the rest of the team.",

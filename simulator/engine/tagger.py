@@ -26,8 +26,9 @@ _FEELING = (
 )
 # Words for how hard a situation is for someone ("this must be hard").
 _HARD = r"(?:hard|difficult|tough|stressful|frustrating|exhausting|painful|upsetting|awful|rough|a lot|not easy|unsettling|disappointing|a shock|horrible|draining|heavy)"
-# "hard to <verb>" is about feelings only for verbs of taking news in; "hard to justify" is about a task.
-_NOT_A_TASK = r"(?! to (?!hear|take|process|accept|absorb|digest|deal|talk|go through|sit with)\w)"
+# "hard to <verb>" is about their feelings only for verbs of taking news in ("hard to hear");
+# "hard to justify" is about a task and "hard for me" about someone else.
+_NOT_A_TASK = r"(?! to (?!hear|take|process|accept|absorb|digest|deal|talk|go through|sit with)\w| for (?:me|us|the|our)\b)"
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 _WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _EVENT = (
@@ -36,7 +37,7 @@ _EVENT = (
 )
 # Counted things: "several" and "a hundred" are vague, so they are not data.
 _NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty)"
-_COUNT_ADJ = r"(?:missed|late|overdue|separate|consecutive|working|business|unanswered|escalated|open|failed|open|customer)"
+_COUNT_ADJ = r"(?:missed|late|overdue|separate|consecutive|working|business|unanswered|escalated|open|failed|customer)"
 _UNIT = (
     r"(?:minutes?|mins?|hours?|days?|weeks?|months?|times|occasions|mornings|shifts|tickets|calls|deadlines|comments|"
     r"customers|people|engineers|percent|%|targets|goals|sprints|releases|reviews|incidents|escalations|complaints|bugs)"
@@ -61,6 +62,7 @@ RULES: dict[Move, list[str]] = {
         rf"\byou(?: seem| sound| look| must be| might be| may be| must feel| might feel| probably feel|'re| are|'re feeling| are feeling| felt| feel)\s+(?:really |quite |pretty |so |a bit |a little |very |completely |rather )?{_FEELING}",
         rf"\b(?:that|this|it)(?: must| might| would|'s| is)? (?:sound|sounds|be|have been|has been|been|feel|feels|seem|seems)?\s*(?:really |so |very |incredibly |pretty |quite )?{_HARD}\b{_NOT_A_TASK}",
         rf"\bmust (?:be|feel|have been|have felt) (?:really |so |very |pretty |quite )?{_HARD}\b{_NOT_A_TASK}",
+        rf"\b{_HARD} for you\b",
         r"\bi(?:'m| am) (?:so |really |very |truly )?sorry (?:to hear|that you|you|for what|this|about)",
         r"\bi (?:can )?(?:hear|see) (?:how much|that) (?:this|it) (?:matters|means|affects)",
         r"\bhow (?:are you|you're|you are) (?:feeling|holding up|doing with this)",

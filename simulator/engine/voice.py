@@ -108,13 +108,41 @@ class OfflineVoice:
                 chosen.append(first_unused(concern.reveal_lines) or concern.reveal_lines[0])
         else:
             pool = lines.closed_up if request.note.closed_up else lines.pool(request.note.mood)
-            line = first_unused(pool) or _first_unused_anywhere(lines, used, request.note.mood)
+            text = request.tagging.text if request.tagging else ""
+            line = next_on_topic(pool, used, text) or _first_unused_anywhere(lines, used, request.note.mood)
             chosen.append(line)
         return chosen
 
     def reply(self, request: VoiceRequest) -> Reply:
         lines = self.choose(request)
         return Reply(chunks=chunk_words(" ".join(lines)), lines=lines)
+
+
+_STOP = frozenset(
+    "about after again also been before being could does doing done from have having here into just know like make "
+    "more much need only other over really right said should some such than that their them then there these they "
+    "thing think this those through time very want well were what when where which while will with would your "
+    "you're yours going okay thanks thank".split()
+)
+TOPIC_WINDOW = 4  # how far ahead in a pool the voice may look for a line on the manager's topic
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:5] for w in re.findall(r"[a-z']+", text.lower()) if len(w) >= 4 and w not in _STOP}
+
+
+def next_on_topic(pool: list[str], used: set[str], manager_text: str) -> str | None:
+    """The next unused line of a pool, or one a little further on that shares the manager's topic.
+
+    Pools are written as a progression, so the voice stays near the front; among
+    the next few unused lines it prefers the one sharing most content words with
+    what the manager just said (ties go to the earliest).
+    """
+    ahead = [line for line in pool if line not in used][:TOPIC_WINDOW]
+    if not ahead:
+        return None
+    topic = _stems(manager_text)
+    return max(ahead, key=lambda line: (len(topic & _stems(line)), -ahead.index(line)))
 
 
 def _first_unused_anywhere(lines, used: set[str], mood: Mood) -> str:

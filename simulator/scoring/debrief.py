@@ -109,21 +109,21 @@ def _advice(replies: list[ReplyReport]) -> list[str]:
     if not replies:
         return ["You ended before saying anything. Try opening with what you want to talk about and a question about their view."]
     tips = []
-    avg = {name: mean(getattr(r.skills, name) for r in replies) for name in Skills.model_fields if name not in ("support", "penalties")}
+    best = {name: max(getattr(r.skills, name) for r in replies) for name in EMPATHY_SKILLS + EVIDENCE_SKILLS}
     penalties = sorted({p for r in replies for p in r.skills.penalties})
     if penalties:
         tips.append("Cut what cost you points: " + ", ".join(PENALTY_HELP[p] for p in penalties) + ".")
-    if avg["exploration"] < 1:
-        tips.append("Ask more open questions (\"What's been going on?\", \"How do you see it?\"): they let the other person open up.")
-    if avg["emotional_reaction"] + avg["validation"] < 0.5:
+    if best["exploration"] == 0:
+        tips.append("You asked no question about their side. Open questions (\"What's been going on?\", \"How do you see it?\") let them open up.")
+    if best["emotional_reaction"] == 0 and best["validation"] == 0:
         tips.append("Name what they might be feeling and say it makes sense; trust grows fastest from acknowledgement.")
-    if avg["behaviour"] < 0.5:
-        tips.append("Describe observable behaviour (\"you commented 'Redo it' on PR #482\") instead of labels.")
-    if avg["situation"] + avg["data"] < 1:
+    if best["behaviour"] == 0:
+        tips.append("Describe observable behaviour (what they did or said, when) instead of labels or generalities.")
+    if best["situation"] == 0 and best["data"] == 0:
         tips.append("Anchor the feedback in the record: dates, numbers, which meeting.")
-    if avg["impact"] < 0.5:
+    if best["impact"] == 0:
         tips.append("Say what the behaviour caused for the team or the customers (the I in SBI).")
-    return tips or ["Strong conversation: specific evidence, delivered with empathy. Try a harder scenario next."]
+    return tips or ["Specific evidence, delivered with empathy. Try a harder scenario next, or the same one in fewer messages."]
 
 
 def session_scores(replies: list[ReplyReport]) -> tuple[int, int]:

@@ -46,7 +46,7 @@ with left:
 with right:
     st.markdown("**Goals**")
     for goal in debrief.goals:
-        icon = ":material/check_circle:" if goal.met else ":material/cancel:"
+        icon = ":green[:material/check_circle:]" if goal.met else ":red[:material/cancel:]"
         st.markdown(f"{icon} {md_escape(goal.text)}")
     st.markdown("**What they were not saying**")
     for concern in debrief.concerns:

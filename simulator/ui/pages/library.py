@@ -21,7 +21,8 @@ with user_errors():
         st.warning("No scenarios to show. Fix the files above, or set SIMULATOR_SCENARIOS_DIR to a folder of scenario files.")
         st.stop()
 
-    ids = sorted(scenarios, key=lambda i: (scenarios[i].category, scenarios[i].title))
+    difficulty = {"easy": 0, "medium": 1, "hard": 2}
+    ids = sorted(scenarios, key=lambda i: (difficulty[scenarios[i].difficulty], scenarios[i].title))
     chosen = st.selectbox(
         "Scenario",
         ids,
