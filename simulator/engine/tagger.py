@@ -134,7 +134,7 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:said|wrote|commented|posted|replied|messaged)(?: to \w+)?[:,]? [\"“'‘]",
         r"\bi (?:noticed|saw|observed|read|watched|heard you|counted) (?:that )?(?:you|your)\b(?! (?:seem|look|appear|feel)\b)",
         r"\b(?:was|were) (?:due|delivered|shipped|handed in|finished|submitted) (?:on|by)\b",
-        r"\b(?:shipped|delivered|landed|arrived|came in|started) (?:on|at) (?:the )?\d",
+        r"\b(?:shipped|delivered|landed|arrived|came in|started) (?:on|at) (?:the )?\d[\d:.]*(?:st|nd|rd|th)?",
         r"\b(?:arrived|came in|clocked in|logged in|started) \w+ minutes late\b",
     ],
     Move.impact: [
@@ -144,7 +144,7 @@ RULES: dict[Move, list[str]] = {
         r"\bas a result\b",
         r"\bbecause of (?:that|this|the delay)\b",
         rf"\b(?:affected|impacted|hurt|delayed|blocked|slowed|undermined|embarrassed|discouraged|upset) (?:the|our|your|his|her|their) (?:[\w-]+ )?{_AFFECTED}\b",
-        r"\b(?:(?:the |our |your )?(?:team|client|customer|colleague|engineer|agent|user|reviewer)s?|he|she|they|tomás|aiko|ben) (?:had to|were left|was left|couldn't|could not|lost|waited|ended up)\b",
+        r"\b(?:(?:the |our |your )?(?:team|client|customer|colleague|engineer|agent|user|reviewer)s?|he|she|they|(?!(?:you|we|i|it|this|that|there)\b)(?-i:[A-Z][a-zà-ÿ]+)) (?:had to|were left|was left|couldn't|could not|lost|waited|ended up)\b",
         rf"\b(?:(?:the |our |your )?(?:team|client|customer|colleague|engineer|agent)s?|he|she|they) felt (?:really |quite |very )?(?:{_FEELING}|undermined|ignored|dismissed|left out|humiliated|unsupported)",
         r"\b(?:uncovered|unanswered|on hold|waiting) (?:for|phones?|calls?|queue)\b",
     ],
