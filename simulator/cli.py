@@ -140,6 +140,16 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return status
 
 
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from simulator.scoring import evaluate
+
+    if args.judge:
+        raise SimulatorError("--judge needs a configured language model; it is not available in this version.")
+    rows = evaluate.run(public=Path(args.public) if args.public else None, limit=args.limit)
+    print(evaluate.render(rows))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="simulator", description="Rehearse difficult conversations; score replies for empathy and evidence.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -163,6 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
     score = sub.add_parser("score", help="score replies from a JSON-lines file")
     score.add_argument("file", help='JSON lines {"id", "reply", "context"?} (\'-\' for stdin)')
     score.set_defaults(func=_cmd_score)
+    ev = sub.add_parser("eval", help="agreement of the scorer with human labels (own held-out set, EPITOME, AnnoMI)")
+    ev.add_argument("--public", help="folder with epitome/ and annomi/ (default: ../shared/data/public)")
+    ev.add_argument("--limit", type=int, help="use at most N items of each public set (quick runs)")
+    ev.add_argument("--judge", help="also evaluate the LLM judge with this model")
+    ev.set_defaults(func=_cmd_eval)
     return parser
 
 

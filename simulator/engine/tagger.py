@@ -92,13 +92,13 @@ RULES: dict[Move, list[str]] = {
         r"\bfrom (?:your (?:point of view|perspective|side|end)|where you(?:'re| are) (?:sitting|standing)),(?!\s*(?:what|how|why|is|are|do|does|did)\b)",
     ],
     Move.open_question: [
-        r"(?:^|[.!?]\s+|[,;:—–]\s*)(?:so |and |but |okay,? |ok,? )?(?:what|how|why|where|which|who|in what way)\b[^.!?]*\?",
+        r"(?:^|[.!?]\s+|[,;:—–]\s*|\s-\s)(?:so |and |but |okay,? |ok,? )?(?:what|how|why|where|which|who|in what way)\b[^.!?]*\?",
         r"(?:^|[.!?]\s+|[,;:—–]\s*)(?:could|can|would|will) you (?:tell|walk|help me (?:understand|see)|describe|share|talk|say more|explain|give)\b[^.!?]*\?",
         # the invitation runs to the end of its sentence, but not into a repeated invitation
         rf"\b{_INVITE}\b(?:(?!{_INVITE})[^.!?\n])*",
     ],
     Move.closed_question: [
-        r"(?:^|[.!?]\s+|[,;:—–]\s*)(?:so |and |but |okay,? |ok,? )?(?:do|does|did|is|are|was|were|can|could|will|would|have|has|had|should|shall|may|am|isn't|aren't|don't|didn't|won't|wouldn't|haven't)\b(?! you (?:tell|walk|help me (?:understand|see)|describe|share|talk|say more|explain|give)\b)[^.!?]*\?",
+        r"(?:^|[.!?]\s+|[,;:—–]\s*|\s-\s)(?:so |and |but |okay,? |ok,? )?(?:do|does|did|is|are|was|were|can|could|will|would|have|has|had|should|shall|may|am|isn't|aren't|don't|didn't|won't|wouldn't|haven't)\b(?! you (?:tell|walk|help me (?:understand|see)|describe|share|talk|say more|explain|give)\b)[^.!?]*\?",
         # tag questions: "you knew the deadline had moved, right?"
         r"[^.!?]*,\s*(?:right|yes|correct|ok(?:ay)?|yeah|isn't it|wasn't it|don't you|didn't you|aren't you|weren't you)\s*\?",
     ],
@@ -111,7 +111,8 @@ RULES: dict[Move, list[str]] = {
         r"\bmake sure you (?:get|have|can|are supported)\b",
         r"\btake (?:[\w-]+ ){0,3}off your plate\b",
         r"\blet(?:'s| us) (?:work|figure|find|look|agree|come up|plan|think|sort|talk about how)\b",
-        r"\b(?:we|i) (?:can|could) (?:try|adjust|arrange|move|look|find|reduce|change|set up|give|swap|rotate|pair)\b",
+        r"\b(?:could|can|shall) we (?:agree|work out|find|figure out|plan|set up|try)\b",
+        r"\b(?:we|i) (?:can|could|will|'ll) (?:try|adjust|arrange|move|look|find|reduce|change|set up|give|swap|rotate|pair)\b",
         r"\b(?:is there )?anything (?:i|we) can do\b",
         r"\bwould it help (?:if|to)\b",
         r"\b(?:employee assistance|eap|counsell?ing|outplacement|severance|coaching|mentoring|mentor)\b",
@@ -314,7 +315,7 @@ def _fold(text: str) -> str:
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start] in " \t\n,.!?;:":
+    while start < end and text[start] in " \t\n,.!?;:-—–":
         start += 1
     while end > start and text[end - 1] in " \t\n,;:":
         end -= 1

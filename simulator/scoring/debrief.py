@@ -87,7 +87,7 @@ def quadrant(empathy: int, evidence: int) -> str:
 QUADRANT_HELP = {
     "radical candor": "You cared personally and challenged directly: specific evidence delivered with empathy.",
     "ruinous empathy": "Kind, but the message stayed vague: add the situation, the behaviour and its impact.",
-    "obnoxious aggression": "Specific, but it landed as an attack: acknowledge feelings and ask about their side.",
+    "obnoxious aggression": "Specific, but light on care: it can land as an attack. Acknowledge feelings and ask about their side.",
     "manipulative insincerity": "Neither caring nor specific: start with what you observed, then ask how they see it.",
 }
 

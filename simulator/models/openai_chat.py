@@ -1,0 +1,599 @@
+"""A ChatModel for any OpenAI-compatible chat completions endpoint.
+
+Works with api.openai.com and local servers (Ollama, vLLM, llama.cpp, LM Studio...).
+
+Design notes
+------------
+* One retry layer. The SDK client is built with `max_retries=0` (its own retries would
+  multiply with ours) and tenacity retries 408/429/5xx, connection errors and
+  timeouts. `Retry-After` (or `retry-after-ms`) is honoured, capped by what is left of
+  the time budget; otherwise exponential backoff. Attempts (`max_attempts`) and the
+  total time (`max_retry_seconds`, counting both real time and time asked of `sleep`,
+  so a fake `sleep` in tests still spends the budget) are bounded. 400/401/403/404/422
+  are never retried.
+* Streams are retried only before their first piece of text. Once text has been
+  yielded, any break (connection drop, malformed chunk, an error event, or no chunk for
+  `stall_timeout` seconds) raises `StreamInterrupted(partial)`; the caller keeps the
+  partial reply. The wait for the *first* piece is bounded by `read_timeout` instead,
+  because a model may think for a while before it says anything.
+* Stall detection: the SDK stream is read by a small daemon thread that puts chunks on
+  a queue; the generator waits on the queue with `stall_timeout`. On a stall (or when
+  the consumer stops early, e.g. Streamlit stopping a script run) the socket is shut
+  down, which wakes the reader thread; it then closes the response itself, so the
+  response is never closed from two threads at once.
+* Explicit timeouts (the SDK default is 600 s): `connect_timeout` and `read_timeout`
+  (per socket read).
+* The client is built lazily: constructing an `OpenAIChatModel` touches no network and
+  no environment. `api_key=None` sends a dummy key (local servers need *a* key for the
+  SDK to start); the caller reads `OPENAI_API_KEY` (see simulator.config). With
+  `base_url=None` the SDK uses `OPENAI_BASE_URL` or https://api.openai.com/v1.
+* Reasoning models (o1/o3/o4..., gpt-5...) reject `max_tokens`; for them the limit is
+  sent as `max_completion_tokens`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import random
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx2
+import openai
+import tenacity
+from pydantic import BaseModel, ValidationError
+
+from simulator.models.base import (
+    Message,
+    ModelAuthError,
+    ModelBadRequest,
+    ModelError,
+    ModelOutputInvalid,
+    ModelRefused,
+    ModelUnavailable,
+    StreamInterrupted,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T", bound=BaseModel)
+
+DEFAULT_ENDPOINT = "https://api.openai.com/v1"
+RETRYABLE_STATUS = frozenset({408, 429})  # plus every 5xx
+BACKOFF_FIRST = 0.5  # seconds before the 2nd attempt when the server gives no Retry-After
+BACKOFF_MAX = 8.0
+OFFLINE_HINT = "You can keep practising with the offline engine meanwhile (choose it in Settings)."
+_REASONING_MODEL = re.compile(r"^(?:.*/)?(?:o\d|gpt-5)", re.IGNORECASE)
+
+
+class _Stalled(Exception):
+    """No chunk arrived from the stream within the allowed time."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"no data for {seconds:g} s")
+        self.seconds = seconds
+
+
+class _StreamFailed(Exception):
+    """Carries an exception raised by the reader thread (the original is the cause)."""
+
+
+_END = object()
+
+
+class _StreamReader:
+    """Reads an SDK stream on a daemon thread so the consumer can wait with a timeout."""
+
+    def __init__(self, stream: openai.Stream[Any]):
+        self._stream = stream
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._aborted = threading.Event()
+        self._done = threading.Event()
+        self._finished_seen = False
+        self._thread = threading.Thread(target=self._run, name="chat-stream-reader", daemon=True)
+
+    def start(self) -> _StreamReader:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            for chunk in self._stream:
+                if self._aborted.is_set():
+                    break
+                self._queue.put(chunk)
+            self._queue.put(_END)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
+            self._queue.put(exc)
+        finally:
+            self._done.set()
+            try:
+                self._stream.close()
+            except Exception:  # noqa: BLE001 - best effort cleanup
+                pass
+
+    def next(self, timeout: float) -> Any:
+        """The next chunk, `_END`, or raise the reader's exception / `_Stalled`."""
+        try:
+            item = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            raise _Stalled(timeout) from None
+        if item is _END:
+            self._finished_seen = True
+            return item
+        if isinstance(item, BaseException):
+            self._finished_seen = True
+            raise item
+        return item
+
+    def abort(self) -> None:
+        """Stop reading. Safe to call more than once and after the stream has ended."""
+        self._aborted.set()
+        if self._finished_seen or self._done.is_set():
+            return
+        response = self._stream.response
+        if response.is_closed:  # finished a moment ago: its connection may be back in the pool
+            return
+        try:
+            network_stream = response.extensions.get("network_stream")
+            sock = network_stream.get_extra_info("socket") if network_stream is not None else None
+            if sock is not None:
+                # Wakes the reader thread's blocked read; it closes the response itself.
+                sock.shutdown(socket.SHUT_RDWR)
+            else:  # pragma: no cover - transports without a socket
+                self._stream.close()
+        except Exception:  # noqa: BLE001 - the socket may already be gone
+            pass
+
+
+class _Budget:
+    """The time left for retries of one call: real time or time asked of `sleep`, whichever is more."""
+
+    def __init__(self, seconds: float, sleep: Callable[[float], None]):
+        self.seconds = seconds
+        self._sleep = sleep
+        self._start = time.monotonic()
+        self.slept = 0.0
+
+    def remaining(self) -> float:
+        return self.seconds - max(time.monotonic() - self._start, self.slept)
+
+    def sleep(self, seconds: float) -> None:
+        self.slept += seconds
+        self._sleep(seconds)
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in RETRYABLE_STATUS or exc.status_code >= 500
+    if isinstance(exc, openai.APIConnectionError | _Stalled):  # APITimeoutError is an APIConnectionError
+        return True
+    return False
+
+
+def retry_after_seconds(exc: BaseException | None) -> float | None:
+    """The wait a server asked for in `retry-after-ms` or `Retry-After` (seconds or an HTTP date)."""
+    response = getattr(exc, "response", None)
+    if response is None:
+        return None
+    headers = response.headers
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms:
+        try:
+            return max(0.0, float(raw_ms) / 1000)
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _backoff(attempt_number: int) -> float:
+    base = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (attempt_number - 1))
+    return base * random.uniform(1.0, 1.25)  # a little jitter
+
+
+def _server_message(exc: BaseException, limit: int = 300) -> str:
+    body = getattr(exc, "body", None)
+    message = body.get("message") if isinstance(body, dict) else body
+    if not isinstance(message, str) or not message.strip():
+        message = getattr(exc, "message", "") or ""
+    message = " ".join(str(message).split())
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
+def _safe_url(url: str) -> str:
+    """The URL without user info, query or fragment (never show credentials)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "the configured endpoint"
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", "")) or url
+
+
+class OpenAIChatModel:
+    """Chat with a model behind an OpenAI-compatible `/chat/completions` endpoint."""
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        base_url: str | None,
+        api_key: str | None,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 60.0,
+        stall_timeout: float = 20.0,
+        max_attempts: int = 4,
+        max_retry_seconds: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        if not isinstance(model, str) or not model.strip():
+            raise ValueError(f"model must be a non-empty model name, got {model!r}")
+        for label, value in (
+            ("connect_timeout", connect_timeout),
+            ("read_timeout", read_timeout),
+            ("stall_timeout", stall_timeout),
+        ):
+            if not value > 0:
+                raise ValueError(f"{label} must be a positive number of seconds, got {value!r}")
+        if not isinstance(max_attempts, int) or max_attempts < 1:
+            raise ValueError(f"max_attempts must be a whole number of at least 1, got {max_attempts!r}")
+        if not max_retry_seconds >= 0:
+            raise ValueError(f"max_retry_seconds must be zero or more seconds, got {max_retry_seconds!r}")
+        self.name = model
+        self.model = model
+        self.base_url = base_url or None
+        self._api_key = api_key
+        self.connect_timeout = float(connect_timeout)
+        self.read_timeout = float(read_timeout)
+        self.stall_timeout = float(stall_timeout)
+        self.max_attempts = max_attempts
+        self.max_retry_seconds = float(max_retry_seconds)
+        self._sleep = sleep
+        self._client: openai.OpenAI | None = None
+        self._client_lock = threading.Lock()
+        self.requests_made = 0  # HTTP requests sent (every attempt counts)
+        self.last_finish_reason: str | None = None
+        self.last_usage: Any = None  # the `usage` of the last non-streamed reply, if the server sent it
+
+    def __repr__(self) -> str:  # never shows the key
+        return f"OpenAIChatModel(model={self.model!r}, endpoint={self.endpoint!r})"
+
+    # ---- client ------------------------------------------------------------------------
+
+    @property
+    def client(self) -> openai.OpenAI:
+        with self._client_lock:
+            if self._client is None:
+                self._client = openai.OpenAI(
+                    base_url=self.base_url,
+                    api_key=self._api_key or "not-needed",
+                    max_retries=0,  # one retry layer: ours
+                    timeout=httpx2.Timeout(
+                        connect=self.connect_timeout,
+                        read=self.read_timeout,
+                        write=self.read_timeout,
+                        pool=self.connect_timeout,
+                    ),
+                )
+            return self._client
+
+    @property
+    def endpoint(self) -> str:
+        """The base URL for messages (no credentials)."""
+        if self._client is not None:
+            return _safe_url(str(self._client.base_url))
+        return _safe_url(self.base_url or DEFAULT_ENDPOINT)
+
+    def close(self) -> None:
+        with self._client_lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    def __enter__(self) -> OpenAIChatModel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _limit(self, max_tokens: int) -> dict[str, int]:
+        if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
+            raise ValueError(f"max_tokens must be a whole number of at least 1, got {max_tokens!r}")
+        key = "max_completion_tokens" if _REASONING_MODEL.match(self.model) else "max_tokens"
+        return {key: max_tokens}
+
+    # ---- retries and errors --------------------------------------------------------------
+
+    def _with_retries(self, fn: Callable[[], Any], *, purpose: str) -> Any:
+        budget = _Budget(self.max_retry_seconds, self._sleep)
+
+        def stop(state: tenacity.RetryCallState) -> bool:
+            return state.attempt_number >= self.max_attempts or budget.remaining() <= 0
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            asked = retry_after_seconds(exc)
+            wanted = asked if asked is not None else _backoff(state.attempt_number)
+            return max(0.0, min(wanted, budget.remaining()))
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            wait_s = state.next_action.sleep if state.next_action else 0.0
+            log.warning(
+                "%s: attempt %d of %d failed (%s); retrying in %.1f s",
+                self.endpoint, state.attempt_number, self.max_attempts, _describe(exc), wait_s,
+            )
+
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception(_is_retryable),
+            stop=stop,
+            wait=wait,
+            sleep=budget.sleep,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        sent_before = self.requests_made
+        try:
+            return retrying(fn)
+        except (openai.APIError, _Stalled, json.JSONDecodeError) as exc:
+            raise self._map_error(exc, attempts=self.requests_made - sent_before, purpose=purpose) from exc
+
+    def _map_error(self, exc: BaseException, *, attempts: int, purpose: str) -> ModelError:
+        where = self.endpoint
+        info = {"endpoint": where, "model": self.model, "attempts": attempts}
+        tries = f"after {attempts} attempt{'s' if attempts != 1 else ''}"
+        if isinstance(exc, openai.APIStatusError):
+            code = exc.status_code
+            info["status_code"] = code
+            if code in (401, 403):
+                return ModelAuthError(
+                    f"{where} refused the API key (HTTP {code}). Check that OPENAI_API_KEY is set to a valid key "
+                    f"for this endpoint (local servers accept any key), then try again.",
+                    **info,
+                )
+            if _is_retryable(exc):
+                busy = "is rate-limiting requests" if code == 429 else "is failing or overloaded"
+                return ModelUnavailable(
+                    f"{where} {busy} (HTTP {code}) {tries}. Wait a minute and try again. {OFFLINE_HINT}",
+                    **info,
+                )
+            said = _server_message(exc)
+            said = f" The server said: {said}" if said else ""
+            if code == 404:
+                return ModelBadRequest(
+                    f"{where} answered 404 Not Found for model '{self.model}'. Check the model name and that the "
+                    f"endpoint URL is the API root (it usually ends in /v1).{said}",
+                    **info,
+                )
+            extra = (
+                " This call needs structured output (response_format json_schema); choose a model or server that supports it."
+                if purpose == "structured"
+                else ""
+            )
+            return ModelBadRequest(
+                f"{where} rejected the request (HTTP {code}). Check the model name '{self.model}' and the endpoint "
+                f"settings.{extra}{said}",
+                **info,
+            )
+        if isinstance(exc, openai.APITimeoutError | _Stalled):
+            return ModelUnavailable(
+                f"{where} did not answer within {self.read_timeout:g} s ({tries}). Check that the server is running "
+                f"and not overloaded, then try again. {OFFLINE_HINT}",
+                **info,
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            return ModelUnavailable(
+                f"Could not reach {where} ({tries}). Check the endpoint URL and that the server is running. {OFFLINE_HINT}",
+                **info,
+            )
+        if isinstance(exc, json.JSONDecodeError):
+            return ModelOutputInvalid(
+                f"{where} sent a reply that is not valid JSON. Check that the endpoint is OpenAI-compatible "
+                f"(its URL usually ends in /v1). {OFFLINE_HINT}",
+                **info,
+            )
+        said = _server_message(exc)
+        return ModelUnavailable(
+            f"{where} reported an error{': ' + said if said else ''}. Try again in a moment. {OFFLINE_HINT}",
+            **info,
+        )
+
+    # ---- streaming -------------------------------------------------------------------------
+
+    def stream(self, messages: list[Message], *, max_tokens: int) -> Iterator[str]:
+        """Yield the reply in pieces. Nothing is sent until the first `next()`."""
+        limit = self._limit(max_tokens)
+        self.last_finish_reason = None
+        state: dict[str, Any] = {"refusal": [], "finish_reason": None}
+        reader, first = self._with_retries(lambda: self._open_stream(messages, limit, state), purpose="stream")
+        parts = [first] if first else []
+        try:
+            if first:
+                yield first
+            while True:
+                chunk = reader.next(self.stall_timeout)
+                if chunk is _END:
+                    break
+                text = self._absorb(chunk, state)
+                if text:
+                    parts.append(text)
+                    yield text
+        except _Stalled as exc:
+            raise StreamInterrupted(
+                "".join(parts),
+                f"The reply from {self.endpoint} stopped for more than {exc.seconds:g} s and was cut off. The text "
+                "received so far has been kept; send your message again for a full reply. " + OFFLINE_HINT,
+                endpoint=self.endpoint, model=self.model, attempts=1,
+            ) from None
+        except Exception as exc:  # noqa: BLE001 - any break after text has arrived
+            raise StreamInterrupted(
+                "".join(parts),
+                f"The connection to {self.endpoint} broke part-way through the reply ({_describe(exc)}). The text "
+                "received so far has been kept; send your message again for a full reply. " + OFFLINE_HINT,
+                endpoint=self.endpoint, model=self.model, attempts=1,
+            ) from exc
+        finally:
+            reader.abort()
+            self.last_finish_reason = state["finish_reason"]
+        if not parts and state["refusal"]:
+            raise self._refused("".join(state["refusal"]))
+
+    def _open_stream(self, messages: list[Message], limit: dict[str, int], state: dict[str, Any]) -> tuple[_StreamReader, str]:
+        """Send one request and wait for the first piece of text (retried as a whole by the caller)."""
+        state["refusal"].clear()
+        state["finish_reason"] = None
+        self.requests_made += 1
+        sdk_stream = self.client.chat.completions.create(model=self.model, messages=messages, stream=True, **limit)
+        reader = _StreamReader(sdk_stream).start()
+        try:
+            while True:
+                # The SDK's read timeout fires first; the margin only guards against a wedged reader.
+                chunk = reader.next(self.read_timeout + 5)
+                if chunk is _END:
+                    if state["refusal"]:
+                        raise self._refused("".join(state["refusal"]))
+                    if state["finish_reason"] == "content_filter":
+                        raise self._refused(None)
+                    return reader, ""
+                text = self._absorb(chunk, state)
+                if text:
+                    return reader, text
+        except BaseException:
+            reader.abort()
+            raise
+
+    @staticmethod
+    def _absorb(chunk: Any, state: dict[str, Any]) -> str:
+        """The text in one chunk (choice 0); notes refusals and the finish reason."""
+        text = ""
+        for choice in getattr(chunk, "choices", None) or []:
+            if getattr(choice, "index", 0) != 0:
+                continue
+            delta = getattr(choice, "delta", None)
+            if delta is not None:
+                refusal = getattr(delta, "refusal", None)
+                if refusal:
+                    state["refusal"].append(refusal)
+                content = getattr(delta, "content", None)
+                if isinstance(content, str):
+                    text += content
+            if getattr(choice, "finish_reason", None):
+                state["finish_reason"] = choice.finish_reason
+        return text
+
+    def _refused(self, refusal: str | None) -> ModelRefused:
+        quoted = f' It said: "{" ".join(refusal.split())[:300]}"' if refusal else ""
+        return ModelRefused(
+            f"The model '{self.model}' declined to answer.{quoted} Rephrase your message, or switch to the "
+            "offline engine in Settings.",
+            refusal=refusal, endpoint=self.endpoint, model=self.model,
+        )
+
+    # ---- structured output -----------------------------------------------------------------
+
+    def parse(self, messages: list[Message], schema: type[T], *, max_tokens: int) -> T:
+        """Ask for a reply that fits `schema` (sent as a strict json_schema) and return it parsed."""
+        limit = self._limit(max_tokens)
+
+        def call() -> Any:
+            self.requests_made += 1
+            return self.client.chat.completions.parse(
+                model=self.model, messages=messages, response_format=schema, **limit
+            )
+
+        what = f"The model '{self.model}' at {self.endpoint}"
+        try:
+            completion = self._with_retries(call, purpose="structured")
+        except ValidationError as exc:
+            raise ModelOutputInvalid(
+                f"{what} answered with something that does not fit the expected {schema.__name__} format "
+                f"({exc.error_count()} problem{'s' if exc.error_count() != 1 else ''}). Try again, or choose a model "
+                f"that supports structured output. {OFFLINE_HINT}",
+                endpoint=self.endpoint, model=self.model, attempts=1,
+            ) from exc
+        except openai.LengthFinishReasonError as exc:
+            raise ModelOutputInvalid(
+                f"{what} ran out of room (max_tokens={max_tokens}) before finishing its {schema.__name__} answer. "
+                "Raise the token limit, or shorten the conversation.",
+                endpoint=self.endpoint, model=self.model, attempts=1,
+            ) from exc
+        except openai.ContentFilterFinishReasonError as exc:
+            raise self._refused(None) from exc
+        self.last_usage = getattr(completion, "usage", None)
+        choices = getattr(completion, "choices", None) or []
+        if not choices:
+            raise ModelOutputInvalid(
+                f"{what} sent an empty answer. Try again. {OFFLINE_HINT}", endpoint=self.endpoint, model=self.model
+            )
+        choice = choices[0]
+        self.last_finish_reason = choice.finish_reason
+        message = choice.message
+        if getattr(message, "refusal", None):
+            raise self._refused(message.refusal)
+        parsed = getattr(message, "parsed", None)
+        if parsed is None:
+            raise ModelOutputInvalid(
+                f"{what} sent no {schema.__name__} answer (empty content). Try again, or choose a model that "
+                f"supports structured output. {OFFLINE_HINT}",
+                endpoint=self.endpoint, model=self.model, attempts=1,
+            )
+        return parsed
+
+    # ---- settings page ---------------------------------------------------------------------
+
+    def check_connection(self) -> str:
+        """Send one tiny request (no retries) and describe the result, or raise the mapped error."""
+        started = time.monotonic()
+        self.requests_made += 1
+        try:
+            completion = self.client.chat.completions.create(
+                model=self.model,
+                messages=[{"role": "user", "content": "Reply with the single word: OK"}],
+                **self._limit(16),
+            )
+        except (openai.APIError, json.JSONDecodeError) as exc:
+            raise self._map_error(exc, attempts=1, purpose="check") from exc
+        elapsed = time.monotonic() - started
+        served_by = getattr(completion, "model", None) or self.model
+        return f"Connected to {self.endpoint}: model '{served_by}' answered in {elapsed:.1f} s."
+
+
+def _describe(exc: BaseException | None) -> str:
+    if exc is None:
+        return "unknown error"
+    if isinstance(exc, openai.APIStatusError):
+        return f"HTTP {exc.status_code}"
+    if isinstance(exc, openai.APITimeoutError):
+        return "timed out"
+    if isinstance(exc, openai.APIConnectionError):
+        cause = exc.__cause__
+        return f"connection error: {type(cause).__name__}" if cause else "connection error"
+    if isinstance(exc, json.JSONDecodeError):
+        return "a malformed chunk"
+    if isinstance(exc, _Stalled):
+        return str(exc)
+    return type(exc).__name__
+
+
+__all__ = ["OpenAIChatModel", "retry_after_seconds"]

@@ -1,0 +1,258 @@
+"""`simulator eval`: how well the scorers agree with human labels.
+
+Three sources, each optional but the first:
+- the project's own labelled replies (simulator/data/labelled/, written for this
+  project, labelled in two blind passes; see docs/codebook.md), evaluated on the
+  held-out split;
+- EPITOME Reddit (Sharma et al., 2020): emotional reactions, interpretations and
+  explorations, 0/1/2 — evaluation only, never training (licence);
+- AnnoMI (Wu et al., 2022): therapist utterances labelled question / reflection /
+  other — evaluation only.
+The public sets are read from ../shared/data/public (or SIMULATOR_PUBLIC_DATA) when
+present; their absence is reported, not an error.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from simulator.scoring.agreement import accuracy, cohen_kappa, macro_f1, precision_recall, spearman
+from simulator.scoring.rubric import EMPATHY_SKILLS, EVIDENCE_SKILLS
+
+SUBSKILLS = EMPATHY_SKILLS + EVIDENCE_SKILLS
+PENALTY_NAMES = ("label_judgment", "absolute", "blame", "hearsay", "minimises", "pressures")
+HELDOUT_SHARE = 3  # in 10: ids whose hash falls in 0..2 are held out
+
+# Published reference figures, shown beside ours.
+ANCHORS = {
+    "epitome_emotional_reaction": "RoBERTa trained on EPITOME: acc 79.4 / F1 74.5",
+    "epitome_interpretation": "RoBERTa trained on EPITOME: acc 84.0 / F1 62.6",
+    "epitome_exploration": "RoBERTa trained on EPITOME: acc 92.6 / F1 72.6",
+    "annomi_question": "human raters (Fleiss κ) 0.87",
+    "annomi_reflection": "human raters (Fleiss κ) 0.66",
+    "own_headline": "LLM vs expert empathy in published work: weighted κ ≈ 0.60; target ρ ≥ 0.80",
+}
+
+
+def labelled_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "data" / "labelled"
+
+
+def public_dir() -> Path:
+    env = os.environ.get("SIMULATOR_PUBLIC_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[3] / "shared" / "data" / "public"
+
+
+def is_heldout(item_id: str) -> bool:
+    return int(hashlib.sha1(item_id.encode()).hexdigest(), 16) % 10 < HELDOUT_SHARE
+
+
+@dataclass
+class LabelledReply:
+    id: str
+    scenario: str
+    style: str
+    context: str
+    reply: str
+    contradicts_ledger: bool
+    passes: list[dict] = field(default_factory=list)
+
+    @property
+    def gold(self) -> dict:
+        """Mean of the passes: headlines averaged, sub-skills rounded half down, penalties in every pass."""
+        n = len(self.passes)
+        gold = {"empathy": sum(p["empathy"] for p in self.passes) / n, "evidence": sum(p["evidence"] for p in self.passes) / n}
+        for skill in SUBSKILLS:
+            gold[skill] = math.ceil(sum(p[skill] for p in self.passes) / n - 0.5)
+        gold["penalties"] = sorted(set.intersection(*(set(p["penalties"]) for p in self.passes)))
+        return gold
+
+
+def _jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def load_labelled(directory: Path | None = None) -> list[LabelledReply]:
+    directory = directory or labelled_dir()
+    items: dict[str, LabelledReply] = {}
+    for path in sorted(directory.glob("replies-*.jsonl")):
+        for row in _jsonl(path):
+            items[row["id"]] = LabelledReply(
+                id=row["id"], scenario=row["scenario"], style=row.get("style", ""), context=row.get("context", ""),
+                reply=row["reply"], contradicts_ledger=bool(row.get("contradicts_ledger", False)),
+            )
+    for pass_no in (1, 2):
+        for path in sorted(directory.glob(f"labels-pass{pass_no}-*.jsonl")):
+            for row in _jsonl(path):
+                if row["id"] in items:
+                    items[row["id"]].passes.append(row)
+    return [item for item in items.values() if item.passes]
+
+
+@dataclass
+class Row:
+    source: str
+    measure: str
+    n: int
+    values: dict[str, str]  # column -> formatted value
+    anchor: str = ""
+
+
+def _fmt(x: float) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.2f}"
+
+
+Predictor = Callable[[str, str], dict]  # (reply, scenario id) -> {"empathy", "evidence", skills..., "penalties"}
+
+
+def offline_predictor() -> Predictor:
+    from simulator.scenario import load_library
+    from simulator.scoring.offline import OfflineScorer
+
+    scorer = OfflineScorer()
+    scenarios, _ = load_library()
+
+    def predict(reply: str, scenario_id: str = "") -> dict:
+        scored = scorer.score(reply, scenario=scenarios.get(scenario_id))
+        out = {"empathy": scored.empathy, "evidence": scored.evidence, **scored.skills.model_dump()}
+        out["disputed"] = bool(scored.disputed)
+        return out
+
+    return predict
+
+
+def evaluate_own(items: list[LabelledReply], predictors: dict[str, Predictor]) -> list[Row]:
+    rows: list[Row] = []
+    held = [i for i in items if is_heldout(i.id)]
+    if not held:
+        return [Row("own held-out", "no labelled replies found", 0, {})]
+    preds = {name: [p(i.reply, i.scenario) for i in held] for name, p in predictors.items()}
+    golds = [i.gold for i in held]
+    source = f"own held-out ({len(held)} of {len(items)})"
+    for headline in ("empathy", "evidence"):
+        values = {name: _fmt(spearman([g[headline] for g in golds], [p[headline] for p in ps])) for name, ps in preds.items()}
+        rows.append(Row(source, f"Spearman ρ, {headline}", len(held), values, ANCHORS["own_headline"]))
+    for skill in SUBSKILLS:
+        values = {name: _fmt(cohen_kappa([g[skill] for g in golds], [p[skill] for p in ps], weights="quadratic")) for name, ps in preds.items()}
+        rows.append(Row(source, f"weighted κ, {skill}", len(held), values))
+    for penalty in PENALTY_NAMES:
+        gold = [penalty in g["penalties"] for g in golds]
+        if not any(gold):
+            continue
+        values = {}
+        for name, ps in preds.items():
+            pr, rc = precision_recall(gold, [penalty in p["penalties"] for p in ps])
+            values[name] = f"P {_fmt(pr)} / R {_fmt(rc)}"
+        rows.append(Row(source, f"penalty {penalty} ({sum(gold)} gold)", len(held), values))
+    gold_facts = [i.contradicts_ledger for i in items]
+    if any(gold_facts):
+        values = {}
+        for name, p in predictors.items():
+            if name != "offline":
+                continue
+            pr, rc = precision_recall(gold_facts, [p(i.reply, i.scenario)["disputed"] for i in items])
+            values[name] = f"P {_fmt(pr)} / R {_fmt(rc)}"
+        rows.append(Row(f"own, all {len(items)}", f"fact-ledger check ({sum(gold_facts)} contradicting)", len(items), values))
+    return rows
+
+
+def human_agreement(items: list[LabelledReply]) -> list[Row]:
+    """Pass 1 against pass 2: the ceiling a scorer can be expected to reach."""
+    both = [i for i in items if len(i.passes) >= 2]
+    if not both:
+        return [Row("own, pass 1 vs pass 2", "second pass not available", 0, {})]
+    source = f"own, pass 1 vs pass 2 (all {len(both)})"
+    rows = []
+    for headline in ("empathy", "evidence"):
+        rho = spearman([i.passes[0][headline] for i in both], [i.passes[1][headline] for i in both])
+        rows.append(Row(source, f"Spearman ρ, {headline}", len(both), {"humans": _fmt(rho)}))
+    for skill in SUBSKILLS:
+        k = cohen_kappa([i.passes[0][skill] for i in both], [i.passes[1][skill] for i in both], weights="quadratic")
+        rows.append(Row(source, f"weighted κ, {skill}", len(both), {"humans": _fmt(k)}))
+    return rows
+
+
+EPITOME_FILES = {
+    "emotional_reaction": "emotional-reactions-reddit.csv",
+    "interpretation": "interpretations-reddit.csv",
+    "exploration": "explorations-reddit.csv",
+}
+
+
+def evaluate_epitome(directory: Path, predictors: dict[str, Predictor], *, limit: int | None = None) -> list[Row]:
+    rows = []
+    folder = directory / "epitome"
+    if not folder.is_dir():
+        return [Row("EPITOME Reddit", f"not found at {folder}: skipped", 0, {})]
+    for skill, filename in EPITOME_FILES.items():
+        with (folder / filename).open(encoding="utf-8", newline="") as fh:
+            data = [(r["response_post"], int(r["level"])) for r in csv.DictReader(fh)]
+        if limit:
+            data = data[:limit]
+        gold = [level for _, level in data]
+        values3, values2 = {}, {}
+        for name, predict in predictors.items():
+            pred = [predict(text, "")[skill] for text, _ in data]
+            values3[name] = f"acc {accuracy(gold, pred) * 100:.1f} / F1 {macro_f1(gold, pred) * 100:.1f}"
+            g2, p2 = [int(g > 0) for g in gold], [int(p > 0) for p in pred]
+            values2[name] = f"acc {accuracy(g2, p2) * 100:.1f} / F1 {macro_f1(g2, p2) * 100:.1f}"
+        rows.append(Row("EPITOME Reddit", f"{skill}, 3 levels", len(data), values3, ANCHORS[f"epitome_{skill}"]))
+        rows.append(Row("EPITOME Reddit", f"{skill}, present or not", len(data), values2, "target F1 ≥ 80"))
+    return rows
+
+
+def evaluate_annomi(directory: Path, predictors: dict[str, Predictor], *, limit: int | None = None) -> list[Row]:
+    path = directory / "annomi" / "AnnoMI-simple.csv"
+    if not path.exists():
+        return [Row("AnnoMI", f"not found at {path}: skipped", 0, {})]
+    with path.open(encoding="utf-8", newline="") as fh:
+        data = [(r["utterance_text"], r["main_therapist_behaviour"]) for r in csv.DictReader(fh) if r["interlocutor"] == "therapist"]
+    if limit:
+        data = data[:limit]
+    rows = []
+    # a question is exploration (EPITOME), a reflection is interpretation
+    predicted = {name: [predict(text, "") for text, _ in data] for name, predict in predictors.items()}
+    for label, skill, anchor in (
+        ("question", "exploration", ANCHORS["annomi_question"]),
+        ("reflection", "interpretation", ANCHORS["annomi_reflection"]),
+    ):
+        gold = [int(b == label) for _, b in data]
+        values = {name: f"κ {cohen_kappa(gold, [int(p[skill] > 0) for p in preds]):.2f}" for name, preds in predicted.items()}
+        rows.append(Row("AnnoMI therapist", f"{label} vs not", len(data), values, anchor + "; target " + ("0.80" if label == "question" else "0.60")))
+    return rows
+
+
+def run(*, predictors: dict[str, Predictor] | None = None, public: Path | None = None, limit: int | None = None) -> list[Row]:
+    predictors = predictors or {"offline": offline_predictor()}
+    items = load_labelled()
+    public = public or public_dir()
+    return (
+        evaluate_own(items, predictors)
+        + human_agreement(items)
+        + evaluate_epitome(public, predictors, limit=limit)
+        + evaluate_annomi(public, predictors, limit=limit)
+    )
+
+
+def render(rows: list[Row]) -> str:
+    columns = []
+    for row in rows:
+        for name in row.values:
+            if name not in columns:
+                columns.append(name)
+    header = "| data | measure | n | " + " | ".join(columns) + " | reference |"
+    lines = [header, "|" + "---|" * (4 + len(columns))]
+    for row in rows:
+        cells = [row.values.get(c, "") for c in columns]
+        lines.append(f"| {row.source} | {row.measure} | {row.n} | " + " | ".join(cells) + f" | {row.anchor} |")
+    return "\n".join(lines)
