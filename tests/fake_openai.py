@@ -197,20 +197,24 @@ class FakeOpenAI:
     def drop(self, text: str = "Well, I think that the real problem is", after_words: int = 2) -> FakeOpenAI:
         """Stream `after_words` words of `text`, then drop the connection (no end of body).
 
-        `after_words=0` drops after the response headers, before any text. A non-streamed
-        request gets half of its body and then the drop.
+        `after_words=0` drops after the first (role-only) chunk, before any text. A
+        non-streamed request gets half of its body and then the drop.
         """
         return self.queue(Behaviour("drop", text=text, after_words=after_words))
 
     def stall(self, text: str = "Honestly I don't know what to say to that.", after_words: int = 1, seconds: float = 1.5) -> FakeOpenAI:
         """Stream `after_words` words, go silent for `seconds`, then send the rest.
 
-        A non-streamed request waits `seconds` before the whole reply.
+        `after_words=0` goes silent before any text. A non-streamed request waits
+        `seconds` before the whole reply.
         """
         return self.queue(Behaviour("stall", text=text, after_words=after_words, seconds=seconds))
 
     def malformed_chunk(self, text: str = "That is not fair at all.", after_words: int = 1) -> FakeOpenAI:
-        """Stream `after_words` words, then a `data:` line that is not valid JSON, then the rest."""
+        """Stream `after_words` words, then a `data:` line that is not valid JSON, then the rest.
+
+        `after_words=0` sends the bad line before any text.
+        """
         return self.queue(Behaviour("malformed", text=text, after_words=after_words))
 
     # ---- internals ---------------------------------------------------------------------
@@ -379,15 +383,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        if drop_after == 0:
-            self._hang_up()
-            return
         first_delta = {"role": "assistant", "content": "", "refusal": None} if field_name == "content" else {"role": "assistant", "refusal": ""}
         self._event(self._chunk(ids, first_delta))
-        for i, piece in enumerate(pieces, start=1):
-            if self.fake.chunk_delay:
-                time.sleep(self.fake.chunk_delay)
-            self._event(self._chunk(ids, {field_name: piece}))
+        for i in range(len(pieces) + 1):
+            if i > 0:  # after the role chunk (i == 0) and after each piece of text
+                if self.fake.chunk_delay:
+                    time.sleep(self.fake.chunk_delay)
+                self._event(self._chunk(ids, {field_name: pieces[i - 1]}))
             if drop_after is not None and i >= drop_after:
                 self._hang_up()
                 return

@@ -67,6 +67,13 @@ RULES: dict[Move, list[str]] = {
         r"\bi (?:can )?(?:hear|see) (?:how much|that) (?:this|it) (?:matters|means|affects)",
         r"\bhow (?:are you|you're|you are) (?:feeling|holding up|doing with this)",
         r"\bthis (?:is|must be) (?:a lot|hard|difficult|not easy|not what you)",
+        # warmth and concern (EPITOME emotional reactions), written from the framework's definition
+        r"\bi(?:'m| am) (?:so |really |very |truly |genuinely )?sorry\b(?! (?:but|if|for being late|i'm late))",
+        r"\b(?:that|this|it)(?:'s| is| sounds| must be)? (?:really |so |just )?(?:awful|terrible|horrible|rough|heartbreaking|sucks|crap)\b",
+        r"\bi(?:'m| am) (?:here for you|in your corner|on your side)\b",
+        r"\bi feel (?:so |really |very )?(?:sad|bad|sorry|awful) (?:for|about|that)\b",
+        r"\bmy heart goes out\b",
+        r"\b(?:sending (?:you )?(?:hugs|love|strength)|\(?hugs\)?)\b",
     ],
     Move.validates: [
         r"\b(?:that|it|this|your reaction|your frustration|your concern|your worry)(?:'s| is| would be| seems| sounds) (?:completely |totally |perfectly |entirely |really |very )?(?:understandable|fair|reasonable|natural|normal|valid|legitimate|a fair point)",
@@ -88,19 +95,28 @@ RULES: dict[Move, list[str]] = {
         r"\bin other words\b",
         r"\b(?:let me|can i|i want to) (?:check|make sure|see if) i(?:'ve| have)? (?:understand|understood|got|heard|get)",
         r"\bit sounds like\b",
+        # perspective-taking and shared experience (EPITOME interpretations)
+        r"\bi (?:know|understand|get) (?:exactly )?(?:how|what) (?:you(?:'re| are)? (?:feel|feeling|mean|going through)|that feels|it feels|it's like)\b",
+        r"\bi(?:'ve| have) been (?:there|through (?:this|that|the same|something similar|it))\b",
+        r"\bi (?:went|go|am going) through (?:the same|something similar|this|that)\b",
+        r"\b(?:the )?same (?:thing )?happened to me\b",
+        r"\bi can relate\b",
+        r"\bi (?:understand|get|can see) (?:why|how|what) you(?:'re| are| feel| felt| mean| were)?\b",
         # perspective-taking opener; "how things look from your side?" is a question instead
         r"\bfrom (?:your (?:point of view|perspective|side|end)|where you(?:'re| are) (?:sitting|standing)),(?!\s*(?:what|how|why|is|are|do|does|did)\b)",
     ],
     Move.open_question: [
-        r"(?:^|[.!?]\s+|[,;:—–]\s*|\s-\s)(?:so |and |but |okay,? |ok,? )?(?:what|how|why|where|which|who|in what way)\b[^.!?]*\?",
-        r"(?:^|[.!?]\s+|[,;:—–]\s*)(?:could|can|would|will) you (?:tell|walk|help me (?:understand|see)|describe|share|talk|say more|explain|give)\b[^.!?]*\?",
+        r"(?:^|(?<=[.!?])\s+|[,;:—–]\s*|\s-\s)(?:so |and |but |okay,? |ok,? )?(?:what|how|why|where|which|who|in what way)\b[^.!?]*\?",
+        r"(?:^|(?<=[.!?])\s+|[,;:—–]\s*)(?:could|can|would|will) you (?:tell|walk|help me (?:understand|see)|describe|share|talk|say more|explain|give)\b[^.!?]*\?",
         # the invitation runs to the end of its sentence, but not into a repeated invitation
         rf"\b{_INVITE}\b(?:(?!{_INVITE})[^.!?\n])*",
     ],
     Move.closed_question: [
-        r"(?:^|[.!?]\s+|[,;:—–]\s*|\s-\s)(?:so |and |but |okay,? |ok,? )?(?:do|does|did|is|are|was|were|can|could|will|would|have|has|had|should|shall|may|am|isn't|aren't|don't|didn't|won't|wouldn't|haven't)\b(?! you (?:tell|walk|help me (?:understand|see)|describe|share|talk|say more|explain|give)\b)[^.!?]*\?",
+        r"(?:^|(?<=[.!?])\s+|[,;:—–]\s*|\s-\s)(?:so |and |but |okay,? |ok,? )?(?:do|does|did|is|are|was|were|can|could|will|would|have|has|had|should|shall|may|am|isn't|aren't|don't|didn't|won't|wouldn't|haven't)\b(?! you (?:tell|walk|help me (?:understand|see)|describe|share|talk|say more|explain|give)\b)[^.!?]*\?",
         # tag questions: "you knew the deadline had moved, right?"
         r"[^.!?]*,\s*(?:right|yes|correct|ok(?:ay)?|yeah|isn't it|wasn't it|don't you|didn't you|aren't you|weren't you)\s*\?",
+        # any other sentence that ends in a question mark ("You've been sleeping badly?")
+        r"(?:^|(?<=[.!?])\s+)[^.!?]{3,}\?",
     ],
     Move.offers_support: [
         r"\b(?:how|what) (?:can|could) (?:i|we) (?:do|help|change|support|offer|take off|adjust)\b",
@@ -325,12 +341,13 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 def _resolve_conflicts(spans: list[Span]) -> None:
     """A question that is open is not also closed; an accusatory question ("why can't you",
     "what were you thinking", "how could you") is blame, not exploration."""
-    opens = [s for s in spans if s.move == Move.open_question]
     blames = [s for s in spans if s.move == Move.blame and s.text.lower().startswith(("why", "what", "how"))]
     for s in list(spans):
-        if s.move == Move.closed_question and any(_overlap(s, o) for o in opens):
+        if s.move == Move.open_question and any(_overlap(s, b) for b in blames):
             spans.remove(s)
-        elif s.move == Move.open_question and any(_overlap(s, b) for b in blames):
+    opens = [s for s in spans if s.move == Move.open_question]
+    for s in list(spans):
+        if s.move == Move.closed_question and any(_overlap(s, o) for o in opens + blames):
             spans.remove(s)
 
 

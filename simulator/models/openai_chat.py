@@ -155,20 +155,33 @@ class _StreamReader:
 
 
 class _Budget:
-    """The time left for retries of one call: real time or time asked of `sleep`, whichever is more."""
+    """The time left for the retries of one call.
+
+    Time spent = real time outside `sleep` + the seconds asked of `sleep`. With the real
+    `time.sleep` that is the wall-clock time; with a fake `sleep` (tests) the waits still
+    count, so the bound holds either way.
+    """
 
     def __init__(self, seconds: float, sleep: Callable[[float], None]):
         self.seconds = seconds
         self._sleep = sleep
         self._start = time.monotonic()
+        self._real_sleeping = 0.0
         self.slept = 0.0
 
+    def spent(self) -> float:
+        return time.monotonic() - self._start - self._real_sleeping + self.slept
+
     def remaining(self) -> float:
-        return self.seconds - max(time.monotonic() - self._start, self.slept)
+        return self.seconds - self.spent()
 
     def sleep(self, seconds: float) -> None:
-        self.slept += seconds
-        self._sleep(seconds)
+        started = time.monotonic()
+        try:
+            self._sleep(seconds)
+        finally:
+            self._real_sleeping += time.monotonic() - started
+            self.slept += seconds
 
 
 def _is_retryable(exc: BaseException) -> bool:
