@@ -117,15 +117,18 @@ Predictor = Callable[[str, str], dict]  # (reply, scenario id) -> {"empathy", "e
 
 def offline_predictor() -> Predictor:
     from simulator.scenario import load_library
+    from simulator.scoring.facts import disputed_claims
     from simulator.scoring.offline import OfflineScorer
 
     scorer = OfflineScorer()
     scenarios, _ = load_library()
 
     def predict(reply: str, scenario_id: str = "") -> dict:
-        scored = scorer.score(reply, scenario=scenarios.get(scenario_id))
+        # Human labels judge the wording (docs/codebook.md); the fact-ledger check is measured on its own.
+        scored = scorer.score(reply)
         out = {"empathy": scored.empathy, "evidence": scored.evidence, **scored.skills.model_dump()}
-        out["disputed"] = bool(scored.disputed)
+        scenario = scenarios.get(scenario_id)
+        out["disputed"] = bool(disputed_claims(scenario, reply)) if scenario else False
         return out
 
     return predict
