@@ -259,6 +259,13 @@ def test_client_errors_are_never_retried(make_model, fake_openai, sleeps, status
         assert "gpt-4o-mini" in str(info.value) and "does not exist" in str(info.value)
 
 
+def test_context_length_errors_say_so(make_model, fake_openai):
+    fake_openai.error(400, "This model's maximum context length is 8192 tokens. However, you requested 9000 tokens.")
+    with pytest.raises(ModelBadRequest, match="too long"):
+        make_model().parse(MESSAGES, Scores, max_tokens=20)
+    assert len(fake_openai.chat_requests) == 1
+
+
 def test_connection_refused_is_retried_then_unavailable(sleeps):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -362,6 +369,16 @@ def test_nothing_is_sent_until_the_stream_is_iterated(make_model, fake_openai):
     stream = model.stream(MESSAGES, max_tokens=20)
     assert fake_openai.chat_requests == []
     assert "".join(stream) == DEFAULT_TEXT
+
+
+def test_an_empty_reply_ends_at_once(make_model, fake_openai):
+    fake_openai.reply("")
+    model = make_model(stall_timeout=5.0)
+    started = time.monotonic()
+    assert list(model.stream(MESSAGES, max_tokens=20)) == []
+    assert time.monotonic() - started < 2.0
+    assert len(fake_openai.chat_requests) == 1
+    assert model.last_finish_reason == "stop"
 
 
 def test_stream_refusal(make_model, fake_openai):

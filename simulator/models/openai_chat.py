@@ -7,10 +7,11 @@ Design notes
 * One retry layer. The SDK client is built with `max_retries=0` (its own retries would
   multiply with ours) and tenacity retries 408/429/5xx, connection errors and
   timeouts. `Retry-After` (or `retry-after-ms`) is honoured, capped by what is left of
-  the time budget; otherwise exponential backoff. Attempts (`max_attempts`) and the
-  total time (`max_retry_seconds`, counting both real time and time asked of `sleep`,
-  so a fake `sleep` in tests still spends the budget) are bounded. 400/401/403/404/422
-  are never retried.
+  the time budget; otherwise exponential backoff (0.5 s, 1 s, 2 s... up to 8 s, a
+  little jitter). Attempts (`max_attempts`) and the total time (`max_retry_seconds`:
+  real time outside `sleep` plus the seconds asked of `sleep`, so a fake `sleep` in
+  tests still spends the budget) are bounded. 400/401/403/404/422 are never retried.
+  A Retry-After longer than the budget left is cut to what is left, then one last try.
 * Streams are retried only before their first piece of text. Once text has been
   yielded, any break (connection drop, malformed chunk, an error event, or no chunk for
   `stall_timeout` seconds) raises `StreamInterrupted(partial)`; the caller keeps the
@@ -379,10 +380,16 @@ class OpenAIChatModel:
         if isinstance(exc, openai.APIStatusError):
             code = exc.status_code
             info["status_code"] = code
-            if code in (401, 403):
+            if code == 401:
                 return ModelAuthError(
-                    f"{where} refused the API key (HTTP {code}). Check that OPENAI_API_KEY is set to a valid key "
+                    f"{where} refused the API key (HTTP 401). Check that OPENAI_API_KEY is set to a valid key "
                     f"for this endpoint (local servers accept any key), then try again.",
+                    **info,
+                )
+            if code == 403:
+                return ModelAuthError(
+                    f"{where} refused access (HTTP 403). Check that OPENAI_API_KEY is valid for this endpoint and "
+                    f"that its account may use the model '{self.model}'.",
                     **info,
                 )
             if _is_retryable(exc):
@@ -399,8 +406,15 @@ class OpenAIChatModel:
                     f"endpoint URL is the API root (it usually ends in /v1).{said}",
                     **info,
                 )
+            if getattr(exc, "code", None) == "context_length_exceeded" or "context length" in said.lower():
+                return ModelBadRequest(
+                    f"The conversation is too long for the model '{self.model}' at {where}. Start a new practice "
+                    f"session, or choose a model with a longer context.{said}",
+                    **info,
+                )
             extra = (
-                " This call needs structured output (response_format json_schema); choose a model or server that supports it."
+                " If the server does not support structured output (response_format json_schema), choose a model "
+                "or server that does."
                 if purpose == "structured"
                 else ""
             )
@@ -442,9 +456,9 @@ class OpenAIChatModel:
         reader, first = self._with_retries(lambda: self._open_stream(messages, limit, state), purpose="stream")
         parts = [first] if first else []
         try:
-            if first:
+            if first:  # else the stream has already ended, without text
                 yield first
-            while True:
+            while first:
                 chunk = reader.next(self.stall_timeout)
                 if chunk is _END:
                     break
@@ -462,18 +476,19 @@ class OpenAIChatModel:
         except Exception as exc:  # noqa: BLE001 - any break after text has arrived
             raise StreamInterrupted(
                 "".join(parts),
-                f"The connection to {self.endpoint} broke part-way through the reply ({_describe(exc)}). The text "
+                f"The reply from {self.endpoint} broke off part-way through ({_describe(exc)}). The text "
                 "received so far has been kept; send your message again for a full reply. " + OFFLINE_HINT,
                 endpoint=self.endpoint, model=self.model, attempts=1,
             ) from exc
         finally:
             reader.abort()
             self.last_finish_reason = state["finish_reason"]
-        if not parts and state["refusal"]:
-            raise self._refused("".join(state["refusal"]))
 
     def _open_stream(self, messages: list[Message], limit: dict[str, int], state: dict[str, Any]) -> tuple[_StreamReader, str]:
-        """Send one request and wait for the first piece of text (retried as a whole by the caller)."""
+        """Send one request and wait for the first piece of text (retried as a whole by the caller).
+
+        Returns the reader and that text; "" means the stream has already ended without text.
+        """
         state["refusal"].clear()
         state["finish_reason"] = None
         self.requests_made += 1
