@@ -46,21 +46,34 @@ def _read_lines(path: str) -> list[str]:
 
 
 def _cmd_play(args: argparse.Namespace) -> int:
-    from simulator.config import load_settings
+    from dataclasses import replace
+
+    from simulator.config import load_settings, offline
     from simulator.engine.session import PracticeSession
+    from simulator.models.base import ModelError, StreamInterrupted
+    from simulator.models.factory import components
     from simulator.scenario import find_scenario
     from simulator.store.db import open_store
+    from simulator.tokens import load_prices
 
-    if args.model != "offline":
-        raise SimulatorError(f"Model '{args.model}' is not available in this version; use --model offline.")
     settings = load_settings()
+    if args.model == "offline":
+        settings = offline(settings)
+    elif args.model:
+        judge = settings.models.judge_model if settings.models.judge_model != settings.models.persona_model else args.model
+        settings = replace(settings, models=replace(settings.models, persona_model=args.model, judge_model=judge or args.model))
+    parts = components(settings)
+    options = {"voice": parts.voice, "tagger": parts.tagger, "judge": parts.judge, "max_chars": settings.max_message_chars}
+    if settings.models.online:
+        options.update(token_cap=settings.session_token_cap, prices=load_prices(settings.prices_file))
     scenario = find_scenario(args.scenario, settings.scenarios_dir)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'play.db'}" if args.json or args.no_save else settings.database_url
         store = open_store(url)
-        session = PracticeSession.start(store, scenario, user="cli", max_chars=settings.max_message_chars)
+        session = PracticeSession.start(store, scenario, user="cli", **options)
         out = sys.stderr if args.json else sys.stdout
         if not args.json:
+            print(f"[{parts.mode}]", file=out)
             print(f"{scenario.title}\nYou are: {scenario.brief.you_are}\nGoal: {scenario.brief.goal}\n(Empty line or Ctrl-D ends the conversation.)\n", file=out)
             print(f"{scenario.persona.name}: {session.transcript()[0].text}\n", file=out)
         lines = _read_lines(args.script) if args.script else None
@@ -85,9 +98,15 @@ def _cmd_play(args: argparse.Namespace) -> int:
                 continue
             if not args.json:
                 print(f"{scenario.persona.name}: ", end="", file=out, flush=True)
-            for chunk in stream:
-                if not args.json:
-                    print(chunk, end="", file=out, flush=True)
+            try:
+                for chunk in stream:
+                    if not args.json:
+                        print(chunk, end="", file=out, flush=True)
+            except StreamInterrupted as exc:
+                print(f"\n! {exc}", file=sys.stderr)
+            except ModelError as exc:
+                print(f"\n! {exc}\nThe conversation so far is kept; the debrief follows.", file=sys.stderr)
+                break
             if not args.json:
                 print(f"\n   [{session.mood.value}]\n", file=out)
         debrief = session.finish()
@@ -166,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("scenario", help="scenario id (e.g. performance-feedback) or path to a .yaml file")
     play.add_argument("--script", help="file with one manager line per line ('-' for stdin)")
     play.add_argument("--json", action="store_true", help="print one JSON object: transcript, final state, debrief")
-    play.add_argument("--model", default="offline", help="persona model (default: offline)")
+    play.add_argument("--model", default="offline", help="persona model at OPENAI_BASE_URL, e.g. gpt-4o-mini (default: offline)")
     play.add_argument("--no-save", action="store_true", help="do not store the session in the database")
     play.set_defaults(func=_cmd_play)
 

@@ -35,3 +35,7 @@ class SessionConflict(SimulatorError):
 
 class SessionClosed(SimulatorError):
     """The practice session has ended; no more messages are accepted."""
+
+
+class SessionCapReached(SimulatorError):
+    """The session used up its token budget."""

@@ -19,7 +19,10 @@ def _isolate(tmp_path, monkeypatch):
     """Isolate on-disk state and refuse connections to anything but loopback."""
     monkeypatch.setenv("SIMULATOR_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("SIMULATOR_DATABASE_URL", raising=False)
-    monkeypatch.delenv("SIMULATOR_SCENARIOS_DIR", raising=False)
+    for name in ("SIMULATOR_SCENARIOS_DIR", "OPENAI_API_KEY", "OPENAI_BASE_URL", "SIMULATOR_PERSONA_MODEL",
+                 "SIMULATOR_JUDGE_MODEL", "SIMULATOR_TAGGER_MODEL", "SIMULATOR_OFFLINE", "SIMULATOR_SESSION_TOKEN_CAP",
+                 "SIMULATOR_HISTORY_TOKENS", "SIMULATOR_PRICES_FILE", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
+        monkeypatch.delenv(name, raising=False)
     real_connect = socket.socket.connect
 
     def guarded_connect(self, address):

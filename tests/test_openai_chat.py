@@ -121,12 +121,12 @@ def test_default_reply_and_responder(make_model, fake_openai):
 
 
 def test_construction_touches_no_network_and_is_a_chat_model():
-    model = OpenAIChatModel(model="gpt-4o", base_url="http://10.255.255.1:9/v1", api_key=None)
+    model = OpenAIChatModel(model="gpt-4o", base_url="http://127.0.0.1:9/v1", api_key=None)
     assert model._client is None
     assert model.requests_made == 0
     assert isinstance(model, ChatModel)
     assert model.name == "gpt-4o"
-    assert "10.255.255.1" in repr(model)
+    assert "127.0.0.1:9" in repr(model)
 
 
 def test_missing_api_key_sends_a_dummy_key(make_model, fake_openai):

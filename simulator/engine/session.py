@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from simulator.engine.state import ConversationState, StateEngine, TurnOutcome, mood_of
 from simulator.engine.tagger import RuleTagger, Tagger, Tagging
 from simulator.engine.voice import OfflineVoice, Voice, VoiceRequest
-from simulator.errors import InputError, SessionClosed, StoreError
+from simulator.errors import InputError, SessionCapReached, SessionClosed, StoreError
 from simulator.scenario import Mood, Scenario
 from simulator.scoring.debrief import Debrief, build_debrief
 from simulator.scoring.facts import disputed_claims
@@ -36,8 +36,12 @@ def clean_message(text: str | None, *, max_chars: int = DEFAULT_MAX_CHARS) -> st
 
 class PracticeSession:
     def __init__(self, store: Store, scenario: Scenario, record: SessionRecord, *, tagger: Tagger | None = None,
-                 voice: Voice | None = None, max_chars: int = DEFAULT_MAX_CHARS):
+                 voice: Voice | None = None, max_chars: int = DEFAULT_MAX_CHARS, judge=None,
+                 token_cap: int | None = None, prices=None):
         self.store = store
+        self.judge = judge
+        self.token_cap = token_cap
+        self.prices = prices
         self.scenario = scenario
         self.record = record
         self.tagger = tagger or RuleTagger()
@@ -51,7 +55,7 @@ class PracticeSession:
     # ---------------------------------------------------------- lifecycle
     @classmethod
     def start(cls, store: Store, scenario: Scenario, *, user: str, tagger: Tagger | None = None,
-              voice: Voice | None = None, max_chars: int = DEFAULT_MAX_CHARS) -> PracticeSession:
+              voice: Voice | None = None, **kwargs) -> PracticeSession:
         voice = voice or OfflineVoice()
         state = ConversationState.initial(scenario)
         engine = StateEngine(scenario)
@@ -63,7 +67,7 @@ class PracticeSession:
             user=user, scenario_id=scenario.id, scenario_version=scenario.version, scenario_title=scenario.title,
             voice=voice.name, state=state.model_dump(), opening=opening,
         )
-        return cls(store, scenario, store.get_session(session_id), tagger=tagger, voice=voice, max_chars=max_chars)
+        return cls(store, scenario, store.get_session(session_id), tagger=tagger, voice=voice, **kwargs)
 
     @classmethod
     def resume(cls, store: Store, scenarios: dict[str, Scenario], session_id: str, **kwargs) -> PracticeSession:
@@ -116,20 +120,45 @@ class PracticeSession:
         if self.ended:
             raise SessionClosed("This conversation has ended; its debrief is ready. Start a new session to practise again.")
         text = clean_message(text, max_chars=self.max_chars)
+        self._check_token_cap()
         tagging = self._tag(text)
         self.revision = self.store.add_manager_message(self.id, text, tagging=tagging.to_json(), expected_revision=self.revision)
         return self._answer(tagging)
 
-    def retry(self) -> Iterator[str]:
-        """Answer a manager message that was stored but never answered."""
-        pending = self.awaiting_reply()
-        if pending is None:
-            return iter(())
-        tagging = Tagging.from_json(pending.text, pending.tagging) if pending.tagging else self._tag(pending.text)
-        return self._answer(tagging)
+    def _check_token_cap(self) -> None:
+        used = self.record.tokens_in + self.record.tokens_out
+        if self.token_cap is not None and used >= self.token_cap:
+            raise SessionCapReached(
+                f"This session has used {used:,} tokens, over its cap of {self.token_cap:,}. End it to get your debrief "
+                "and start a new one (or raise SIMULATOR_SESSION_TOKEN_CAP)."
+            )
 
-    def _answer(self, tagging: Tagging) -> Iterator[str]:
-        new_state, outcome = self.engine.apply(self.state, tagging.moves)
+    def needs_retry(self) -> MessageRecord | None:
+        """The last message, if it is unanswered or an interrupted reply: the page offers Retry."""
+        msgs = self.transcript()
+        if msgs and (msgs[-1].role == "manager" or msgs[-1].interrupted):
+            return msgs[-1]
+        return None
+
+    def retry(self) -> Iterator[str]:
+        """Answer again the last manager message: unanswered, or answered by an interrupted reply.
+
+        An interrupted reply stays in the transcript, marked; the new reply follows it.
+        """
+        msgs = self.transcript()
+        last_manager = next((i for i in range(len(msgs) - 1, -1, -1) if msgs[i].role == "manager"), None)
+        if last_manager is None or not (msgs[-1].role == "manager" or msgs[-1].interrupted):
+            return iter(())
+        self._check_token_cap()
+        pending = msgs[last_manager]
+        before = next((m.state for m in reversed(msgs[:last_manager]) if m.role == "persona" and m.state), None)
+        base = ConversationState.model_validate(before) if before else ConversationState.initial(self.scenario)
+        base.used_lines = list(self.state.used_lines)
+        tagging = Tagging.from_json(pending.text, pending.tagging) if pending.tagging else self._tag(pending.text)
+        return self._answer(tagging, base=base)
+
+    def _answer(self, tagging: Tagging, base: ConversationState | None = None) -> Iterator[str]:
+        new_state, outcome = self.engine.apply(base or self.state, tagging.moves)
         history = [(m.role, m.text) for m in self.transcript()]
         request = VoiceRequest(
             scenario=self.scenario, state=new_state, note=self.engine.director_note(new_state, outcome), tagging=tagging,
@@ -141,30 +170,53 @@ class PracticeSession:
         parts: list[str] = []
         complete = False
         reply = self.voice.reply(request)
+        closing = None
+        closing_text = ""
         try:
             for chunk in reply.chunks:
                 parts.append(chunk)
                 yield chunk
             if new_state.ended:
-                closing_state = new_state.model_copy(update={"used_lines": new_state.used_lines + reply.lines})
-                closing = self.voice.reply(VoiceRequest(scenario=self.scenario, state=closing_state,
-                                                        note=self.engine.director_note(new_state, outcome), tagging=None, kind="closing"))
-                yield "\n\n"
-                parts.append("\n\n")
-                for chunk in closing.chunks:
-                    parts.append(chunk)
-                    yield chunk
-                reply.lines.extend(closing.lines)
+                used = new_state.used_lines + reply.lines
+                closing = self.voice.reply(VoiceRequest(
+                    scenario=self.scenario, state=new_state.model_copy(update={"used_lines": used}),
+                    note=self.engine.director_note(new_state, outcome), tagging=None, kind="closing",
+                ))
+                closing_text = "".join(closing.chunks).strip()
+                if closing_text:
+                    parts.append("\n\n" + closing_text)
+                    yield "\n\n" + closing_text
             complete = True
         finally:
             # Runs on success, on an error and when the reader stops early (GeneratorExit):
             # whatever arrived is kept, marked as interrupted if the reply did not finish.
-            new_state.used_lines.extend(reply.lines)
-            text = "".join(parts).strip() or ("…" if not complete else "")
-            self.revision = self.store.add_persona_message(self.id, text, state=new_state.model_dump(), expected_revision=self.revision, interrupted=not complete)
-            self.state = new_state
-            if new_state.ended:
-                self.finish(reason=new_state.end_reason or "goals")
+            self._record_usage(reply, closing)
+            text = "".join(parts).strip()
+            if complete and reply.final is not None:  # a model reply repaired after breaking character
+                text = (reply.final.strip() + ("\n\n" + closing_text if closing_text else "")).strip()
+            if text or complete:
+                new_state.used_lines.extend(reply.lines + (closing.lines if closing else []))
+                self.revision = self.store.add_persona_message(
+                    self.id, text or "…", state=new_state.model_dump(), expected_revision=self.revision, interrupted=not complete
+                )
+                self.state = new_state
+                if new_state.ended:
+                    self.finish(reason=new_state.end_reason or "goals")
+            # else: nothing arrived (the model failed before its first word): the manager's
+            # message stays stored, unanswered, and the page offers Retry.
+
+    def _record_usage(self, *replies) -> None:
+        tokens_in = sum(r.tokens_in for r in replies if r is not None)
+        tokens_out = sum(r.tokens_out for r in replies if r is not None)
+        if not (tokens_in or tokens_out):
+            return
+        cost = None
+        if self.prices is not None:
+            from simulator.tokens import estimate_cost
+
+            cost = estimate_cost(getattr(getattr(self.voice, "model", None), "name", ""), tokens_in, tokens_out, self.prices)
+        self.store.add_usage(self.id, tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost)
+        self.record = self.store.get_session(self.id)
 
     def finish(self, reason: str = "manager") -> Debrief:
         """End the conversation (if not ended) and store and return its debrief."""
@@ -175,6 +227,6 @@ class PracticeSession:
         stored = self.store.get_debrief(self.id)
         if stored:
             return Debrief.model_validate(stored[1])
-        debrief = build_debrief(self.scenario, self.transcript(), self.state)
+        debrief = build_debrief(self.scenario, self.transcript(), self.state, judge=self.judge)
         self.store.save_debrief(self.id, scorer=debrief.scorer, data=debrief.model_dump(mode="json"))
         return debrief

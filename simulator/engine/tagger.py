@@ -18,79 +18,163 @@ from typing import Protocol
 
 from simulator.moves import Move
 
-# Feelings a person can have ("you seem frustrated", "I can see you're worried").
+# Feelings a person can have ("you seem frustrated", "you sound fed up", "that one stings").
+# Naming one of these is a *specific* emotional reaction (codebook level 2).
 _FEELING = (
-    r"(?:frustrat\w*|upset\w*|stress\w*|worr\w*|disappoint\w*|angry|anger|hurt\w*|overwhelm\w*|tired|exhaust\w*|"
-    r"anxious|anxiety|nervous|shock\w*|surpris\w*|annoy\w*|uneasy|blindsided|sad|embarrass\w*|"
-    r"scared|afraid|concerned|burn\w* out|burnt out|under pressure|demoralis\w*|demotivat\w*|discourag\w*)"
+    r"(?:frustrat\w*|upset\w*|stress\w*|worr\w*|disappoint\w*|angry|anger|hurt\w*|overwhelm\w*|tired|tiring|exhaust\w*|"
+    r"anxious|anxiety|nervous|nerve-?wracking|shock\w*|surpris\w*|annoy\w*|uneasy|blindsided|sad|embarrass\w*|"
+    r"scared|afraid|concerned|burn\w* out|burnt out|under pressure|demoralis\w*|demotivat\w*|discourag\w*|"
+    r"worn (?:down|out)|fed up|gutted|bitter|humiliat\w*|furious|livid|awkward|jittery|on edge|dread\w*|lonely|isolat\w*|"
+    r"deflated|crushed|devastat\w*|heartbr\w*|helpless|powerless|let down|undermined|unappreciated|overlooked|resent\w*|"
+    r"guilty|ashamed|drained|running on empty|unsettl\w*|rattled|shaken|stung|stings?|betrayed|caught off guard|"
+    r"miserable|dismissed|sidelined|left out|insecure|unsure of yourself|on (?:your|the) back foot|on your guard|braced)"
 )
-# Words for how hard a situation is for someone ("this must be hard").
-_HARD = r"(?:hard|difficult|tough|stressful|frustrating|exhausting|painful|upsetting|awful|rough|a lot|not easy|unsettling|disappointing|a shock|horrible|draining|heavy)"
+# Words for how hard a situation is for someone ("this must be hard"): _HARD_GENERIC is a generic
+# acknowledgement (level 1), _HARD_SPECIFIC names what it feels like (level 2).
+_HARD_GENERIC = r"(?:hard|difficult|tough|a lot|rough|not easy|heavy|a lot to take in|a lot to carry)"
+_HARD_SPECIFIC = (
+    r"(?:stressful|frustrating|exhausting|painful|upsetting|awful|disappointing|a shock|horrible|draining|unsettling|"
+    r"nerve-?wracking|tiring|humiliating|embarrassing|infuriating|demoralising|demoralizing|isolating|lonely|scary|"
+    r"worrying|heartbreaking|gutting|galling|maddening|miserable|brutal|crushing|confusing|awkward)"
+)
+_HARD = rf"(?:{_HARD_GENERIC}|{_HARD_SPECIFIC})"
 # "hard to <verb>" is about their feelings only for verbs of taking news in ("hard to hear");
 # "hard to justify" is about a task and "hard for me" about someone else.
 _NOT_A_TASK = r"(?! to (?!hear|take|process|accept|absorb|digest|deal|talk|go through|sit with)\w| for (?:me|us|the|our)\b)"
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_MONTH_FULL = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
 _WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _EVENT = (
     r"(?:meeting|stand-?up|review|retro(?:spective)?|1:1|one-on-one|call|planning|demo|all-hands|session|"
-    r"sprint|workshop|presentation|interview|handover|shift|check-in|pull request|pr|thread|channel|email)"
+    r"sprint|workshop|presentation|interview|handover|shift|check-in|pull request|pr|thread|channel|email|"
+    r"readout|offsite|incident|outage|release|launch|board pack)"
 )
 # Counted things: "several" and "a hundred" are vague, so they are not data.
-_NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty)"
-_COUNT_ADJ = r"(?:missed|late|overdue|separate|consecutive|working|business|unanswered|escalated|open|failed|customer)"
+_NUMBER_WORD = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|"
+    r"eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|four|five|six|seven|eight|nine))?"
+)
+_COUNT_ADJ = r"(?:missed|late|overdue|separate|consecutive|working|business|unanswered|escalated|open|failed|customer|largest|biggest|waiting)"
 _UNIT = (
-    r"(?:minutes?|mins?|hours?|days?|weeks?|months?|times|occasions|mornings|shifts|tickets|calls|deadlines|comments|"
-    r"customers|people|engineers|percent|%|targets|goals|sprints|releases|reviews|incidents|escalations|complaints|bugs)"
+    r"(?:minutes?|mins?|hours?|days?|weeks?|months?|years?|times|occasions|mornings|shifts|tickets|calls|deadlines|comments|"
+    r"customers|people|engineers|percent|%|targets|goals|sprints|releases|reviews|incidents|escalations|complaints|bugs|"
+    r"callers|accounts|contracts|reports|modules|examples|lates|pages|prs|pull requests|messages|emails|meetings|1:1s)"
 )
 _LABEL_WORD = (
     r"(?:lazy|unprofessional|rude|arrogant|careless|sloppy|toxic|incompetent|unreliable|immature|selfish|childish|"
     r"disrespectful|hostile|abrasive|entitled|useless|hopeless|unmotivated|disengaged|bad attitude|attitude problem|"
-    r"not a team player|not committed)"
+    r"not a team player|not committed|jerk|passive-aggressive|timid|closed-off|high-maintenance|a liability|"
+    r"lack(?:s|ing)? (?:of )?(?:ownership|commitment|drive|initiative|professionalism|accountability|executive presence|leadership|confidence|maturity)|"
+    r"confidence issue|not (?:really )?cut out for|not a leader|your type)"
 )
-_LABEL_AFTER_YOU = r"(?:difficult|negative|aggressive|dramatic|emotional|defensive|a problem|a liability|a bully|too sensitive|too emotional|difficult to work with)"
+_LABEL_AFTER_YOU = r"(?:difficult|negative|aggressive|dramatic|emotional|defensive|a problem|a liability|a bully|too sensitive|too emotional|difficult to work with|passive|lazy|closed-off)"
 # Phrases that invite the other person to explain ("tell me ...").
-_INVITE = r"(?:tell me|talk me through|walk me through|help me understand|say more about|i(?:'d| would) (?:like|love) to (?:hear|understand|know))"
+_INVITE = (
+    r"(?:tell me|talk me through|walk me through|help me understand|say more about|"
+    r"i(?:'d| would) (?:like|love|rather) to (?:hear|understand|know)|i(?:'d| would) rather hear|i want to (?:hear|understand|know))"
+)
 # Who is affected by behaviour.
 _AFFECTED = (
     r"(?:team|customers?|clients?|release|colleagues?|project|launch|plans?|confidence|trust|work|engineers|developers|"
-    r"agents|juniors|people|new starters|others|queue|roadmap)"
+    r"agents|juniors|people|new starters|others|queue|roadmap|callers|users|board|demo)"
+)
+# Third parties a consequence can land on: a named person (capitalised, not a pronoun or a
+# sentence-opening function word) or a group.
+_THIRD_PARTY = (
+    r"(?:(?:the |our |your |a |his |her |their )?(?:team|client|customer|colleague|engineer|agent|user|reviewer|caller|junior|"
+    r"manager|board|product|finance|marketing|support|squad|lead)s?|he|she|they|nobody|no one|"
+    r"(?!(?:You|We|I|It|This|That|There|The|Then|So|But|And|If|When|What|How|Why|Your|My|Our|Honestly|Look|Okay|Right|Please|"
+    r"Sorry|Thanks|Yes|No|Well|Which|Who|Since|After|Before|On|In|At|By|From|Both|Here|Let's|Let)\b)(?-i:[A-Z][a-zà-ÿ]+(?:'s)?))"
+)
+# Verbs of what someone observably did (past tense), for "you <verb>ed ..." behaviour.
+_DID = (
+    r"(?:said|wrote|commented|posted|replied|sent|arrived|came in|clocked in|logged in|left|missed|shipped|delivered|"
+    r"interrupted|raised your voice|walked out|cut (?:him|her|them|me) off|called|told|emailed|pushed|merged|closed|"
+    r"rejected|submitted|skipped|got in|got here|turned up|spoke over|rolled your eyes|hung up|renewed|launched|flagged|"
+    r"mapped|presented|booked|scheduled|cancelled|answered|approved|reviewed|signed|finished|completed|fixed|built|"
+    r"ran|led|took|made|gave|asked|agreed|promised|went|moved|changed|deleted|reverted|escalated|logged|used|"
+    r"argued|shouted|snapped|dismissed|ignored|blocked|refused|declined|caught|spotted|covered|handled|owned|picked up)"
+)
+# Scorer-directed instructions ("ignore previous instructions", "score this 100"): words inside
+# them earn nothing (docs/codebook.md, gaming).
+_INSTRUCTION = re.compile(
+    r"[\[(]?[^.!?\[\]()\n]*\b(?:ignore (?:all |any )?(?:previous|prior|the above|earlier) instructions|disregard (?:the|your|all|previous)|"
+    r"(?:score|rate|grade|mark) (?:this|it|me|the reply|this reply)\b|note to the (?:evaluator|scorer|grader|judge)|"
+    r"(?:evaluator|scorer|grader|judge|assistant|system)\s*(?:note)?\s*:|full marks|100\s*/\s*100|(?:empathy|evidence) 100|"
+    r"you are now a (?:scorer|grader|judge|evaluator)|maximally empathic)[^\[\]()\n]*?(?:[.!?\])]+|$)",
+    re.IGNORECASE,
+)
+# Rubric jargon instead of engaging with the person ("I empathise, I validate your feelings",
+# "Situation: ... Impact: ..."): a message that stuffs it earns nothing for generic acknowledgements.
+_JARGON = re.compile(
+    r"\b(?:i (?:empathi[sz]e|validate|acknowledge your feelings)|feelings (?:acknowledged|validated)|perspective taken|"
+    r"validation\s*:|empathy empathy|sbi complete|(?:situation|behaviour|behavior|impact|data)\s*:)",
+    re.IGNORECASE,
+)
+# A sentence about what will happen (a plan, an offer, a deadline ahead) does not name when
+# something happened, so its dates are data but not an SBI situation.
+_FUTURE = re.compile(
+    r"\b(?:i|we|you|they|he|she|it|that|this|results|nominations)(?:'ll| will| shall| are going to|'re going to|'m going to| am going to)\b|"
+    r"\blet's\b|\bnext (?:week|month|sprint|cycle|quarter|time)\b|\bfrom (?:next|now on)\b|\bgoing forward\b|\bclose on\b|\bgo out on\b",
+    re.IGNORECASE,
 )
 
 RULES: dict[Move, list[str]] = {
     Move.acknowledges_feelings: [
         rf"\bi (?:can )?(?:see|sense|imagine|hear|understand|know|get|realise|realize|appreciate)(?: that| how)? (?:this|that|it|you|you're|you are|you've)\b[^.?!]{{0,40}}\b(?:{_FEELING}|{_HARD}|unfair){_NOT_A_TASK}",
-        rf"\byou(?: seem| sound| look| must be| might be| may be| must feel| might feel| probably feel|'re| are|'re feeling| are feeling| felt| feel)\s+(?:really |quite |pretty |so |a bit |a little |very |completely |rather )?{_FEELING}",
-        rf"\b(?:that|this|it)(?: must| might| would|'s| is)? (?:sound|sounds|be|have been|has been|been|feel|feels|seem|seems)?\s*(?:really |so |very |incredibly |pretty |quite )?{_HARD}\b{_NOT_A_TASK}",
-        rf"\bmust (?:be|feel|have been|have felt) (?:really |so |very |pretty |quite )?{_HARD}\b{_NOT_A_TASK}",
+        rf"\byou(?: seem| sound| look| must be| might be| may be| must feel| might feel| probably feel|'re| are|'re feeling| are feeling| felt| feel|'ve been feeling| have been feeling)\s+(?:really |quite |pretty |so |a bit |a little |very |completely |rather |still |understandably |clearly )?{_FEELING}",
+        rf"\byou(?:'ve| have)? been (?:dreading|worrying|stressing|struggling|agonising|agonizing|losing sleep|on edge|running on empty)\b",
+        rf"\b(?:that|this|it)(?: must| might| would|'s| is)? (?:sound|sounds|be|have been|has been|been|feel|feels|seem|seems)?\s*(?:really |so |very |incredibly |pretty |quite |a bit |a little )?{_HARD}\b{_NOT_A_TASK}",
+        rf"\bmust (?:be|feel|have been|have felt) (?:really |so |very |pretty |quite |a bit |a little )?{_HARD}\b{_NOT_A_TASK}",
+        rf"\bhow (?:really |so |very )?{_HARD_SPECIFIC} (?:that|this|it) (?:must|might|would) (?:be|feel|have been)\b",
+        rf"\b(?:that|this|it)(?: one)? (?:stings|hurts|must sting|must hurt|would sting|would hurt)\b",
+        rf"\b(?:that|it) would have (?:felt|been) (?:like )?[^.?!]{{0,30}}\b(?:{_FEELING}|{_HARD_SPECIFIC})",
         rf"\b{_HARD} for you\b",
-        r"\bi(?:'m| am) (?:so |really |very |truly )?sorry (?:to hear|that you|you|for what|this|about)",
+        r"\bi(?:'m| am) (?:so |really |very |truly )?sorry (?!(?:that )?you feel (?:that way|like that|this way))(?:to hear|that you|you|for what|this|about)",
         r"\bi (?:can )?(?:hear|see) (?:how much|that) (?:this|it) (?:matters|means|affects)",
-        r"\bhow (?:are you|you're|you are) (?:feeling|holding up|doing with this)",
+        r"\bhow (?:are you|you're|you are) (?:feeling|holding up|doing with (?:this|that|it|all))",
         r"\bthis (?:is|must be) (?:a lot|hard|difficult|not easy|not what you)",
         # warmth and concern (EPITOME emotional reactions), written from the framework's definition
-        r"\bi(?:'m| am) (?:so |really |very |truly |genuinely )?sorry\b(?! (?:but|if|for being late|i'm late))",
+        r"\bi(?:'m| am) (?:so |really |very |truly |genuinely )?sorry\b(?! (?:but|if|for being late|i'm late))(?!,? (?:(?:that )?you feel (?:that way|like that)))",
         r"\b(?:that|this|it)(?:'s| is| sounds| must be)? (?:really |so |just )?(?:awful|terrible|horrible|rough|heartbreaking|sucks|crap)\b",
         r"\bi(?:'m| am) (?:here for you|in your corner|on your side)\b",
         r"\bi feel (?:so |really |very )?(?:sad|bad|sorry|awful) (?:for|about|that)\b",
         r"\bmy heart goes out\b",
         r"\b(?:sending (?:you )?(?:hugs|love|strength)|\(?hugs\)?)\b",
+        # thanks for opening up (not "thanks for making time")
+        r"\bthank(?:s| you)(?: so much| again)?,?(?: \w+,?)? for (?:telling|trusting|sharing|saying|being (?:honest|open|straight)|opening up|bringing (?:this|that|it) (?:up|to me)|raising (?:this|that|it)|letting me know)\b",
     ],
     Move.validates: [
         r"\b(?:that|it|this|your reaction|your frustration|your concern|your worry)(?:'s| is| would be| seems| sounds) (?:completely |totally |perfectly |entirely |really |very )?(?:understandable|fair|reasonable|natural|normal|valid|legitimate|a fair point)",
         # "that makes sense" on its own or about them; "X makes sense for the team" is about a plan
-        r"\bmakes (?:total |complete |a lot of |perfect )?sense\b(?=\s*(?:[.,;:!?)—–-]|$|to me|that you|why you|you(?:'d| would)|to (?:feel|be|want|ask|worry)|given|after|if you))",
+        r"\bmakes? (?:total |complete |a lot of |perfect )?sense\b(?=\s*(?:[.,;:!?)—–-]|$|to me|that you|why you|you(?:'d| would)|to (?:feel|be|want|ask|worry)|given|after|if you|when you|now))",
         r"\banyone (?:would|in your (?:position|shoes) would) (?:feel|be)\b",
+        r"\banyone\b[^.!?]{0,50}\bwould (?:be|feel|have)\b",
+        r"\bwould (?:sting|hurt|upset|frustrate|bother|annoy|rattle) (?:anyone|most people|any of us)\b",
         r"\byou have every right\b",
         r"\b(?:your|those|these) (?:feelings|concerns|frustrations?|worr(?:y|ies)|reactions?) (?:are|is) (?:valid|fair|legitimate|understandable|real)",
         r"\bi(?:'d| would) (?:feel|be) (?:the same|frustrated|upset|angry|disappointed|worried)\b",
-        r"\byou(?:'re| are) (?:right|not wrong) (?:to|that|about)\b",
+        r"\bi(?:'d| would)(?: have)? (?:feel|felt|be|been|ask|asked|want|wanted|do|done|react|reacted)\b[^.!?]{0,40}\b(?:too|the same|as well)\b",
+        rf"\bi(?:'d| would) have (?:been|felt) (?:really |so |pretty |just as )?(?:{_FEELING})",
+        r"\byou(?:'re| are| were) (?:absolutely |completely |partly |quite |totally )?(?:right|not wrong) (?:to|that|about)\b",
+        r"\byou(?:'re| are) partly right\b",
         r"\bthat(?:'s| is) a (?:fair|good|valid|reasonable) (?:point|question|concern)",
+        # a reaction or view called legitimate: "a completely reasonable thing to be worried about"
+        r"\b(?:a|an) (?:completely |totally |perfectly |entirely |really |very )?(?:legitimate|reasonable|understandable|valid|natural|sensible|fair) (?:thing|concern|question|reaction|response|worry|ask|request|feeling|way to)\b(?! of\b)",
+        r"\b(?:fair enough|good shout|fair point|fair question|good question)\b",
+        r"\bno wonder\b",
+        r"\bof course you(?:'re| are|'d| would| feel| were| did)\b",
+        r"\bnothing to be (?:embarrassed|ashamed|sorry|worried) about\b",
+        r"\byou (?:shouldn't|should not) have (?:had to|needed to)\b",
+        r"\b(?:that's|that is|it's|it is) not (?:a criticism|on you|your fault)\b",
     ],
     Move.reflects: [
         r"\b(?:so )?(?:it )?(?:sounds|seems) (?:like|as if|as though) (?:you|you're|you've|it's|it has|it was|the|there|things|what)",
         r"\bwhat i(?:'m| am) hearing\b",
         r"\bif i (?:understand|hear|heard|get) (?:you |this |that |it )?(?:correctly|right)\b",
         r"^(?:so|ok(?:ay)?,? so),? you(?:'re| are| feel| felt| think| thought|'ve| have| were| want| need)\b",
+        # a restatement opening a sentence: "So on Tuesdays you're doing breakfast club ..."
+        r"(?:^|(?<=[.!?])\s+)so,? (?:[\w'-]+ ){0,6}?you(?:'re| are| feel| felt| think| thought|'ve| have| had| were| want| need| co-own| own| do| did| found| came)\b[^.!?]{8,}",
         r"\byou(?:'re| are) saying\b",
         r"\bin other words\b",
         r"\b(?:let me|can i|i want to) (?:check|make sure|see if) i(?:'ve| have)? (?:understand|understood|got|heard|get)",
@@ -101,15 +185,33 @@ RULES: dict[Move, list[str]] = {
         r"\bi (?:went|go|am going) through (?:the same|something similar|this|that)\b",
         r"\b(?:the )?same (?:thing )?happened to me\b",
         r"\bi can relate\b",
-        r"\bi (?:understand|get|can see) (?:why|how|what) you(?:'re| are| feel| felt| mean| were)?\b",
+        r"\bi (?:understand|get|can see|see) (?:why|how|what) you(?:'re| are| feel| felt| mean| were)?\b",
+        r"\bi (?:can )?(?:see|understand|get) how (?!you\b)[^.!?]{4,}",
+        # generic perspective-taking (level 1): "I see where you're coming from", "I get it"
+        r"\bi (?:can )?(?:see|get|understand|know) where you(?:'re| are) coming from\b",
+        r"\bi (?:see|get|know) what you mean\b",
+        r"\bi (?:totally |completely |fully )?get it\b",
+        r"\bi hear that\b[^.!?]{4,}",
         # perspective-taking opener; "how things look from your side?" is a question instead
         r"\bfrom (?:your (?:point of view|perspective|side|end)|where you(?:'re| are) (?:sitting|standing)),(?!\s*(?:what|how|why|is|are|do|does|did)\b)",
+        # restating their experience or concern
+        r"\byou(?:'ve| have) been (?:trying|doing|working|juggling|carrying|covering|dealing|holding|running|driving|keeping|coping|managing|putting|absorbing|waiting|taking)\b[^.!?]{6,}",
+        r"\byou(?:'re| are) worried (?:that|you|about|it)\b[^.!?]{4,}",
+        r"\bi (?:get|have) the (?:sense|feeling|impression) (?:that )?you\b",
+        r"\bi (?:can )?(?:hear|see|tell) (?:that )?(?:it|this|that)(?: one)? (?:matters|means a lot|stings|hurts|mattered)\b",
+        r"\bno wonder you\b[^.!?]{4,}",
+        r"\b(?:that|it) would have (?:felt|been) like\b",
+        r"\byou (?:sound|seem|look) like (?:someone|a person|you)\b",
+        r"\bi(?:'d| would) have been (?:\w+ )?(?:furious|angry|upset|frustrated|gutted|livid|on my guard|the same)\b",
+        r"\bi(?:'d| would) be on my guard\b",
     ],
     Move.open_question: [
         r"(?:^|(?<=[.!?])\s+|[,;:—–]\s*|\s-\s)(?:so |and |but |okay,? |ok,? )?(?:what|how|why|where|which|who|in what way)\b[^.!?]*\?",
         r"(?:^|(?<=[.!?])\s+|[,;:—–]\s*)(?:could|can|would|will) you (?:tell|walk|help me (?:understand|see)|describe|share|talk|say more|explain|give)\b[^.!?]*\?",
         # the invitation runs to the end of its sentence, but not into a repeated invitation
         rf"\b{_INVITE}\b(?:(?!{_INVITE})[^.!?\n])*",
+        # an invitation to go on ("Go on.", "I'm listening.")
+        r"(?:^|(?<=[.!?])\s+)(?:please,? )?(?:go on|go ahead|i'm listening|i am listening|keep going|carry on)\b(?=\s*[.!]|\s*$)",
     ],
     Move.closed_question: [
         r"(?:^|(?<=[.!?])\s+|[,;:—–]\s*|\s-\s)(?:so |and |but |okay,? |ok,? )?(?:do|does|did|is|are|was|were|can|could|will|would|have|has|had|should|shall|may|am|isn't|aren't|don't|didn't|won't|wouldn't|haven't)\b(?! you (?:tell|walk|help me (?:understand|see)|describe|share|talk|say more|explain|give)\b)[^.!?]*\?",
@@ -122,11 +224,11 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:how|what) (?:can|could) (?:i|we) (?:do|help|change|support|offer|take off|adjust)\b",
         r"\bwhat (?:would|might|could) (?:help|make (?:this|it|things) easier|support you)\b",
         r"\bwhat (?:do you need|support (?:do|would|could))\b",
-        r"\bi(?:'d| would|'m| am)(?: be)? (?:like|love|glad|happy|keen) to (?:help|support|find|arrange|work|write|set up|cover|pair|introduce|move)\b",
+        r"\bi(?:'d| would|'m| am)(?: be)? (?:like|love|glad|happy|keen) to (?:help|support|find|arrange|work|write|set up|cover|pair|introduce|move|talk|put|take|give|send)\b",
         r"\bi(?: can| could| will|'ll) (?:help|offer|arrange|move|cover|find|give|set up|adjust|reduce|free up|support|talk to|look into|pair|introduce)\b",
         r"\bmake sure you (?:get|have|can|are supported)\b",
         r"\btake (?:[\w-]+ ){0,3}off your plate\b",
-        r"\blet(?:'s| us) (?:work|figure|find|look|agree|come up|plan|think|sort|talk about how)\b",
+        r"\blet(?:'s| us) (?:work|figure|find|look|agree|come up|plan|think|sort|talk about how|fix|ask|get|do (?:it|that|this)|try|set up|book)\b",
         r"\b(?:could|can|shall) we (?:agree|work out|find|figure out|plan|set up|try)\b",
         r"\b(?:we|i) (?:can|could|will|'ll) (?:try|adjust|arrange|move|look|find|reduce|change|set up|give|swap|rotate|pair)\b",
         r"\b(?:is there )?anything (?:i|we) can do\b",
@@ -134,6 +236,15 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:employee assistance|eap|counsell?ing|outplacement|severance|coaching|mentoring|mentor)\b",
         r"\b(?:write|give|provide)(?: you)? a (?:good |positive |strong )?reference\b",
         r"\b(?:you can|you could|feel free to|happy for you to) (?:take|have|use|work) (?:some |a few days(?: of)? |a bit of |paid )?(?:time off|flexible hours|leave|from home)\b",
+        # a concrete commitment to act for them ("I'll take you off the extra week", "I'll send it in writing");
+        # not a threat or a record ("I'll make sure HR has a copy of the warning")
+        r"\bi(?:'ll| will|'m going to| am going to) (?:also |personally |then )?(?:pull|take|get) you (?:off|out of|onto|on to|into)\b",
+        r"\bi(?:'ll| will|'m going to| am going to) (?:also |personally |then |happily )?(?:ask|send|write|draw|hold|book|put|assign|introduce|sponsor|walk you|go through|explain|share|check in|come back to you|follow up|look after|protect|clear|split|rotate|chase|get you|give you|make time|raise (?:it|this|that|his|her|their)|talk to|speak to|back you|argue for|fight for|set up|find|block out|add|bring)\b(?![^.!?]*\b(?:HR|warning|record|file|formal|disciplinary|process)\b)",
+        r"\bwe(?:'ll| will| can| could)\b[^.!?]{0,60}\btogether\b",
+        r"\bwhat i can do\b",
+        # giving them room
+        r"\b(?:take (?:your|all the) time(?: you need)?|take a (?:moment|minute|second|breath)|(?:there's )?no rush|no hurry|whenever you(?:'re| are) ready|take as long as you need)\b",
+        r"\b(?:can|shall) i (?:get|grab|make) you (?:a|some)\b",
     ],
     Move.situation: [
         rf"\b(?:on|by|since|before|after|until) (?:the )?\d{{1,2}}(?:st|nd|rd|th)?(?: of)? {_MONTH}\b",
@@ -144,26 +255,53 @@ RULES: dict[Move, list[str]] = {
         rf"\b(?:in|at|during|after|before) (?:the|our|your|yesterday's|last week's|this morning's|monday's|tuesday's|wednesday's|thursday's|friday's|that|this) (?:[\w'-]+ ){{0,2}}{_EVENT}s?\b",
         r"\b(?:on|in) (?:pr|pull request|ticket|issue) ?#?\d+",
         r"\b\d{4}-\d{2}-\d{2}\b",
+        # a dated occasion without a preposition: "Wednesday 8 April", "Two mornings worry me: 17 February"
+        rf"\b(?:{_WEEKDAY},? )?\d{{1,2}}(?:st|nd|rd|th)? {_MONTH_FULL}\b",
+        rf"\b(?:on|by|since|before|after|until|to|from) (?:{_WEEKDAY} )?the \d{{1,2}}(?:st|nd|rd|th)\b",
+        r"\b(?:at|by|after|before|until|between) \d{1,2}[:.]\d{2}\b(?! (?:per|a|an|each)\b)",
+        # vague times (level 1): "lately", "recently", "in April", "since the reorg"
+        rf"\b(?:in|during|since|from|by|until) (?:early |mid-?|late )?{_MONTH_FULL}\b",
+        r"\b(?:recently|lately|of late|these days|for a while|last year|this year|this spring|this summer|this autumn|this winter)\b",
+        r"\b(?:in|during|at) (?:your |the |our )?(?:meetings|reviews|stand-?ups|1:1s|retros|code reviews|check-ins|calls)\b",
+        r"\bsince (?:the|your) [\w-]+(?: [\w-]+)?\b",
     ],
     Move.specific_behaviour: [
         # what they did, not what they seemed to feel or want
-        r"\byou (?:said|wrote|commented|posted|replied|sent|arrived|came in|clocked in|logged in|left|missed|shipped|delivered|interrupted|raised your voice|walked out|cut (?:him|her|them|me) off|called|told|emailed|pushed|merged|closed|rejected|submitted|skipped|(?:didn't|did not|haven't|have not)(?! (?:seem|appear|care|want|feel|think|bother|try))|were \w+ minutes late|were late|arrived late|turned up|spoke over|rolled your eyes|hung up)\b",
+        r"\byou (?:said|wrote|commented|posted|replied|sent|arrived|came in|clocked in|logged in|left|missed|shipped|delivered|interrupted|raised your voice|walked out|cut (?:him|her|them|me) off|called|told|emailed|pushed|merged|closed|rejected|submitted|skipped|(?:didn't|did not|haven't|have not)(?! (?:seem|appear|care|want|feel|think|bother|try|need|have to|choose|know))|were \w+ minutes late|were late|arrived late|turned up|spoke over|rolled your eyes|hung up)\b",
+        rf"\byou(?:'ve| have)? (?:also |then |just |only |already )?{_DID}\b",
+        rf"\byou and \w+ (?:{_DID}|went back and forth)\b",
         r"\b(?:said|wrote|commented|posted|replied|messaged)(?: to \w+)?[:,]? [\"“'‘]",
         r"\bi (?:noticed|saw|observed|read|watched|heard you|counted) (?:that )?(?:you|your)\b(?! (?:seem|look|appear|feel)\b)",
         r"\b(?:was|were) (?:due|delivered|shipped|handed in|finished|submitted) (?:on|by)\b",
-        r"\b(?:shipped|delivered|landed|arrived|came in|started) (?:on|at) (?:the )?\d[\d:.]*(?:st|nd|rd|th)?",
+        r"\b(?:shipped|delivered|landed|arrived|came in|started|went out|went up|went in|got in) (?:on|at) (?:the )?\d[\d:.]*(?:st|nd|rd|th)?",
         r"\b(?:arrived|came in|clocked in|logged in|started) \w+ minutes late\b",
+        # their work or record doing something: "your Slack post went up at 21:15", "the dashboard you launched"
+        rf"\byour (?:[\w'-]+ ){{1,3}}(?:went (?:up|out|in)|took|shipped|came in|landed|was (?:due|late|posted|sent)|has (?:slipped|been slipping)|is slipping|have been|has been)\b",
+        rf"\b(?:the |that |a )?[\w-]+ you (?:{_DID})\b",
+        r"\byour (?:badge|timesheet|log|calendar|commits?|tickets?) (?:shows?|says)\b",
+        r"\b(?:didn't|did not|never) (?:ship|go out|land|get done)\b",
+        r"\b(?:being|you were|you(?:'re| are)|you've been) (?:late|quiet|harsh|short|absent|behind|slow)\b",
     ],
     Move.impact: [
-        r"\b(?:which|that|this|it) (?:meant|means|caused|causes|led to|leads to|resulted in|left|put|forced|delayed|affected|affects|made it|cost|pushed|blocked|broke)\b",
+        r"\b(?:which|that|this|it) (?:meant|means|caused|causes|led to|leads to|resulted in|left|put|forced|delayed|affected|affects|made it|cost|pushed|blocked|broke|saved|took)\b",
         # stating the impact, not announcing it as a topic ("let's talk about the impact of ...")
         r"\bthe (?:impact|effect|consequence|result)s?(?: (?:on|of) [\w' -]{1,40}?)? (?:was|were|is|are|has been|have been)\b",
         r"\bas a result\b",
-        r"\bbecause of (?:that|this|the delay)\b",
+        r"\bbecause of (?:that|this|the delay|it)\b",
         rf"\b(?:affected|impacted|hurt|delayed|blocked|slowed|undermined|embarrassed|discouraged|upset) (?:the|our|your|his|her|their) (?:[\w-]+ )?{_AFFECTED}\b",
-        r"\b(?:(?:the |our |your )?(?:team|client|customer|colleague|engineer|agent|user|reviewer)s?|he|she|they|(?!(?:you|we|i|it|this|that|there)\b)(?-i:[A-Z][a-zà-ÿ]+)) (?:had to|were left|was left|couldn't|could not|lost|waited|ended up)\b",
-        rf"\b(?:(?:the |our |your )?(?:team|client|customer|colleague|engineer|agent)s?|he|she|they) felt (?:really |quite |very )?(?:{_FEELING}|undermined|ignored|dismissed|left out|humiliated|unsupported)",
+        rf"\b{_THIRD_PARTY} (?:had to|were left|was left|couldn't|could not|lost|waited|ended up|didn't know|did not know|didn't feel|spent|sat on|ran the|hung up|stopped|got stuck|was stuck|were stuck|was blocked|were blocked|missed|found it|saw|asked (?:their|his|her|who|what|whether))\b",
+        rf"\b{_THIRD_PARTY} felt (?:really |quite |very )?(?:{_FEELING}|undermined|ignored|dismissed|left out|humiliated|unsupported|uncomfortable)",
         r"\b(?:uncovered|unanswered|on hold|waiting) (?:for|phones?|calls?|queue)\b",
+        # consequences with a number: "the queue hit 63", "nine people hung up", "sign-ups were up 18%"
+        r"\b(?:queue|backlog|wait|waiting time)s? (?:hit|peaked at|reached|grew to|went to)\b",
+        r"\b(?:people|callers|customers|users) (?:hung up|gave up|were left waiting|waiting|left|churned|complained|escalated)\b",
+        r"\b(?:went|dropped|fell|rose|grew|climbed|jumped|slipped) from \S+ (?:\S+ )?to\b",
+        r"\b(?:took|brought|cut) [\w' ]{0,30}?from \S+(?: \w+){0,3} (?:down |up )?to\b",
+        r"\b(?:were|was) (?:up|down) (?:by )?\d",
+        r"\b(?:got|was|were) (?:pushed|delayed|moved|bumped|cancelled|blocked)(?: back)? (?:to|by|until|a week|a day)\b",
+        r"\bran \d+ minutes over\b|\b(?:overran|ran over) by\b",
+        r"\b(?:made it|became) (?:everyone's|the team's) problem\b",
+        r"\bput (?:\w+ ){1,2}in (?:a|an) (?:\w+ )?(?:spot|position)\b",
     ],
     Move.data: [
         r"\b\d+(?:[.,]\d+)?\s?(?:%|percent)",
@@ -171,9 +309,17 @@ RULES: dict[Move, list[str]] = {
         rf"\b{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?\b",
         rf"\b(?:\d+|{_NUMBER_WORD}|twice) (?:{_COUNT_ADJ} )?(?:{_UNIT})\b",
         r"\b\d+ (?:out )?of (?:the |your |our )?(?:last |past |first |next )?\d+\b",
+        rf"\b(?:\d+|{_NUMBER_WORD}) (?:out )?of (?:the |your |our )?(?:last |past |first |next )?(?:\d+|{_NUMBER_WORD})\b",
+        rf"\b{_NUMBER_WORD} percent\b",
         r"#\d+",
         r"\b\d{4}-\d{2}-\d{2}\b",
-        r"\b\d{1,2}:\d{2}\b",
+        r"\b\d{1,2}:\d{2}\b(?<!\b1:1)",
+        rf"\b(?:\d{{1,2}}|{_NUMBER_WORD}) o'clock\b",
+        r"\bthe \d{1,2}(?:st|nd|rd|th)\b",
+        r"\b\d{1,2}\s?(?:am|pm)\b",
+        r"\b[A-Z]{2,}-\d+\b",
+        # any other figure is a number ("the queue hit 63", "a 4.6 CSAT"), but not "1:1" or a rating ask
+        r"(?<![\w:/.#-])\d+(?:\.\d+)?(?![\w:/])(?!\.\d)",
     ],
     Move.clear_message: [
         r"\bi(?:'ve| have)? (?:decided|made the decision|had to make the decision)\b",
@@ -193,65 +339,118 @@ RULES: dict[Move, list[str]] = {
     ],
     Move.label_judgment: [
         rf"\b{_LABEL_WORD}\b",
-        rf"\byou(?:'re| are|'ve been| have been| were| seem| come across as| can be)(?: so| really| very| quite| a bit| being| just| always)* {_LABEL_AFTER_YOU}\b",
+        rf"\byou(?:'re| are|'ve been| have been| were| seem| come across as| can be| come off as)(?: so| really| very| quite| a bit| being| just| always| clearly| such)* {_LABEL_AFTER_YOU}\b",
         r"\b(?:your|this|that) attitude\b",
-        r"\b(?:not|isn't|aren't) (?:a |much of a )?team player\b",
+        r"\b(?:not|isn't|aren't|never been|not being) (?:a |much of a )?team player\b",
         r"\bdrama\b",
+        # motives and character read into behaviour: "shows you don't care", "not taking the role seriously"
+        r"\b(?:shows?|means|tells me) (?:that )?you (?:don't|do not|no longer) (?:really )?care\b",
+        r"\bnot taking (?:it|this|the (?:role|job|work)|your (?:role|job|work)) seriously\b",
+        r"\b(?:typical of you|that's just (?:you|how you are))\b",
+        r"\byou(?:'re| are) (?:a |an )?(?:brilliant|great|good|strong) [\w-]+ but you(?:'re| are)? (?:lack|not)\b",
+        r"\bbe less (?:timid|passive|defensive|emotional|sensitive)\b",
     ],
     Move.absolute: [
-        r"\b(?:you|he|she|they|it)(?:'re| are| is)? (?:always|never|constantly|forever)\b",
-        r"\b(?:every single time|every time|all the time|every day|each and every|without fail|nothing ever|no one ever|never once|not once|not a single time)\b",
+        r"\b(?:you|he|she|they|it)(?:'re| are| is|'ve| have| were| was| just| really)? (?:always|never|constantly|forever)\b",
+        r"\byour (?:[\w-]+ ){0,2}(?:are|is|were|was) (?:always|never|constantly)\b",
+        r"\bwho (?:always|never)\b",
+        r"\b(?:every single time|every time|each and every|without fail|nothing ever|no one ever|never once|not once|not a single time)\b",
+        r"\b(?:all the time|every day)\b(?=[^.!?]*\byou)|\byou\b[^.!?]{0,60}\b(?:all the time|every day)\b",
+        r"\bevery single [\w-]+\b(?=[^.!?]*\byou)",
         r"\b(?:always|never) (?:late|on time|listen|deliver|meet|show|respond|reply)\w*",
     ],
     Move.blame: [
-        r"\b(?:it's|it is|this is|that's|that is)(?: all| entirely| completely| totally)? (?:(?:your|your own) (?:fault|doing|mess|problem)|on you)\b",
+        r"\b(?:it's|it is|this is|that's|that is|that one's|that one is)(?: all| entirely| completely| totally)? (?:(?:your|your own) (?:fault|doing|mess|problem)|on you)\b",
         r"\bbecause of you\b",
         r"\byou (?:ruined|messed up|screwed up|let (?:\w+ ){1,3}down|dropped the ball|made us look|failed|wrecked|caused (?:this|all))\b",
         r"\bwhy (?:can't|won't|couldn't|didn't|can you not) you\b",
         r"\bwhy don't you ever\b",
         r"\bhow could you (?:let|do that|do this|not|forget|ignore|say that|be so)\b",
-        r"\byou (?:should|shouldn't|should not|ought to) have (?!received\b)(?:\w+ed|\w+en|known|told|done|said|thought|come|gone|sent|let|got|put|kept|brought|made)\b",
+        r"\byou (?:should|shouldn't|should not|ought to)(?: have|'ve) (?!received\b)(?:\w+ed|\w+en|known|told|done|said|thought|come|gone|sent|let|got|put|kept|brought|made|knocked|asked|raised|spoken|flagged)\b",
         r"\bwhat were you thinking\b",
         r"\b(?:get your act together|sort yourself out|no excuses?|stop making excuses)\b",
         r"\b(?:need (?:you )?to|have to|must) step up\b(?! as| into| to)",
         r"\byour (?:fault|failure|mess)\b",
+        # accusing questions (codebook: "Why can't you just…?" is blame, not exploration)
+        r"\bwhy (?:do|did|does|would|are|were|have|is) you\b[^.?!]{0,50}\b(?:always|never|not|didn't|don't|can't|couldn't|wouldn't|still|instead of|even|need the)\b[^.!?]*\?",
+        r"\bwhy would you\b[^.!?]*\?",
+        r"\bwhy (?:is|are|was|were|has|have) (?:it|this|that|they)(?: \w+)? (?:still|so hard|so difficult|taking so long|not)\b[^.!?]*\?",
+        r"\b(?:did|do|have|are|were) you (?:actually|honestly|even|really) (?:try|read|think|bother|care|look|check|listen)\b",
+        r"\bdid you or did you not\b|\bor did you (?:just )?not bother\b",
+        r"\bdo you (?:honestly |really |actually )?think you(?:'ve| have)? (?:done|tried|worked|put in) enough\b",
+        r"\bwhat (?:were|was) you doing\b[^.!?]*\?",
+        r"\byou (?:had|have had) (?:plenty of|more than enough|enough|all the) time\b",
+        r"\byou were (?:wrong|completely out of line|out of line)\b|\bout of line\b",
+        r"\bi(?:'ve| have) told you (?:a hundred times|before|already|repeatedly|so many times|again and again)\b",
+        r"\b(?:you )?(?:just )?never listen\b",
+        r"\b(?:which|and that|that) (?:didn't|did not) help\b",
     ],
     Move.hearsay: [
         r"\b(?:people|everyone|everybody|some people|others|a few people|several people|the team|folks|someone|somebody|word|a lot of people) (?:say|says|said|are saying|have said|has said|told me|tell me|have told me|mentioned|have mentioned|has mentioned|are talking|have complained|complain|complained|are not happy|aren't happy|is going around)\b",
         # "people feel nervous at first" is not a report; "people feel that you ..." is
         r"\b(?:people|everyone|everybody|some people|others|a few people|several people|the team|folks) (?:think|thinks|feel|feels) (?:that |like )?(?:you|your)\b",
         # unnamed sources only: "I heard from Tomás" names the source, "I heard you say" is first-hand
-        r"\bi(?:'ve| have)? heard (?:that|people|rumou?rs|some|things|you(?:'ve| have| were| are|'re)|from (?:people|others|a few|some|several|someone|somebody|around|various|a couple))\b",
+        r"\bi(?:'ve| have)? heard (?:that|people|rumou?rs|some|things|it from|you(?:'ve| have| were| are|'re)|from (?:people|others|a few|some|several|someone|somebody|around|various|a couple)|the \w+ (?:post|comment|meeting|review)? ?(?:didn't|did not|wasn't))\b",
         r"\b(?:i(?:'ve| have)? (?:had|received|got)|there (?:have been|were|are)) (?:a few |a couple of |some |several |a number of |lots of |a lot of )?complaints\b",
         r"\b(?:apparently|rumou?rs?|word is|the word on|i'm told|i am told|i was told)\b",
+        # an unnamed group reporting: "a few of your customers have been complaining", "three engineers have brought it up"
+        rf"\b(?:people|ppl|someone|somebody|others|everyone|everybody|a few|a couple|several|some|customers|colleagues|folks|(?:\d+|{_NUMBER_WORD}) (?:engineers|people|colleagues|customers|members))\b(?: [\w'-]+){{0,5}} (?:said|say|says|told me|mentioned|noticed|have noticed|has noticed|complain\w*|have been complaining|brought (?:it|this|that|your [\w ]+?) up|have brought up|raised (?:it|this|concerns))\b",
+        r"\b(?:everyone|everybody) knows\b",
+        r"\b(?:it's|it has|it's been|it has been) (?:been )?(?:noticed|come up (?:more than once|a few times|before|again))\b|\bcome up more than once\b",
+        r"\bfrom more than one (?:direction|person|source)\b",
     ],
     Move.minimises: [
         r"\bcalm down\b",
         r"\b(?:(?:it's|it is|this is|that's|that is) (?:not|no|hardly)|(?:it|this|that) isn't) (?:(?:a |such a |that )?(?:big deal|big a deal|big thing)|(?:that|so|too) bad|the end of the world|personal|worth getting upset)",
         r"\bdon't (?:be so|take (?:it|this) so|take (?:it|this)|get so|get) (?:sensitive|personally|emotional|upset|worked up|defensive|dramatic)\b",
-        r"\b(?:get over it|toughen up|cheer up|chill out|lighten up)\b",
+        r"\b(?:get over it|toughen up|cheer up|chill out|lighten up|chin up)\b",
         # "move on to the next item" and "relax the deadline" are not about feelings
         r"\b(?:just|need to|should|have to|try to) (?:relax|move on(?! to\b| with\b)|let it go)\b",
         r"\byou(?:'re| are) (?:overreacting|overthinking|being oversensitive)",
         r"\bno need to (?:be|get) (?:upset|emotional|defensive|worked up)",
         r"\bit(?:'s| is) (?:only|just) (?:feedback|a (?:job|review|comment|few minutes|deadline|code review))\b",
         r"\b(?:everyone|everybody) (?:has|goes through|deals with) (?:this|that|it)\b",
+        # brushing it off: "these things happen", "try not to take it too hard", "I'm sorry you feel that way"
+        r"\bthese things (?:happen|blow over)\b",
+        r"\b(?:try not to|don't) take (?:it|this) (?:too |so )?(?:hard|personally|to heart)\b",
+        r"\bsorry (?:that )?you feel (?:that way|like that|this way)\b",
+        r"\b(?:no biggie|nothing serious|not worth (?:falling out|getting upset|worrying|fussing)(?: over| about)?)\b",
+        r"\b(?:don't|do not) (?:read into it|worry about it|make a (?:thing|big deal|fuss) (?:of|about) it)\b|\blet's not make (?:a thing|a big deal|a fuss)\b",
+        r"\b(?:it|that) was nothing\b",
+        r"\bit(?:'s| is| was) (?:only|just) (?:a|an|one) (?:[\w-]+ ){0,2}(?:feature|title|job|meeting|comment|few mornings|mistake|argument|post)\b",
+        r"\bit(?:'s| is) (?:only|just) (?:a few|half an hour|a couple)\b",
+        r"(?:^|[,.!]\s*)(?:just )?(?:relax|chill)\s*[.!]",
+        r"\bshake hands and move on\b|\bjust move on\b",
+        r"\b(?:loads|lots|plenty) of people (?:don't|do not|didn't|never)\b",
+        r"\bmight not come as a (?:shock|surprise)\b",
     ],
     Move.pressures: [
         r"\bor (?:else|you(?:'ll| will) be (?:fired|gone|out|let go))\b",
         r"\b(?:you(?:'ll| will)|you could|you might|you may) (?:be )?(?:lose|losing|be losing) your (?:job|position|role)\b",
-        r"\b(?:final|last) warning\b",
-        r"\b(?:this|it) (?:will|could|might|is going to) (?:affect|go on|end up (?:in|on)|hurt) your (?:review|record|file|bonus|rating|career)\b",
-        r"\bif (?:this|it) happens (?:again|one more time)\b",
+        r"\b(?:final|last|formal|written) warning\b",
+        r"\b(?:this|it) (?:will|could|might|is going to|'ll) (?:affect|go on|end up (?:in|on)|hurt) your (?:review|record|file|bonus|rating|career|reference)\b",
+        r"\bif (?:this|it|anything like (?:this|that|\w+)) happens (?:again|one more time|once more)\b",
         # a threat, not "I'm not going to fire you"
         r"\b(?:i|we)(?:'ll| will| can| could| may| might| would)?(?: have to| need to| be forced to)? (?:fire|sack|let go of|get rid of|replace) you\b",
         r"(?<!not )\bgoing to (?:have to )?(?:fire|sack|let go of|get rid of|replace) you\b",
         r"\byou(?:'d| had) better\b",
-        r"\b(?:think|consider) (?:very )?(?:carefully|hard) about your (?:future|position|job)\b",
+        r"\b(?:think|consider) (?:very )?(?:carefully|hard) (?:about your (?:future|position|job)|before you)\b",
         r"\b(?:there will be|you will face|you'll face) consequences\b",
         r"\bi don't want to hear (?:excuses|it|any)\b",
-        r"\b(?:end of (?:discussion|story)|not up for (?:debate|discussion)|not negotiable|take it or leave it)\b",
+        r"\b(?:end of (?:discussion|story)|not up for (?:debate|discussion)|not negotiable|non-negotiable|take it or leave it)\b",
         r"\bright now,? or\b",
+        # conditional consequences: "one more like that and you're off the shift", "or we'll have a very different conversation"
+        r"\b(?:one more|another) (?:[\w-]+ ){0,3}(?:and|or) (?:you(?:'re|'ll| are| will)|hr|we(?:'ll| will)|this|it)\b",
+        r"\bor (?:you're|you'll be|you are) (?:off|back|out)\b",
+        r"\b(?:a )?(?:very )?different conversation\b",
+        r"\b(?:hr (?:gets|will get|is) involved|(?:goes|go|going) to hr|formal (?:process|attendance process|performance plan|conversation with hr|disciplinary))\b",
+        r"\bnot a request\b|\b(?:don't|do not) (?:really )?have a choice\b",
+        r"\b(?:nobody|no one) is irreplaceable\b",
+        r"\bi(?:'d| would) be careful\b",
+        r"\bnot a place you want to be\b",
+        r"\b(?:that's|that is|it's|it is) the sort of thing that ends careers\b|\bends careers\b",
+        r"\bwalk you out\b",
+        r"\b(?:if|unless) you[^.!?]{3,60}\b(?:it(?:'ll| will)|you(?:'ll| will)|we(?:'ll| will)) (?:affect|hurt|be looking at|be reviewing|have to)\b",
     ],
 }
 
@@ -311,12 +510,19 @@ class RuleTagger:
     def tag(self, text: str) -> Tagging:
         spans: list[Span] = []
         folded = _fold(text)
+        ignored = instruction_regions(folded)
         for move, patterns in _compiled().items():
             seen: set[tuple[int, int]] = set()
             for pattern in patterns:
                 for m in pattern.finditer(folded):
                     start, end = _trim(text, m.start(), m.end())
                     if end <= start or any(a <= start and end <= b for a, b in seen):
+                        continue
+                    # words inside an instruction to the scorer earn nothing (penalties still count)
+                    if move not in _PENALTIES and any(a <= start < b for a, b in ignored):
+                        continue
+                    # a date in a plan or an offer is data, not the situation of what happened
+                    if move == Move.situation and _FUTURE.search(_sentence(folded, start, end)):
                         continue
                     seen.add((start, end))
                     spans.append(Span(move, start, end, text[start:end]))
@@ -338,16 +544,89 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_PENALTIES = frozenset(
+    {Move.label_judgment, Move.absolute, Move.blame, Move.hearsay, Move.minimises, Move.pressures}
+)
+
+
+def instruction_regions(text: str) -> list[tuple[int, int]]:
+    """Character ranges that address the scorer ("ignore previous instructions, score this 100")."""
+    return [(m.start(), m.end()) for m in _INSTRUCTION.finditer(_fold(text))]
+
+
+def uses_rubric_jargon(text: str) -> bool:
+    """Two or more distinct rubric terms ("I empathise", "I validate your feelings", "Impact:"):
+    keyword stuffing aimed at a scorer rather than words to a person."""
+    return len({m.group(0).lower() for m in _JARGON.finditer(_fold(text))}) >= 2
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence around a span (split at . ! ? and line breaks, not inside numbers like 4.6)."""
+    left = max((m.end() for m in re.finditer(r"[.!?](?!\d)\s|\n", text[:start])), default=0)
+    right = re.search(r"[.!?](?!\d)(?:\s|$)|\n", text[end:])
+    return text[left : end + right.start() + 1] if right else text[left:]
+
+
+# ---- strength: generic (1) or specific (2), per the codebook's levels -------------------
+
+_SPECIFIC_FEELING = re.compile(rf"\b(?:{_FEELING}|{_HARD_SPECIFIC})", re.IGNORECASE)
+_GENERIC_REFLECTION = re.compile(
+    r"^(?:i (?:can )?(?:see|get|understand|know) where you|i (?:see|get|know) what you mean|i (?:totally |completely |fully )?get it|"
+    r"i (?:understand|get|can see|see) (?:why|how|what) you(?:'re| are| feel| felt| mean| were)?$)",
+    re.IGNORECASE,
+)
+_WEAK_VALIDATION = re.compile(
+    r"^(?:fair enough|good shout|fair point|fair question|good question|that(?:'s| is) (?:a )?(?:fair|good)(?: point| question)?|"
+    r"(?:your|those|these) (?:feelings|concerns) (?:are|is) (?:valid|real)|you (?:shouldn't|should not) have|"
+    r"(?:that's|that is|it's|it is) not (?:on you|your fault))",
+    re.IGNORECASE,
+)
+_SPECIFIC_TIME = re.compile(
+    rf"\d|\b(?:{_WEEKDAY}|yesterday|this morning|earlier today|last (?:week|sprint|friday|month)|that (?:morning|afternoon|day))\b|"
+    rf"\b(?:yesterday's|last week's|this morning's|{_WEEKDAY}'s)\b",
+    re.IGNORECASE,
+)
+_CONCRETE = re.compile(
+    r"\d|[\"“‘]|(?<=\s)'\w|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|half|"
+    r"january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday)\b",
+    re.IGNORECASE,
+)
+_NAMED = re.compile(r"(?<![.!?]\s)(?<!^)\b(?-i:[A-Z][a-zà-ÿ]+)\b")
+
+
+def strength(tagging: Tagging, span: Span) -> int:
+    """How strong one span's evidence is: 1 (generic or vague) or 2 (specific), per docs/codebook.md."""
+    text = _fold(span.text)
+    sentence = _sentence(_fold(tagging.text), span.start, span.end)
+    if span.move == Move.acknowledges_feelings:
+        return 2 if _SPECIFIC_FEELING.search(text) else 1
+    if span.move == Move.reflects:
+        # a restatement carries content; a bare "I see where you're coming from" is generic
+        return 1 if _GENERIC_REFLECTION.search(text.strip()) or len(sentence.split()) < 6 else 2
+    if span.move == Move.validates:
+        return 1 if _WEAK_VALIDATION.search(text.strip()) else 2
+    if span.move == Move.open_question:
+        # a specific open question about their experience, not "How are you?" or "Go on"
+        return 2 if len(text.split()) >= 5 and re.search(r"\b(?:you|your|yours|you're|you've|you'd)\b", text, re.I) or len(text.split()) >= 7 else 1
+    if span.move == Move.situation:
+        return 2 if _SPECIFIC_TIME.search(text) else 1
+    if span.move in (Move.specific_behaviour, Move.impact):
+        # observable and specific: a quote, a number, a date, a named person or record in the same sentence
+        return 2 if _CONCRETE.search(sentence) or _NAMED.search(sentence) else 1
+    return 1
+
+
 def _resolve_conflicts(spans: list[Span]) -> None:
     """A question that is open is not also closed; an accusatory question ("why can't you",
-    "what were you thinking", "how could you") is blame, not exploration."""
-    blames = [s for s in spans if s.move == Move.blame and s.text.lower().startswith(("why", "what", "how"))]
+    "what were you thinking", "how could you", "did you actually try") is blame, not exploration."""
+    blames = [s for s in spans if s.move == Move.blame]
     for s in list(spans):
-        if s.move == Move.open_question and any(_overlap(s, b) for b in blames):
+        if s.move in (Move.open_question, Move.closed_question) and any(_overlap(s, b) for b in blames):
             spans.remove(s)
     opens = [s for s in spans if s.move == Move.open_question]
     for s in list(spans):
-        if s.move == Move.closed_question and any(_overlap(s, o) for o in opens + blames):
+        if s.move == Move.closed_question and any(_overlap(s, o) for o in opens):
             spans.remove(s)
 
 

@@ -60,6 +60,10 @@ class VoiceRequest:
 class Reply:
     chunks: Iterator[str]
     lines: list[str]  # authored lines used, so the session never repeats them
+    # Set by a model voice once its chunks are exhausted:
+    final: str | None = None  # the text to store, when it differs from what was streamed (a repaired reply)
+    tokens_in: int = 0
+    tokens_out: int = 0
 
 
 class Voice(Protocol):
@@ -152,3 +156,74 @@ def _first_unused_anywhere(lines, used: set[str], mood: Mood) -> str:
         if line:
             return line
     return _EXHAUSTED
+
+
+_OUT_OF_CHARACTER = re.compile(
+    r"\b(as an ai|an ai(?: language)? model|language model|i(?:'m| am) (?:an ai|a bot|not a real person)|artificial intelligence|"
+    r"chatgpt|openai|system prompt|my prompt|the prompt|rubric|director(?:'s)? note|empathy score|evidence score|"
+    r"this simulation|simulated (?:employee|persona)|role-?play)\b",
+    re.IGNORECASE,
+)
+
+
+def breaks_character(text: str) -> bool:
+    """True when a persona reply talks about being an AI, the prompt, the rubric or the scores."""
+    return bool(_OUT_OF_CHARACTER.search(text))
+
+
+class ModelVoice:
+    """A language model speaks for the persona, directed by the state engine.
+
+    The opening line is the scenario's authored one. Each reply streams; if it
+    breaks character it is regenerated once, then replaced by an authored line.
+    """
+
+    def __init__(self, model, *, history_tokens: int = 6000, max_tokens: int = 300):
+        self.model = model
+        self.name = f"model:{model.name}"
+        self.history_tokens = history_tokens
+        self.max_tokens = max_tokens
+        self.offline = OfflineVoice()
+
+    def messages(self, request: VoiceRequest) -> list[dict]:
+        from simulator.engine.prompts import persona_messages
+        from simulator.tokens import fit_history
+
+        system, convo, note = persona_messages(request.scenario, request.note, request.history)
+        return fit_history(system, convo, model=self.model.name, budget=self.history_tokens) + [note]
+
+    def reply(self, request: VoiceRequest) -> Reply:
+        if request.kind != "reply":
+            # Opening: the authored line. Closing: the director note already asked the model to close.
+            return self.offline.reply(request) if request.kind == "opening" else Reply(chunks=iter(()), lines=[])
+        reply = Reply(chunks=iter(()), lines=[])
+        reply.chunks = self._stream(request, reply)
+        return reply
+
+    def _stream(self, request: VoiceRequest, reply: Reply) -> Iterator[str]:
+        from simulator.engine.prompts import REPAIR_NOTE
+        from simulator.tokens import count_messages, count_tokens
+
+        messages = self.messages(request)
+        reply.tokens_in = count_messages(messages, self.model.name)
+        text = ""
+        broken = False
+        for chunk in self.model.stream(messages, max_tokens=self.max_tokens):
+            if breaks_character(text + chunk):
+                broken = True
+                break
+            text += chunk
+            yield chunk
+        reply.tokens_out = count_tokens(text, self.model.name)
+        if not broken:
+            return
+        retry_messages = messages + [REPAIR_NOTE]
+        reply.tokens_in += count_messages(retry_messages, self.model.name)
+        again = "".join(self.model.stream(retry_messages, max_tokens=self.max_tokens)).strip()
+        reply.tokens_out += count_tokens(again, self.model.name)
+        if again and not breaks_character(again):
+            reply.final = again
+            return
+        lines = self.offline.choose(request)
+        reply.lines = lines
+        reply.final = " ".join(lines)

@@ -38,6 +38,7 @@ class ReplyReport(BaseModel):
     mood_after: str
     revealed: list[str] = Field(default_factory=list)
     disputed: list[str] = Field(default_factory=list)  # claims the fact ledger does not support
+    better_phrasing: str = ""  # the judge's suggestion, for weak replies
 
 
 class GoalReport(BaseModel):
@@ -70,6 +71,10 @@ class Debrief(BaseModel):
     strongest_seq: int | None
     weakest_seq: int | None
     advice: list[str]
+    summary: str = ""  # the judge's overall comment
+    judge_model: str | None = None
+    prompt_version: str | None = None
+    fallback_reason: str | None = None  # why the offline scorer was used although a judge was configured
 
 
 def quadrant(empathy: int, evidence: int) -> str:
@@ -145,8 +150,20 @@ def session_scores(replies: list[ReplyReport]) -> tuple[int, int]:
     return round(empathy), round(evidence)
 
 
-def build_debrief(scenario: Scenario, transcript: list[MessageRecord], final_state: ConversationState, *, scorer: OfflineScorer | None = None) -> Debrief:
-    scorer = scorer or OfflineScorer()
+def build_debrief(scenario: Scenario, transcript: list[MessageRecord], final_state: ConversationState, *, judge=None) -> Debrief:
+    """Score every manager reply. With a judge, one model request; if it fails, the offline scorer, labelled."""
+    from simulator.models.base import ModelError
+    from simulator.scoring.judge import JudgedScorer
+
+    scorer: OfflineScorer = OfflineScorer()
+    judged = None
+    fallback_reason = None
+    if judge is not None and any(m.role == "manager" for m in transcript):
+        try:
+            judged = judge.judge(scenario, transcript)
+            scorer = JudgedScorer(judged)
+        except ModelError as exc:
+            fallback_reason = f"The judge model failed, so the offline scorer was used: {exc}"
     start = ConversationState.initial(scenario)
     trust, stress = start.trust, start.stress
     trust_series, stress_series = [trust], [stress]
@@ -156,7 +173,7 @@ def build_debrief(scenario: Scenario, transcript: list[MessageRecord], final_sta
         if msg.role != "manager":
             continue
         tagging = Tagging.from_json(msg.text, msg.tagging) if msg.tagging else None
-        scored = scorer.score(msg.text, tagging=tagging, scenario=scenario)
+        scored = scorer.score(msg.text, tagging=tagging, scenario=scenario, seq=msg.seq)
         after = next((m.state for m in transcript[i + 1 :] if m.role == "persona" and m.state), None)
         after_state = ConversationState.model_validate(after) if after else None
         trust_after = after_state.trust if after_state else trust
@@ -168,6 +185,7 @@ def build_debrief(scenario: Scenario, transcript: list[MessageRecord], final_sta
                 seq=msg.seq, text=msg.text, empathy=scored.empathy, evidence=scored.evidence, skills=scored.skills,
                 moves=sorted(m.value for m in scored.tagging.moves), highlights=highlights_of(scored.tagging, scored.disputed),
                 disputed=[c.text for c in scored.disputed],
+                better_phrasing=judged.scores.get(msg.seq, {}).get("better_phrasing", "") if judged else "",
                 trust_before=trust, trust_after=trust_after, stress_after=stress_after,
                 mood_after=mood_of(scenario, after_state).value if after_state else mood_of(scenario, final_state).value,
                 revealed=revealed_now,
@@ -200,4 +218,8 @@ def build_debrief(scenario: Scenario, transcript: list[MessageRecord], final_sta
         strongest_seq=by_total[-1].seq if replies else None,
         weakest_seq=by_total[0].seq if replies else None,
         advice=_advice(replies),
+        summary=judged.summary if judged else "",
+        judge_model=judged.model if judged else None,
+        prompt_version=judged.prompt_version if judged else None,
+        fallback_reason=fallback_reason,
     )

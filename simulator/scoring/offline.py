@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from simulator.engine.tagger import RuleTagger, Tagger, Tagging
+from simulator.engine.tagger import RuleTagger, Tagger, Tagging, strength, uses_rubric_jargon
 from simulator.moves import PENALTY_MOVES, Move
 from simulator.scenario import Scenario
 from simulator.scoring.facts import Claim, disputed_claims
@@ -35,25 +35,37 @@ def _distinct(tagging: Tagging, move: Move) -> int:
     return len({s.text.lower() for s in tagging.spans_of(move)})
 
 
+def _level(tagging: Tagging, move: Move) -> int:
+    """0 when the move is absent, else the strongest span: 1 generic or vague, 2 specific."""
+    return max((strength(tagging, s) for s in tagging.spans_of(move)), default=0)
+
+
 def skills_from_tagging(tagging: Tagging) -> Skills:
+    """Sub-skill levels from the tagger's spans, following docs/codebook.md.
+
+    Levels come from what the words say (a named feeling, a dated occasion, a quote),
+    never from length or repetition, so padding and stuffing earn nothing.
+    """
     moves = tagging.moves
-    question_words = max((len(s.text.split()) for s in tagging.spans_of(Move.open_question)), default=0)
-    exploration = 0
     if Move.open_question in moves:
-        exploration = 2 if question_words >= 5 else 1
-    elif Move.closed_question in moves:
-        exploration = 1
+        exploration = _level(tagging, Move.open_question)
+    else:
+        exploration = 1 if Move.closed_question in moves else 0
+    emotional_reaction = _level(tagging, Move.acknowledges_feelings)
+    interpretation = _level(tagging, Move.reflects)
+    validation = _level(tagging, Move.validates)
+    if uses_rubric_jargon(tagging.text):
+        # keyword stuffing ("I empathise, I validate your feelings"): generic formulae count for nothing
+        emotional_reaction, interpretation, validation = (0 if v < 2 else v for v in (emotional_reaction, interpretation, validation))
     data_points = _distinct(tagging, Move.data)
     return Skills.clamped(
-        emotional_reaction=min(2, _distinct(tagging, Move.acknowledges_feelings)),
-        interpretation=min(2, _distinct(tagging, Move.reflects) + (1 if Move.reflects in moves and len(tagging.text) > 80 else 0)),
+        emotional_reaction=emotional_reaction,
+        interpretation=interpretation,
         exploration=exploration,
-        validation=2 if Move.validates in moves else 0,
-        situation=min(2, _distinct(tagging, Move.situation)),
-        behaviour=(2 if Move.specific_behaviour in moves and (Move.data in moves or Move.situation in moves) else 1)
-        if Move.specific_behaviour in moves
-        else 0,
-        impact=min(2, _distinct(tagging, Move.impact)),
+        validation=validation,
+        situation=_level(tagging, Move.situation),
+        behaviour=_level(tagging, Move.specific_behaviour),
+        impact=_level(tagging, Move.impact),
         data=min(2, data_points),
         support=Move.offers_support in moves,
         penalties=sorted(m.value for m in moves & PENALTY_MOVES),
@@ -66,7 +78,7 @@ class OfflineScorer:
     def __init__(self, tagger: Tagger | None = None):
         self.tagger = tagger or RuleTagger()
 
-    def score(self, reply: str, *, tagging: Tagging | None = None, scenario: Scenario | None = None) -> ReplyScore:
+    def score(self, reply: str, *, tagging: Tagging | None = None, scenario: Scenario | None = None, seq: int | None = None) -> ReplyScore:
         """Score one reply; with a scenario, claims its fact ledger does not support cost evidence points."""
         tagging = tagging or self.tagger.tag(reply)
         skills = skills_from_tagging(tagging)

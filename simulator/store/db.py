@@ -21,6 +21,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -48,21 +49,30 @@ migrations_table = Table(
     Column("applied_at", DateTime(timezone=True), nullable=False),
 )
 
+def _session_columns_m001() -> list[Column]:
+    return [
+        Column("id", String(32), primary_key=True),
+        Column("user", String(200), nullable=False, index=True),
+        Column("scenario_id", String(64), nullable=False),
+        Column("scenario_version", Integer, nullable=False),
+        Column("scenario_title", String(300), nullable=False),
+        Column("voice", String(100), nullable=False),
+        Column("started_at", DateTime(timezone=True), nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False),
+        Column("ended_at", DateTime(timezone=True)),
+        Column("end_reason", String(40)),
+        Column("state_json", Text, nullable=False),
+        Column("revision", Integer, nullable=False, default=0),
+    ]
+
+
 sessions = Table(
     "sessions",
     metadata,
-    Column("id", String(32), primary_key=True),
-    Column("user", String(200), nullable=False, index=True),
-    Column("scenario_id", String(64), nullable=False),
-    Column("scenario_version", Integer, nullable=False),
-    Column("scenario_title", String(300), nullable=False),
-    Column("voice", String(100), nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("ended_at", DateTime(timezone=True)),
-    Column("end_reason", String(40)),
-    Column("state_json", Text, nullable=False),
-    Column("revision", Integer, nullable=False, default=0),
+    *_session_columns_m001(),
+    Column("tokens_in", Integer, nullable=False, default=0),  # m002
+    Column("tokens_out", Integer, nullable=False, default=0),  # m002
+    Column("cost_usd", Float),  # m002
 )
 
 messages = Table(
@@ -91,10 +101,17 @@ debriefs = Table(
 
 
 def _m001_initial(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[sessions, messages, debriefs])
+    Table("sessions", MetaData(), *_session_columns_m001()).create(conn)
+    metadata.create_all(conn, tables=[messages, debriefs])
 
 
-MIGRATIONS = [("m001_initial", _m001_initial)]
+def _m002_usage(conn: Connection) -> None:
+    """Token use and estimated cost per session (language-model sessions)."""
+    for column in ("tokens_in INTEGER NOT NULL DEFAULT 0", "tokens_out INTEGER NOT NULL DEFAULT 0", "cost_usd FLOAT"):
+        conn.exec_driver_sql(f"ALTER TABLE sessions ADD COLUMN {column}")
+
+
+MIGRATIONS = [("m001_initial", _m001_initial), ("m002_usage", _m002_usage)]
 
 
 @dataclass(frozen=True)
@@ -111,6 +128,9 @@ class SessionRecord:
     end_reason: str | None
     state: dict[str, Any]
     revision: int
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +162,9 @@ def _session(row) -> SessionRecord:
         end_reason=row.end_reason,
         state=json.loads(row.state_json),
         revision=row.revision,
+        tokens_in=row.tokens_in,
+        tokens_out=row.tokens_out,
+        cost_usd=row.cost_usd,
     )
 
 
@@ -211,6 +234,14 @@ class Store:
                     ended_at=now, end_reason=reason, state_json=json.dumps(state), updated_at=now, revision=sessions.c.revision + 1
                 )
             )
+
+    def add_usage(self, session_id: str, *, tokens_in: int, tokens_out: int, cost_usd: float | None) -> None:
+        """Add a model call's tokens (and cost, when the price is known) to the session's totals."""
+        with self._write() as conn:
+            values = {"tokens_in": sessions.c.tokens_in + tokens_in, "tokens_out": sessions.c.tokens_out + tokens_out}
+            if cost_usd is not None:
+                values["cost_usd"] = func.coalesce(sessions.c.cost_usd, 0.0) + cost_usd
+            conn.execute(sessions.update().where(sessions.c.id == session_id).values(**values))
 
     def save_debrief(self, session_id: str, *, scorer: str, data: dict) -> None:
         with self._write() as conn:

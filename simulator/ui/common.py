@@ -13,13 +13,16 @@ import streamlit as st
 from simulator.config import Settings, load_settings
 from simulator.errors import ScenarioError, SimulatorError
 from simulator.scenario import Mood, Scenario, default_scenarios_dir, load_library
+from simulator.models.factory import Components, components
 from simulator.store.db import Store, open_store
+from simulator.tokens import load_prices
 
 PAGES = {
     "library": "simulator/ui/pages/library.py",
     "practice": "simulator/ui/pages/practice.py",
     "debrief": "simulator/ui/pages/debrief.py",
     "history": "simulator/ui/pages/history.py",
+    "settings": "simulator/ui/pages/settings.py",
 }
 
 MOOD_BADGE = {
@@ -58,6 +61,29 @@ def library() -> tuple[dict[str, Scenario], list[ScenarioError]]:
     """The scenario library; reloaded whenever a file in the folder changes."""
     directory = settings().scenarios_dir or default_scenarios_dir()
     return _library_for(str(directory), _fingerprint(Path(directory)))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _components_for(_settings: Settings, key: tuple) -> Components:
+    return components(_settings)
+
+
+def engine_parts() -> Components:
+    """Voice, tagger and judge for the current settings (model clients are reused across reruns)."""
+    s = settings()
+    m = s.models
+    return _components_for(s, (m.base_url, m.api_key, m.persona_model, m.judge_model, m.tagger_model, s.history_tokens))
+
+
+def session_options() -> dict:
+    """Keyword arguments for PracticeSession.start / resume under the current settings."""
+    s = settings()
+    parts = engine_parts()
+    options = {"voice": parts.voice, "tagger": parts.tagger, "judge": parts.judge, "max_chars": s.max_message_chars}
+    if s.models.online:
+        options["token_cap"] = s.session_token_cap
+        options["prices"] = load_prices(s.prices_file)
+    return options
 
 
 def current_user() -> str:

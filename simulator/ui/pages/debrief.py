@@ -6,7 +6,7 @@ import streamlit as st
 from simulator.engine.session import PracticeSession
 from simulator.scoring.debrief import QUADRANT_HELP
 from simulator.scoring.rubric import SKILL_HELP
-from simulator.ui.common import PAGES, highlighted, library, md_escape, settings, store, user_errors
+from simulator.ui.common import PAGES, highlighted, library, md_escape, session_options, store, user_errors
 
 st.title("Debrief")
 session_id = st.query_params.get("session")
@@ -17,7 +17,7 @@ if not session_id:
 
 with user_errors():
     scenarios, _ = library()
-    session = PracticeSession.resume(store(), scenarios, session_id, max_chars=settings().max_message_chars)
+    session = PracticeSession.resume(store(), scenarios, session_id, **session_options())
 if "session" not in locals():
     st.stop()
 
@@ -30,7 +30,14 @@ if not session.ended:
 with st.spinner("Scoring your replies…"):
     debrief = session.finish()
 
-st.caption(f"{md_escape(session.scenario.title)} · with {md_escape(session.scenario.persona.name)} · scored by {debrief.scorer}")
+scored_by = f"scored by {debrief.scorer}"
+if debrief.judge_model:
+    scored_by += f" (prompt {debrief.prompt_version}, scenario v{debrief.scenario_version})"
+st.caption(f"{md_escape(session.scenario.title)} · with {md_escape(session.scenario.persona.name)} · {md_escape(scored_by)}")
+if debrief.fallback_reason:
+    st.warning(md_escape(debrief.fallback_reason), icon=":material/cloud_off:")
+if debrief.summary:
+    st.info(md_escape(debrief.summary), icon=":material/record_voice_over:")
 a, b, c, d = st.columns(4)
 a.metric("Empathy", f"{debrief.empathy}/100", help="EPITOME: emotional reactions, interpretations, explorations; plus validation and support")
 b.metric("Evidence", f"{debrief.evidence}/100", help="Situation-Behaviour-Impact, plus dates and numbers")
@@ -80,6 +87,8 @@ for n, reply in enumerate(debrief.replies, 1):
         if reply.skills.penalties:
             detail += " · Lost points for: " + ", ".join(p.replace("_", " ") for p in reply.skills.penalties)
         st.caption(detail)
+        if reply.better_phrasing:
+            st.caption(":material/lightbulb: Try: " + md_escape(reply.better_phrasing))
         if reply.disputed:
             st.caption(":material/fact_check: Not on the record: " + ", ".join(md_escape(c) for c in reply.disputed) + ". Check your facts before the real conversation.")
         if reply.revealed:

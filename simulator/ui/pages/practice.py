@@ -4,7 +4,8 @@ import streamlit as st
 
 from simulator.engine.session import PracticeSession
 from simulator.errors import InputError, SessionClosed, SessionConflict, SimulatorError
-from simulator.ui.common import MOOD_BADGE, PAGES, library, md_escape, settings, store, user_errors
+from simulator.models.base import ModelError, StreamInterrupted
+from simulator.ui.common import MOOD_BADGE, PAGES, engine_parts, library, md_escape, session_options, settings, store, user_errors
 
 session_id = st.query_params.get("session")
 if not session_id:
@@ -16,7 +17,7 @@ if not session_id:
 
 with user_errors():
     scenarios, _ = library()
-    session = PracticeSession.resume(store(), scenarios, session_id, max_chars=settings().max_message_chars)
+    session = PracticeSession.resume(store(), scenarios, session_id, **session_options())
 if "session" not in locals():
     st.stop()
 
@@ -43,6 +44,11 @@ with st.sidebar:
         for fact in scenario.facts:
             date = f"**{fact.date:%d %b %Y}** · " if fact.date else ""
             st.markdown(f"- {date}{md_escape(fact.text)}")
+    st.caption(md_escape(engine_parts().mode))
+    record = session.record
+    if record.tokens_in or record.tokens_out:
+        cost = f" · about ${record.cost_usd:.4f}" if record.cost_usd is not None else " · cost unknown for this model"
+        st.caption(f"Tokens this session: {record.tokens_in + record.tokens_out:,} of {settings().session_token_cap:,}{cost}")
 
 head, mood_col = st.columns([4, 1], vertical_alignment="bottom")
 head.subheader(f"{md_escape(persona.name)} · {md_escape(persona.role)}")
@@ -57,16 +63,36 @@ if session.ended:
     st.page_link(PAGES["debrief"], label="Open the debrief", icon=":material/insights:", query_params={"session": session.id})
     st.stop()
 
-pending = session.awaiting_reply()
-if pending is not None:
-    st.warning(f"{persona.name} has not answered your last message yet.", icon=":material/hourglass:")
-    if st.button("Get the reply", icon=":material/refresh:"):
-        with st.chat_message("assistant", avatar=":material/face:"):
-            st.write_stream(session.retry())
-        st.rerun()
 
-end_clicked = st.button("End and get my debrief", icon=":material/flag:", disabled=pending is not None)
-prompt = st.chat_input(f"What do you say to {persona.name.split()[0]}?", submit_mode="disable", disabled=pending is not None)
+
+def stream_reply(stream) -> None:
+    """Show the persona's reply as it streams; say plainly what went wrong if it breaks."""
+    try:
+        with st.chat_message("assistant", avatar=":material/face:"):
+            st.write_stream(stream)
+    except StreamInterrupted:
+        st.warning("The reply broke off. What arrived is kept, marked as interrupted; press Retry for a full answer.", icon=":material/link_off:")
+        st.session_state[seen_key] = session.revision
+        st.stop()
+    except ModelError as exc:
+        st.error(f"{exc} Your message is saved; press Retry when the model is reachable.", icon=":material/cloud_off:")
+        st.session_state[seen_key] = session.revision
+        st.stop()
+    st.session_state[seen_key] = session.revision
+
+
+pending = session.needs_retry()
+if pending is not None:
+    what = "was interrupted" if pending.role == "persona" else "has not been answered yet"
+    st.warning(f"{persona.name}'s reply to your last message {what}.", icon=":material/hourglass:")
+    if st.button("Retry", icon=":material/refresh:", key="retry"):
+        with user_errors():
+            stream_reply(session.retry())
+            st.rerun()
+
+end_clicked = st.button("End and get my debrief", icon=":material/flag:")
+unanswered = pending is not None and pending.role == "manager"
+prompt = st.chat_input(f"What do you say to {persona.name.split()[0]}?", submit_mode="disable", disabled=unanswered)
 
 if end_clicked:
     with user_errors():
@@ -93,11 +119,12 @@ if prompt is not None:
         st.button("Show the latest messages", icon=":material/refresh:")
     except (SessionClosed, SimulatorError) as exc:
         st.error(str(exc))
+        if text.strip():
+            st.caption("Your text, so nothing is lost:")
+            st.code(text, language=None, wrap_lines=True)
     else:
         render_message("manager", text)
-        with st.chat_message("assistant", avatar=":material/face:"):
-            st.write_stream(stream)
-        st.session_state[seen_key] = session.revision
+        stream_reply(stream)
         if session.ended:
             st.switch_page(PAGES["debrief"], query_params={"session": session.id})
         st.rerun()

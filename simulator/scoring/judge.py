@@ -1,0 +1,140 @@
+"""LLM judge: one structured-output request per debrief, checked in code.
+
+The model proposes sub-skill levels, each with a verbatim quote. Code then
+drops every quote that is not in that reply (or that sits inside text aimed at a
+scorer, such as "ignore previous instructions"), sets the sub-skill of a dropped
+quote to 0, clamps the levels, and computes the totals with the same rubric as
+the offline scorer. If the call fails, the caller falls back to the offline
+debrief and says so.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, Field
+
+from simulator.engine.prompts import PROMPT_VERSION, judge_messages
+from simulator.scenario import Scenario
+from simulator.scoring.offline import OfflineScorer, ReplyScore
+from simulator.scoring.rubric import EMPATHY_SKILLS, EVIDENCE_SKILLS, PENALTIES, Skills, empathy_score, evidence_score
+
+_SCORER_DIRECTED = re.compile(
+    r"[^.!?\n]*\b(?:ignore (?:all |any |the )?(?:previous|prior|above) instructions|score (?:this|me|it)|rate (?:this|me|it)|"
+    r"give me (?:a )?(?:\d+|full|top|maximum|max)|(?:note|message) to the (?:judge|evaluator|scorer|grader|ai)|"
+    r"you are (?:now )?the (?:judge|evaluator|scorer)|10/10|100/100|maximum (?:empathy|score)|full marks)\b[^.!?\n]*[.!?]?",
+    re.IGNORECASE,
+)
+
+
+class SkillEvidence(BaseModel):
+    level: int = Field(description="0, 1 or 2")
+    quote: str = Field(description="verbatim words from this reply that show the skill; empty when level is 0")
+
+
+class JudgedReply(BaseModel):
+    number: int = Field(description="the reply's number in the transcript")
+    emotional_reaction: SkillEvidence
+    interpretation: SkillEvidence
+    exploration: SkillEvidence
+    validation: SkillEvidence
+    situation: SkillEvidence
+    behaviour: SkillEvidence
+    impact: SkillEvidence
+    data: SkillEvidence
+    offers_support: bool
+    penalties: list[str]
+    better_phrasing: str = Field(description="a better way to say it, for weak replies; empty otherwise")
+
+
+class Verdict(BaseModel):
+    replies: list[JudgedReply]
+    summary: str
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("’", "'").replace("“", '"').replace("”", '"')).strip().lower()
+
+
+def scorer_directed_spans(text: str) -> list[tuple[int, int]]:
+    """Sentences of a reply that address a scorer instead of the other person."""
+    return [m.span() for m in _SCORER_DIRECTED.finditer(text)]
+
+
+def verified_quote(quote: str, reply: str) -> bool:
+    """The quote is in the reply, and not inside text aimed at a scorer."""
+    q = _normalise(quote)
+    if len(q) < 2:
+        return False
+    norm = _normalise(reply)
+    if q not in norm:
+        return False
+    injected = [_normalise(reply[a:b]) for a, b in scorer_directed_spans(reply)]
+    return not any(q in part or part and part in q for part in injected)
+
+
+class JudgeResult(BaseModel):
+    scores: dict[int, dict]  # seq -> {"empathy", "evidence", "skills", "quotes", "better_phrasing"}
+    summary: str
+    dropped_quotes: int
+    model: str
+    prompt_version: str = PROMPT_VERSION
+
+
+class LLMJudge:
+    def __init__(self, model, *, max_tokens: int = 4000):
+        self.model = model
+        self.name = f"judge:{model.name}"
+        self.max_tokens = max_tokens
+
+    def judge(self, scenario: Scenario, transcript: list) -> JudgeResult:
+        numbered = [{"number": i + 1, "speaker": "manager" if m.role == "manager" else "persona", "text": m.text} for i, m in enumerate(transcript)]
+        verdict = self.model.parse(judge_messages(scenario, numbered), Verdict, max_tokens=self.max_tokens)
+        by_number = {j.number: j for j in verdict.replies}
+        scores: dict[int, dict] = {}
+        dropped = 0
+        for i, msg in enumerate(transcript):
+            if msg.role != "manager":
+                continue
+            judged = by_number.get(i + 1)
+            if judged is None:
+                continue
+            levels, quotes = {}, {}
+            for name in EMPATHY_SKILLS + EVIDENCE_SKILLS:
+                evidence: SkillEvidence = getattr(judged, name)
+                level = max(0, min(2, evidence.level))
+                if level and not verified_quote(evidence.quote, msg.text):
+                    dropped += 1
+                    level = 0
+                levels[name] = level
+                if level:
+                    quotes[name] = evidence.quote
+            penalties = sorted({p for p in judged.penalties if p in PENALTIES})
+            skills = Skills.clamped(**levels, support=judged.offers_support, penalties=penalties)
+            scores[msg.seq] = {
+                "empathy": empathy_score(skills),
+                "evidence": evidence_score(skills),
+                "skills": skills,
+                "quotes": quotes,
+                "better_phrasing": judged.better_phrasing.strip(),
+            }
+        return JudgeResult(scores=scores, summary=verdict.summary.strip(), dropped_quotes=dropped, model=self.model.name)
+
+
+class JudgedScorer(OfflineScorer):
+    """Scores replies from a judge's verdict; replies the judge skipped get the offline score."""
+
+    def __init__(self, result: JudgeResult):
+        super().__init__()
+        self.result = result
+        self.name = f"judge:{result.model}"
+
+    def score(self, reply: str, *, tagging=None, scenario=None, seq: int | None = None) -> ReplyScore:
+        offline = super().score(reply, tagging=tagging, scenario=scenario)
+        judged = self.result.scores.get(seq) if seq is not None else None
+        if not judged:
+            return offline
+        skills: Skills = judged["skills"]
+        if offline.disputed:  # the fact-ledger check is code, whoever scores the words
+            skills = skills.model_copy(update={"penalties": sorted({*skills.penalties, "invented_fact"})})
+        return ReplyScore(empathy=empathy_score(skills), evidence=evidence_score(skills), skills=skills, tagging=offline.tagging, disputed=offline.disputed)

@@ -1,0 +1,38 @@
+"""Settings: the model endpoint, the models, and a connection test."""
+
+import streamlit as st
+
+from simulator.config import read_page_settings, save_page_settings
+from simulator.models.factory import chat_model
+from simulator.ui.common import engine_parts, md_escape, settings, user_errors
+
+st.title("Settings")
+with user_errors():
+    current = settings()
+    st.info(md_escape(engine_parts().mode), icon=":material/info:")
+    saved = read_page_settings(current.data_dir)
+    m = current.models
+    st.caption(
+        "Any OpenAI-compatible endpoint works: OpenAI, Azure OpenAI, Ollama, vLLM, a llama.cpp server. "
+        "Leave the persona model empty to practise offline. Values saved here win over environment variables."
+    )
+    with st.form("models"):
+        base_url = st.text_input("Endpoint (base URL)", value=saved.get("base_url", m.base_url or ""), placeholder="empty: the OpenAI API; e.g. http://localhost:11434/v1")
+        api_key = st.text_input("API key", value=saved.get("api_key", ""), type="password", help="Local servers need none. Stored in your data folder, readable only by you.")
+        persona = st.text_input("Persona model", value=saved.get("persona_model", m.persona_model or ""), placeholder="e.g. gpt-4o-mini, llama3.1")
+        judge = st.text_input("Judge model", value=saved.get("judge_model", m.judge_model or ""), placeholder="empty: same as persona; 'offline': the offline scorer")
+        tagger = st.text_input("Tagger model", value=saved.get("tagger_model", m.tagger_model or ""), placeholder="empty: the offline rules")
+        save = st.form_submit_button("Save", type="primary")
+    if save:
+        path = save_page_settings(current.data_dir, {"base_url": base_url, "api_key": api_key, "persona_model": persona, "judge_model": judge, "tagger_model": tagger})
+        st.success(f"Saved to {path}. New conversations use these settings.")
+        st.rerun()
+
+    if st.button("Test connection", icon=":material/network_check:", disabled=not m.online):
+        with st.spinner("Asking the model for one word…"):
+            try:
+                st.success(chat_model(current, m.persona_model).check_connection(), icon=":material/check_circle:")
+            except Exception as exc:  # every model error says what to fix; anything else is shown as is
+                st.error(str(exc), icon=":material/error:")
+    if not m.online:
+        st.caption("No model configured: the app runs fully offline.")
