@@ -36,7 +36,7 @@ def test_play_unknown_scenario_and_model(capsys):
     assert main(["play", "nope", "--script", "-"]) == 1
     assert "Known ids" in capsys.readouterr().err
     assert main(["play", "lateness", "--model", "gpt-x"]) == 1
-    assert "--model offline" in capsys.readouterr().err
+    assert "OPENAI_BASE_URL" in capsys.readouterr().err
 
 
 def test_score_jsonl_keeps_order_and_reports_bad_lines(tmp_path, capsys):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from simulator.config import Settings
 from simulator.engine.tagger import RuleTagger, Tagger
 from simulator.engine.voice import OfflineVoice, Voice
+from simulator.errors import SimulatorError
 
 
 @dataclass
@@ -27,6 +28,11 @@ def components(settings: Settings) -> Components:
     m = settings.models
     if not m.online:
         return Components(voice=OfflineVoice(), tagger=RuleTagger(), judge=None, mode="Offline: the built-in engine plays the persona (no model configured).")
+    if not (m.base_url or m.api_key):
+        raise SimulatorError(
+            f"Model '{m.persona_model}' is set but no endpoint is: set OPENAI_API_KEY (for the OpenAI API) or "
+            "OPENAI_BASE_URL (for a local server such as Ollama), or use the offline engine."
+        )
     from simulator.engine.llm_tagger import ModelTagger
     from simulator.engine.voice import ModelVoice
     from simulator.scoring.judge import LLMJudge
