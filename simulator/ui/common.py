@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from simulator.config import Settings, load_settings
+from simulator.config import Settings, load_settings, offline
 from simulator.errors import ScenarioError, SimulatorError
 from simulator.scenario import Mood, Scenario, default_scenarios_dir, load_library
 from simulator.models.factory import Components, components
@@ -65,7 +65,12 @@ def library() -> tuple[dict[str, Scenario], list[ScenarioError]]:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _components_for(_settings: Settings, key: tuple) -> Components:
-    return components(_settings)
+    try:
+        return components(_settings)
+    except SimulatorError as exc:  # a half-configured model must not lock the user out: practise offline, say why
+        parts = components(offline(_settings))
+        parts.mode = f"Offline, because the model settings are incomplete: {exc}"
+        return parts
 
 
 def engine_parts() -> Components:
