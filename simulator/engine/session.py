@@ -17,6 +17,7 @@ from simulator.scenario import Mood, Scenario
 from simulator.scoring.debrief import Debrief, build_debrief
 from simulator.scoring.facts import disputed_claims
 from simulator.store.db import MessageRecord, SessionRecord, Store
+from simulator.tokens import estimate_cost
 
 DEFAULT_MAX_CHARS = 2000
 
@@ -212,8 +213,6 @@ class PracticeSession:
             return
         cost = None
         if self.prices is not None:
-            from simulator.tokens import estimate_cost
-
             cost = estimate_cost(getattr(getattr(self.voice, "model", None), "name", ""), tokens_in, tokens_out, self.prices)
         self.store.add_usage(self.id, tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost)
         self.record = self.store.get_session(self.id)
@@ -228,5 +227,9 @@ class PracticeSession:
         if stored:
             return Debrief.model_validate(stored[1])
         debrief = build_debrief(self.scenario, self.transcript(), self.state, judge=self.judge)
+        if self.judge is not None and any(self.judge.last_usage):
+            tokens_in, tokens_out = self.judge.last_usage
+            cost = estimate_cost(self.judge.model.name, tokens_in, tokens_out, self.prices) if self.prices else None
+            self.store.add_usage(self.id, tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost)
         self.store.save_debrief(self.id, scorer=debrief.scorer, data=debrief.model_dump(mode="json"))
         return debrief

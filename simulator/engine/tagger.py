@@ -169,7 +169,7 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:that's|that is|it's|it is) not (?:a criticism|on you|your fault)\b",
     ],
     Move.reflects: [
-        r"\b(?:so )?(?:it )?(?:sounds|seems) (?:like|as if|as though) (?:you|you're|you've|it's|it has|it was|the|there|things|what)",
+        r"\b(?:so )?(?:it )?(?:sounds|seems) (?:like|as if|as though) (?:you|you're|you've|it's|it has|it was|the|there|things|what)\b[^.!?]*",
         r"\bwhat i(?:'m| am) hearing\b",
         r"\bif i (?:understand|hear|heard|get) (?:you |this |that |it )?(?:correctly|right)\b",
         r"^(?:so|ok(?:ay)?,? so),? you(?:'re| are| feel| felt| think| thought|'ve| have| were| want| need)\b",
@@ -280,7 +280,17 @@ RULES: dict[Move, list[str]] = {
         rf"\b(?:the |that |a )?[\w-]+ you (?:{_DID})\b",
         r"\byour (?:badge|timesheet|log|calendar|commits?|tickets?) (?:shows?|says)\b",
         r"\b(?:didn't|did not|never) (?:ship|go out|land|get done)\b",
-        r"\b(?:being|you were|you(?:'re| are)|you've been) (?:late|quiet|harsh|short|absent|behind|slow)\b",
+        r"\b(?:being|you were|you(?:'re| are)|you've been) (?:\w+ )?(?:late|quiet|harsh|short|absent|behind|slow|the last one in)\b",
+        # a quotation of what was written or said: "your whole comment was 'This is wrong. Redo it.'"
+        r"\b(?:comment|message|post|reply|note|email|wrote|writing|posting|said|saying)\b[^.!?]{0,40}?(?:[\"“‘]|(?<=\s)')\w",
+        r"(?:[\"“‘]|(?<=\s)')[^\"”’']{3,60}[\"”’'] (?:comment|message|post|reply|remark)\b",
+        rf"\byou (?:did|managed|hit|reached|completed|closed|logged|made|renewed|mapped) (?:only |just )?(?:\d+|{_NUMBER_WORD})\b",
+        # behaviour named vaguely (level 1): "you never explain anything", "your reviews have been harsh"
+        r"\byou(?:'re| are)? (?:always|never|constantly|often|keep) (?!been\b|had\b|have\b|listen|care|bother|think|learn|seem|want)\w+",
+        r"\b(?:your |the )?(?:reviews?|comments?|tone|timekeeping|time-keeping|attendance|deliver(?:y|ies)|punctuality|updates|output|onboarding)\b(?:'s)?(?: [\w'-]+){0,2} (?:have been|has been|are|is|were|was|'s|'re)? ?(?:\w+ )?(?:harsh|slipp\w+|poor|curt|sloppy|blunt|below|behind)\b",
+        r"\b(?:missed|late|slipped) (?:deadlines?|dates?|targets?|shifts?|mornings?|starts?|deliveries)\b",
+        r"\b(?:weren't|were not|wasn't|was not|hasn't been|haven't been) (?:met|hit|done|delivered|shipped)\b",
+        r"\b(?:came in|arrived|shipped|landed|delivered|went out)\b[^.!?]{0,20}\blate\b",
     ],
     Move.impact: [
         r"\b(?:which|that|this|it) (?:meant|means|caused|causes|led to|leads to|resulted in|left|put|forced|delayed|affected|affects|made it|cost|pushed|blocked|broke|saved|took)\b",
@@ -623,6 +633,11 @@ def _resolve_conflicts(spans: list[Span]) -> None:
     blames = [s for s in spans if s.move == Move.blame]
     for s in list(spans):
         if s.move in (Move.open_question, Move.closed_question) and any(_overlap(s, b) for b in blames):
+            spans.remove(s)
+    # their experience paraphrased back ("no wonder you came in with a list") is not feedback on behaviour
+    reflections = [s for s in spans if s.move == Move.reflects]
+    for s in list(spans):
+        if s.move == Move.specific_behaviour and any(r.start <= s.start and s.end <= r.end for r in reflections):
             spans.remove(s)
     opens = [s for s in spans if s.move == Move.open_question]
     for s in list(spans):

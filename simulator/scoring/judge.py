@@ -86,10 +86,16 @@ class LLMJudge:
         self.model = model
         self.name = f"judge:{model.name}"
         self.max_tokens = max_tokens
+        self.last_usage: tuple[int, int] = (0, 0)  # tokens in, out of the last call
 
     def judge(self, scenario: Scenario, transcript: list) -> JudgeResult:
         numbered = [{"number": i + 1, "speaker": "manager" if m.role == "manager" else "persona", "text": m.text} for i, m in enumerate(transcript)]
-        verdict = self.model.parse(judge_messages(scenario, numbered), Verdict, max_tokens=self.max_tokens)
+        from simulator.tokens import count_messages, count_tokens
+
+        messages = judge_messages(scenario, numbered)
+        self.last_usage = (count_messages(messages, self.model.name), 0)
+        verdict = self.model.parse(messages, Verdict, max_tokens=self.max_tokens)
+        self.last_usage = (self.last_usage[0], count_tokens(verdict.model_dump_json(), self.model.name))
         by_number = {j.number: j for j in verdict.replies}
         scores: dict[int, dict] = {}
         dropped = 0
