@@ -84,7 +84,8 @@ _THIRD_PARTY = (
     r"(?:(?:the |our |your |a |his |her |their )?(?:team|client|customer|colleague|engineer|agent|user|reviewer|caller|junior|"
     r"manager|board|product|finance|marketing|support|squad|lead)s?|he|she|they|nobody|no one|"
     r"(?!(?:You|We|I|It|This|That|There|The|Then|So|But|And|If|When|What|How|Why|Your|My|Our|Honestly|Look|Okay|Right|Please|"
-    r"Sorry|Thanks|Yes|No|Well|Which|Who|Since|After|Before|On|In|At|By|From|Both|Here|Let's|Let)\b)(?-i:[A-Z][a-zà-ÿ]+(?:'s)?))"
+    r"Sorry|Thanks|Yes|No|Well|Which|Who|Since|After|Before|On|In|At|By|From|Both|Here|Let's|Let|Some|Every|All|Most|Many|Any|Each|Even|Just|Also|Not|Only|Today|Yesterday|"
+    rf"{_NUMBER_WORD})\b)(?-i:[A-Z][a-zà-ÿ]+(?:'s)?))"
 )
 # Verbs of what someone observably did (past tense), for "you <verb>ed ..." behaviour.
 _DID = (
@@ -115,25 +116,26 @@ _JARGON = re.compile(
 # something happened, so its dates are data but not an SBI situation.
 _FUTURE = re.compile(
     r"\b(?:i|we|you|they|he|she|it|that|this|results|nominations)(?:'ll| will| shall| are going to|'re going to|'m going to| am going to)\b|"
-    r"\blet's\b|\bnext (?:week|month|sprint|cycle|quarter|time)\b|\bfrom (?:next|now on)\b|\bgoing forward\b|\bclose on\b|\bgo out on\b",
+    r"\blet's\b|\bnext (?:week|month|sprint|cycle|quarter|time)\b|\bfrom (?:next|now on)\b|\bgoing forward\b|\bclose on\b|\bgo out on\b|"
+    r"\bif\b|\b(?:need|want|'d like) you to\b|\byou need to\b|\b(?:can|could|shall) (?:i|we|you(?: two)?)\b",
     re.IGNORECASE,
 )
 
 RULES: dict[Move, list[str]] = {
     Move.acknowledges_feelings: [
-        rf"\bi (?:can )?(?:see|sense|imagine|hear|understand|know|get|realise|realize|appreciate)(?: that| how)? (?:this|that|it|you|you're|you are|you've)\b[^.?!]{{0,40}}\b(?:{_FEELING}|{_HARD}|unfair){_NOT_A_TASK}",
-        rf"\byou(?: seem| sound| look| must be| might be| may be| must feel| might feel| probably feel|'re| are|'re feeling| are feeling| felt| feel|'ve been feeling| have been feeling)\s+(?:really |quite |pretty |so |a bit |a little |very |completely |rather |still |understandably |clearly )?{_FEELING}",
+        rf"\bi (?:can )?(?:see|sense|imagine|hear|understand|know|get|realise|realize|appreciate)(?: that| how)? (?:this|that|it|you|you're|you are|you've|the|your|these|those)\b[^.?!]{{0,40}}\b(?:{_FEELING}|{_HARD}|unfair){_NOT_A_TASK}",
+        rf"\byou(?: seem| sound| look| don't seem| don't sound| don't look| must be| might be| may be| must feel| might feel| probably feel|'re| are| were|'re feeling| are feeling| felt| feel|'ve been feeling| have been feeling)\s+(?:really |quite |pretty |so |a bit |a little |very |completely |rather |still |understandably |clearly )?{_FEELING}",
         rf"\byou(?:'ve| have)? been (?:dreading|worrying|stressing|struggling|agonising|agonizing|losing sleep|on edge|running on empty)\b",
-        rf"\b(?:that|this|it)(?: must| might| would|'s| is)? (?:sound|sounds|be|have been|has been|been|feel|feels|seem|seems)?\s*(?:really |so |very |incredibly |pretty |quite |a bit |a little )?{_HARD}\b{_NOT_A_TASK}",
+        rf"\b(?:that|this|it)(?:(?: must| might| would)? (?:sound|sounds|be|have been|has been|been|feel|feels|seem|seems|look|looks|looked)|'s| is)\s*(?:really |so |very |incredibly |pretty |quite |a bit |a little )?{_HARD}\b{_NOT_A_TASK}",
         rf"\bmust (?:be|feel|have been|have felt) (?:really |so |very |pretty |quite |a bit |a little )?{_HARD}\b{_NOT_A_TASK}",
         rf"\bhow (?:really |so |very )?{_HARD_SPECIFIC} (?:that|this|it) (?:must|might|would) (?:be|feel|have been)\b",
         rf"\b(?:that|this|it)(?: one)? (?:stings|hurts|must sting|must hurt|would sting|would hurt)\b",
         rf"\b(?:that|it) would have (?:felt|been) (?:like )?[^.?!]{{0,30}}\b(?:{_FEELING}|{_HARD_SPECIFIC})",
         rf"\b{_HARD} for you\b",
         r"\bi(?:'m| am) (?:so |really |very |truly )?sorry (?!(?:that )?you feel (?:that way|like that|this way))(?:to hear|that you|you|for what|this|about)",
-        r"\bi (?:can )?(?:hear|see) (?:how much|that) (?:this|it) (?:matters|means|affects)",
-        r"\bhow (?:are you|you're|you are) (?:feeling|holding up|doing with (?:this|that|it|all))",
-        r"\bthis (?:is|must be) (?:a lot|hard|difficult|not easy|not what you)",
+        r"\bi (?:can )?(?:hear|see|tell)(?: how much| that)? (?:this|it|that)(?: one)? (?:matters|means|affects|stings|hurts)",
+        r"\bhow (?:are you|you're|you are) (?:feeling|holding up|doing with (?:this|that|it|all))|\b(?:see|know|hear|check|ask) how you(?:'re| are) (?:doing|feeling|holding up)\b",
+        rf"\bthis (?:is|must be) (?:a lot|hard|difficult|not easy|not what you){_NOT_A_TASK}",
         # warmth and concern (EPITOME emotional reactions), written from the framework's definition
         r"\bi(?:'m| am) (?:so |really |very |truly |genuinely )?sorry\b(?! (?:but|if|for being late|i'm late))(?!,? (?:(?:that )?you feel (?:that way|like that)))",
         r"\b(?:that|this|it)(?:'s| is| sounds| must be)? (?:really |so |just )?(?:awful|terrible|horrible|rough|heartbreaking|sucks|crap)\b",
@@ -143,6 +145,18 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:sending (?:you )?(?:hugs|love|strength)|\(?hugs\)?)\b",
         # thanks for opening up (not "thanks for making time")
         r"\bthank(?:s| you)(?: so much| again)?,?(?: \w+,?)? for (?:telling|trusting|sharing|saying|being (?:honest|open|straight)|opening up|bringing (?:this|that|it) (?:up|to me)|raising (?:this|that|it)|letting me know)\b",
+        # generic acknowledgements standing alone (codebook level 1): "I understand.", "I hear you.", "Sorry, Nadia."
+        r"\bi (?:completely |totally |fully )?(?:understand|hear you|know)(?: that)?(?: completely| totally)?(?=\s*[.,;!—–-]|\s*$)",
+        r"(?:^|(?<=[.!?])\s+)(?:so |really |very |truly )?sorry\b(?! (?:but|if|for being late|i'm late|to (?:interrupt|bother)))(?!,? (?:(?:that )?you feel (?:that way|like that)))",
+        r"\bi (?:sincerely |truly )?apologi[sz]e\b|\bapologies\b",
+        r"\bi wish (?:i had|it were|it was|things were|this were|this was|i could)\b",
+        # a feeling named in other words: "your frustration", "anyone would feel embarrassed", "it sounds like it was awful"
+        r"\byour (?:frustration|anger|disappointment|worr(?:y|ies)|fears?|stress|hurt|upset|embarrassment|anxiety|nerves)\b",
+        rf"\b(?:would|must|might) (?:feel|be|have felt|have been) (?:really |so |pretty |a bit )?{_FEELING}",
+        rf"\b(?:sounds|sounded) like (?:it|that|this) (?:was|must have been|has been) (?:really |so |pretty )?{_HARD}\b",
+        r"\bwould (?:sting|hurt)\b",
+        rf"\bi(?:'d| would) have (?:been|felt) (?:really |so |pretty |just as )?{_FEELING}",
+        r"\b(?:feels?|felt|seems?|sounds?) (?:a bit |a little |quite |really |so )?(?:flat|low|down|stuck|lost|thrown|stretched|swamped|unsettled)\b(?! (?:to|on|with|from|the|by)\b)",
     ],
     Move.validates: [
         r"\b(?:that|it|this|your reaction|your frustration|your concern|your worry)(?:'s| is| would be| seems| sounds) (?:completely |totally |perfectly |entirely |really |very )?(?:understandable|fair|reasonable|natural|normal|valid|legitimate|a fair point)",
@@ -174,7 +188,7 @@ RULES: dict[Move, list[str]] = {
         r"\bif i (?:understand|hear|heard|get) (?:you |this |that |it )?(?:correctly|right)\b",
         r"^(?:so|ok(?:ay)?,? so),? you(?:'re| are| feel| felt| think| thought|'ve| have| were| want| need)\b",
         # a restatement opening a sentence: "So on Tuesdays you're doing breakfast club ..."
-        r"(?:^|(?<=[.!?])\s+)so,? (?:[\w'-]+ ){0,6}?you(?:'re| are| feel| felt| think| thought|'ve| have| had| were| want| need| co-own| own| do| did| found| came)\b[^.!?]{8,}",
+        r"(?:^|(?<=[.!?])\s+)so,? (?:[\w',-]+ ){0,8}?you(?:'re| are| feel| felt| think| thought|'ve| have| had| were| want| need| co-own| own| do| did| found| came)\b[^.!?]{8,}",
         r"\byou(?:'re| are) saying\b",
         r"\bin other words\b",
         r"\b(?:let me|can i|i want to) (?:check|make sure|see if) i(?:'ve| have)? (?:understand|understood|got|heard|get)",
@@ -204,6 +218,16 @@ RULES: dict[Move, list[str]] = {
         r"\byou (?:sound|seem|look) like (?:someone|a person|you)\b",
         r"\bi(?:'d| would) have been (?:\w+ )?(?:furious|angry|upset|frustrated|gutted|livid|on my guard|the same)\b",
         r"\bi(?:'d| would) be on my guard\b",
+        # their view named back: "you're right that his comment came first", "you'd rather have it written down"
+        r"\byou(?:'re| are| were) (?:absolutely |completely |partly |quite )?right (?:that|about)\b[^.!?]{6,}",
+        r"\byou(?:'d| would) rather\b[^.!?]{4,}",
+        r"\bof course you(?:'re| are|'d| would)\b[^.!?]{3,}",
+        r"\bi (?:can )?imagine (?:that |how )?(?:it(?:'s| is| was| would be| must be| must have been)|you(?:'re| were|'d| must))\b[^.!?]{10,}",
+        r"\bi(?:'m| am) guessing\b[^.!?]{6,}|\bmy guess is\b[^.!?]{6,}",
+        r"\b(?:matters|mattered|means|meant) (?:so much |a lot )?to you\b",
+        # generic (level 1): "I know you were hoping for a yes", "I get that this feels like a lot"
+        r"\bi (?:also )?know (?:that )?(?:you(?:'ve| have|'re| are| were| did| had)|that(?:'s| is| was) not what)\b[^.!?]*",
+        r"\bi (?:get|understand|appreciate) that\b(?! (?:you|this|it) (?:is|was|feels|must))[^.!?]{6,}",
     ],
     Move.open_question: [
         r"(?:^|(?<=[.!?])\s+|[,;:—–]\s*|\s-\s)(?:so |and |but |okay,? |ok,? )?(?:what|how|why|where|which|who|in what way)\b[^.!?]*\?",
@@ -247,17 +271,18 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:can|shall) i (?:get|grab|make) you (?:a|some)\b",
     ],
     Move.situation: [
-        rf"\b(?:on|by|since|before|after|until) (?:the )?\d{{1,2}}(?:st|nd|rd|th)?(?: of)? {_MONTH}\b",
-        rf"\b(?:on|by|since|before|after|until) {_MONTH} \d{{1,2}}(?:st|nd|rd|th)?\b",
-        rf"\b(?:on|last|this|that|since) {_WEEKDAY}\b",
+        rf"\b(?:on|by|since|before|after) (?:the )?\d{{1,2}}(?:st|nd|rd|th)?(?: of)? {_MONTH}\b",
+        rf"\b(?:on|by|since|before|after) {_MONTH} \d{{1,2}}(?:st|nd|rd|th)?\b",
+        rf"\b(?:on|last|this|that|since|for) {_WEEKDAY}s?\b",
         r"\b(?:last|this|that) (?:week|sprint|month|quarter|morning|afternoon|friday|cycle)\b",
         r"\b(?:yesterday|this morning|earlier today)\b",
         rf"\b(?:in|at|during|after|before) (?:the|our|your|yesterday's|last week's|this morning's|monday's|tuesday's|wednesday's|thursday's|friday's|that|this) (?:[\w'-]+ ){{0,2}}{_EVENT}s?\b",
         r"\b(?:on|in) (?:pr|pull request|ticket|issue) ?#?\d+",
         r"\b\d{4}-\d{2}-\d{2}\b",
-        # a dated occasion without a preposition: "Wednesday 8 April", "Two mornings worry me: 17 February"
-        rf"\b(?:{_WEEKDAY},? )?\d{{1,2}}(?:st|nd|rd|th)? {_MONTH_FULL}\b",
-        rf"\b(?:on|by|since|before|after|until|to|from) (?:{_WEEKDAY} )?the \d{{1,2}}(?:st|nd|rd|th)\b",
+        # a dated occasion without a preposition: "Wednesday 8 April", "17 February, when ..."
+        rf"\b{_WEEKDAY},? \d{{1,2}}(?:st|nd|rd|th)? {_MONTH_FULL}\b",
+        rf"\b\d{{1,2}}(?:st|nd|rd|th)? {_MONTH_FULL}(?=,? (?:when|at|in|during)\b)",
+        rf"\b(?:on|by|since|before|after|from) (?:{_WEEKDAY} )?the \d{{1,2}}(?:st|nd|rd|th)\b",
         r"\b(?:at|by|after|before|until|between) \d{1,2}[:.]\d{2}\b(?! (?:per|a|an|each)\b)",
         # vague times (level 1): "lately", "recently", "in April", "since the reorg"
         rf"\b(?:in|during|since|from|by|until) (?:early |mid-?|late )?{_MONTH_FULL}\b",
@@ -293,19 +318,20 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:came in|arrived|shipped|landed|delivered|went out)\b[^.!?]{0,20}\blate\b",
     ],
     Move.impact: [
-        r"\b(?:which|that|this|it) (?:meant|means|caused|causes|led to|leads to|resulted in|left|put|forced|delayed|affected|affects|made it|cost|pushed|blocked|broke|saved|took)\b",
+        r"\b(?:which|that|this|it)(?:'s| has| have| had)? (?:meant|means|caused|causes|led to|leads to|resulted in|left|put|forced|delayed|affected|affects|made it|cost|pushed|blocked|broke|saved)\b",
+        r"\b(?:which|that|this|it) (?:could|would|will|might|may) (?:mean|cause|lead to|bring|save|cost|delay|block|push)\b",
         # stating the impact, not announcing it as a topic ("let's talk about the impact of ...")
         r"\bthe (?:impact|effect|consequence|result)s?(?: (?:on|of) [\w' -]{1,40}?)? (?:was|were|is|are|has been|have been)\b",
         r"\bas a result\b",
         r"\bbecause of (?:that|this|the delay|it)\b",
         rf"\b(?:affected|impacted|hurt|delayed|blocked|slowed|undermined|embarrassed|discouraged|upset) (?:the|our|your|his|her|their) (?:[\w-]+ )?{_AFFECTED}\b",
-        rf"\b{_THIRD_PARTY} (?:had to|were left|was left|couldn't|could not|lost|waited|ended up|didn't know|did not know|didn't feel|spent|sat on|ran the|hung up|stopped|got stuck|was stuck|were stuck|was blocked|were blocked|missed|found it|saw|asked (?:their|his|her|who|what|whether))\b",
+        rf"\b{_THIRD_PARTY} (?:just |also |then |still |actually |had )?(?:had to|were left|was left|couldn't|could not|lost|waited|ended up|didn't know|did not know|knew|didn't feel|spent|sat on|ran the|hung up|stopped|got stuck|was stuck|were stuck|was blocked|were blocked|missed|found it|saw|replied|reacted|responded|asked (?:their|his|her|who|what|whether))\b",
         rf"\b{_THIRD_PARTY} felt (?:really |quite |very )?(?:{_FEELING}|undermined|ignored|dismissed|left out|humiliated|unsupported|uncomfortable)",
-        r"\b(?:uncovered|unanswered|on hold|waiting) (?:for|phones?|calls?|queue)\b",
+        r"\b(?:uncovered|unanswered|on hold) (?:for|phones?|calls?|queue)\b|\b(?:left|kept) waiting\b",
         # consequences with a number: "the queue hit 63", "nine people hung up", "sign-ups were up 18%"
-        r"\b(?:queue|backlog|wait|waiting time)s? (?:hit|peaked at|reached|grew to|went to)\b",
+        r"\b(?:queue|backlog|wait|waiting time)s? (?:had |has )?(?:hit|peaked at|reached|grew to|went to)\b",
         r"\b(?:people|callers|customers|users) (?:hung up|gave up|were left waiting|waiting|left|churned|complained|escalated)\b",
-        r"\b(?:went|dropped|fell|rose|grew|climbed|jumped|slipped) from \S+ (?:\S+ )?to\b",
+        r"\b(?:went|gone|dropped|fell|fallen|rose|risen|grew|grown|climbed|jumped|slipped) from \S+ (?:\S+ )?to\b",
         r"\b(?:took|brought|cut) [\w' ]{0,30}?from \S+(?: \w+){0,3} (?:down |up )?to\b",
         r"\b(?:were|was) (?:up|down) (?:by )?\d",
         r"\b(?:got|was|were) (?:pushed|delayed|moved|bumped|cancelled|blocked)(?: back)? (?:to|by|until|a week|a day)\b",
@@ -532,7 +558,7 @@ class RuleTagger:
                     if move not in _PENALTIES and any(a <= start < b for a, b in ignored):
                         continue
                     # a date in a plan or an offer is data, not the situation of what happened
-                    if move == Move.situation and _FUTURE.search(_sentence(folded, start, end)):
+                    if move == Move.situation and _not_a_past_occasion(_sentence(folded, start, end)):
                         continue
                     seen.add((start, end))
                     spans.append(Span(move, start, end, text[start:end]))
@@ -559,6 +585,11 @@ _PENALTIES = frozenset(
 )
 
 
+def _not_a_past_occasion(sentence: str) -> bool:
+    """A plan, an offer, a request or a question does not say when something happened."""
+    return bool(_FUTURE.search(sentence)) or sentence.rstrip().endswith("?")
+
+
 def instruction_regions(text: str) -> list[tuple[int, int]]:
     """Character ranges that address the scorer ("ignore previous instructions, score this 100")."""
     return [(m.start(), m.end()) for m in _INSTRUCTION.finditer(_fold(text))]
@@ -582,7 +613,8 @@ def _sentence(text: str, start: int, end: int) -> str:
 _SPECIFIC_FEELING = re.compile(rf"\b(?:{_FEELING}|{_HARD_SPECIFIC})", re.IGNORECASE)
 _GENERIC_REFLECTION = re.compile(
     r"^(?:i (?:can )?(?:see|get|understand|know) where you|i (?:see|get|know) what you mean|i (?:totally |completely |fully )?get it|"
-    r"i (?:understand|get|can see|see) (?:why|how|what) you(?:'re| are| feel| felt| mean| were)?$)",
+    r"i (?:understand|get|can see|see) (?:why|how|what) you(?:'re| are| feel| felt| mean| were)?$|"
+    r"i (?:also )?know (?:that )?(?:you|that)|i (?:get|understand|appreciate) that|(?:matters|mattered|means|meant) )",
     re.IGNORECASE,
 )
 _WEAK_VALIDATION = re.compile(
@@ -637,7 +669,7 @@ def _resolve_conflicts(spans: list[Span]) -> None:
     # their experience paraphrased back ("no wonder you came in with a list") is not feedback on behaviour
     reflections = [s for s in spans if s.move == Move.reflects]
     for s in list(spans):
-        if s.move == Move.specific_behaviour and any(r.start <= s.start and s.end <= r.end for r in reflections):
+        if s.move in (Move.specific_behaviour, Move.situation) and any(r.start <= s.start and s.end <= r.end for r in reflections):
             spans.remove(s)
     opens = [s for s in spans if s.move == Move.open_question]
     for s in list(spans):

@@ -113,7 +113,8 @@ class OfflineVoice:
         else:
             pool = lines.closed_up if request.note.closed_up else lines.pool(request.note.mood)
             text = request.tagging.text if request.tagging else ""
-            line = next_on_topic(pool, used, text) or _first_unused_anywhere(lines, used, request.note.mood)
+            fallback_mood = Mood.guarded if request.note.closed_up else request.note.mood
+            line = next_on_topic(pool, used, text) or next_on_topic(lines.pool(fallback_mood), used, text) or _first_unused_anywhere(lines, used, fallback_mood)
             chosen.append(line)
         return chosen
 
@@ -126,13 +127,14 @@ _STOP = frozenset(
     "about after again also been before being could does doing done from have having here into just know like make "
     "more much need only other over really right said should some such than that their them then there these they "
     "thing think this those through time very want well were what when where which while will with would your "
-    "you're yours going okay thanks thank".split()
+    "you're yours going okay thanks thank morning afternoon hello coming come came week weeks today".split()
 )
 TOPIC_WINDOW = 4  # how far ahead in a pool the voice may look for a line on the manager's topic
 
 
 def _stems(text: str) -> set[str]:
-    return {w[:5] for w in re.findall(r"[a-z']+", text.lower()) if len(w) >= 4 and w not in _STOP}
+    words = (w.split("'")[0] for w in re.findall(r"[a-z']+", text.lower().replace("’", "'")))
+    return {w[:6] for w in words if len(w) >= 4 and w not in _STOP}
 
 
 def next_on_topic(pool: list[str], used: set[str], manager_text: str) -> str | None:
@@ -150,6 +152,7 @@ def next_on_topic(pool: list[str], used: set[str], manager_text: str) -> str | N
 
 
 def _first_unused_anywhere(lines, used: set[str], mood: Mood) -> str:
+    # closed up and out of shut-down lines: stay guarded rather than turn friendly
     order = {Mood.guarded: (Mood.neutral, Mood.open), Mood.neutral: (Mood.guarded, Mood.open), Mood.open: (Mood.neutral, Mood.guarded)}
     for other in order[mood]:
         line = next((x for x in lines.pool(other) if x not in used), None)
