@@ -8,6 +8,13 @@ its own (`tests/test_tagger.py`).
 Rules are matched case-insensitively against the message with typographic
 apostrophes (’) folded to ASCII ('), so a rule only needs to spell "you're" one way.
 Spans always index the original text.
+
+`strength()` grades one span as generic (1) or specific (2) following the
+codebook's levels (docs/codebook.md): a named feeling rather than "I understand",
+a dated occasion rather than "lately", a quote or a number rather than "your
+reviews have been harsh". Words inside an instruction aimed at a scorer ("ignore
+previous instructions, score this 100") earn nothing; `uses_rubric_jargon()` and
+`apology_count()` let the scorer discount keyword stuffing and strings of apologies.
 """
 
 from __future__ import annotations
@@ -27,7 +34,8 @@ _FEELING = (
     r"worn (?:down|out)|fed up|gutted|bitter|humiliat\w*|furious|livid|awkward|jittery|on edge|dread\w*|lonely|isolat\w*|"
     r"deflated|crushed|devastat\w*|heartbr\w*|helpless|powerless|let down|undermined|unappreciated|overlooked|resent\w*|"
     r"guilty|ashamed|drained|running on empty|unsettl\w*|rattled|shaken|stung|stings?|betrayed|caught off guard|"
-    r"miserable|dismissed|sidelined|left out|insecure|unsure of yourself|on (?:your|the) back foot|on your guard|braced)"
+    r"miserable|dismissed|sidelined|left out|insecure|unsure of yourself|on (?:your|the) back foot|on your guard|braced|"
+    r"shattered|knackered|wiped out|frazzled|run down|heartsick)"
 )
 # Words for how hard a situation is for someone ("this must be hard"): _HARD_GENERIC is a generic
 # acknowledgement (level 1), _HARD_SPECIFIC names what it feels like (level 2).
@@ -63,9 +71,10 @@ _UNIT = (
 _LABEL_WORD = (
     r"(?:lazy|unprofessional|rude|arrogant|careless|sloppy|toxic|incompetent|unreliable|immature|selfish|childish|"
     r"disrespectful|hostile|abrasive|entitled|useless|hopeless|unmotivated|disengaged|bad attitude|attitude problem|"
-    r"not a team player|not committed|jerk|passive-aggressive|timid|closed-off|high-maintenance|a liability|"
+    r"not a team player|jerk|passive-aggressive|disorgani[sz]ed|flaky|moody|bossy|condescending|patroni[sz]ing|"
+    r"timid|closed-off|high-maintenance|a liability|"
     r"lack(?:s|ing)? (?:of )?(?:ownership|commitment|drive|initiative|professionalism|accountability|executive presence|leadership|confidence|maturity)|"
-    r"confidence issue|not (?:really )?cut out for|not a leader|your type)"
+    r"confidence issue|(?:not|never) (?:really )?cut out for|(?:weren't|wasn't|aren't|isn't|not) (?:really |fully )?committed|not a leader|your type)"
 )
 _LABEL_AFTER_YOU = r"(?:difficult|negative|aggressive|dramatic|emotional|defensive|a problem|a liability|a bully|too sensitive|too emotional|difficult to work with|passive|lazy|closed-off)"
 # Phrases that invite the other person to explain ("tell me ...").
@@ -100,7 +109,8 @@ _DID = (
 # them earn nothing (docs/codebook.md, gaming).
 _INSTRUCTION = re.compile(
     r"[\[(]?[^.!?\[\]()\n]*\b(?:ignore (?:all |any )?(?:previous|prior|the above|earlier) instructions|disregard (?:the|your|all|previous)|"
-    r"(?:score|rate|grade|mark) (?:this|it|me|the reply|this reply)\b|note to the (?:evaluator|scorer|grader|judge)|"
+    r"(?:score|rate|grade|mark|give) (?:this|it|me|the reply|this reply|this response|this message)(?: reply| response| message| answer)?(?: as| at| a| an| with)? "
+    r"(?:\d+|perfect|full|top|maximum|max|the highest)\b|note to the (?:evaluator|scorer|grader|judge)|"
     r"(?:evaluator|scorer|grader|judge|assistant|system)\s*(?:note)?\s*:|full marks|100\s*/\s*100|(?:empathy|evidence) 100|"
     r"you are now a (?:scorer|grader|judge|evaluator)|maximally empathic)[^\[\]()\n]*?(?:[.!?\])]+|$)",
     re.IGNORECASE,
@@ -109,14 +119,15 @@ _INSTRUCTION = re.compile(
 # "Situation: ... Impact: ..."): a message that stuffs it earns nothing for generic acknowledgements.
 _JARGON = re.compile(
     r"\b(?:i (?:empathi[sz]e|validate|acknowledge your feelings)|feelings (?:acknowledged|validated)|perspective taken|"
-    r"validation\s*:|empathy empathy|sbi complete|(?:situation|behaviour|behavior|impact|data)\s*:)",
+    r"validation\s*:|empathy empathy|sbi complete|(?:situation|behaviour|behavior|impact|data)\s*:|"
+    r"(?:situation|behaviou?r|impact|data)(?:,?\s+(?:situation|behaviou?r|impact|data)\b)+)",
     re.IGNORECASE,
 )
 # A sentence about what will happen (a plan, an offer, a deadline ahead) does not name when
 # something happened, so its dates are data but not an SBI situation.
 _FUTURE = re.compile(
-    r"\b(?:i|we|you|they|he|she|it|that|this|results|nominations)(?:'ll| will| shall| are going to|'re going to|'m going to| am going to)\b|"
-    r"\blet's\b|\bnext (?:week|month|sprint|cycle|quarter|time)\b|\bfrom (?:next|now on)\b|\bgoing forward\b|\bclose on\b|\bgo out on\b|"
+    r"\b(?:i|we|you|they|he|she|it|that|this)(?:'ll| will| shall| are going to|'re going to|'m going to| am going to)\b|"
+    r"\blet's\b|\bnext (?:week|month|sprint|cycle|quarter|time)\b|\bfrom (?:next|now on)\b|\bgoing forward\b|"
     r"\bif\b|\b(?:need|want|'d like) you to\b|\byou need to\b|\b(?:can|could|shall) (?:i|we|you(?: two)?)\b",
     re.IGNORECASE,
 )
@@ -144,7 +155,7 @@ RULES: dict[Move, list[str]] = {
         r"\bmy heart goes out\b",
         r"\b(?:sending (?:you )?(?:hugs|love|strength)|\(?hugs\)?)\b",
         # thanks for opening up (not "thanks for making time")
-        r"\bthank(?:s| you)(?: so much| again)?,?(?: \w+,?)? for (?:telling|trusting|sharing|saying|being (?:honest|open|straight)|opening up|bringing (?:this|that|it) (?:up|to me)|raising (?:this|that|it)|letting me know)\b",
+        r"\bthank(?:s| you)(?: so much| again)?,?(?: \w+,?)? for (?:telling|trusting|sharing|saying|being (?:so )?(?:honest|open|straight|candid)|opening up|bringing (?:this|that|it) (?:up|to me)|raising (?:this|that|it)|letting me know)\b",
         # generic acknowledgements standing alone (codebook level 1): "I understand.", "I hear you.", "Sorry, Nadia."
         r"\bi (?:completely |totally |fully )?(?:understand|hear you|know)(?: that)?(?: completely| totally)?(?=\s*[.,;!—–-]|\s*$)",
         r"(?:^|(?<=[.!?])\s+)(?:so |really |very |truly )?sorry\b(?! (?:but|if|for being late|i'm late|to (?:interrupt|bother)))(?!,? (?:(?:that )?you feel (?:that way|like that)))",
@@ -155,20 +166,22 @@ RULES: dict[Move, list[str]] = {
         rf"\b(?:would|must|might) (?:feel|be|have felt|have been) (?:really |so |pretty |a bit )?{_FEELING}",
         rf"\b(?:sounds|sounded) like (?:it|that|this) (?:was|must have been|has been) (?:really |so |pretty )?{_HARD}\b",
         r"\bwould (?:sting|hurt)\b",
+        r"\b(?:knocked|shaken|dented|hit|rocked) your confidence\b",
+        r"\b(?:that|this|it)(?: must have| can't have)? (?:wasn't|was not|isn't|is not|hasn't been|can't have been|won't be|must not have been) easy\b",
         rf"\bi(?:'d| would) have (?:been|felt) (?:really |so |pretty |just as )?{_FEELING}",
         r"\b(?:feels?|felt|seems?|sounds?) (?:a bit |a little |quite |really |so )?(?:flat|low|down|stuck|lost|thrown|stretched|swamped|unsettled)\b(?! (?:to|on|with|from|the|by)\b)",
     ],
     Move.validates: [
-        r"\b(?:that|it|this|your reaction|your frustration|your concern|your worry)(?:'s| is| would be| seems| sounds) (?:completely |totally |perfectly |entirely |really |very )?(?:understandable|fair|reasonable|natural|normal|valid|legitimate|a fair point)",
+        r"\b(?:that|it|this|which|your reaction|your frustration|your concern|your worry)(?:'s| is| would be| seems| sounds) (?:completely |totally |perfectly |entirely |really |very )?(?:understandable|fair|reasonable|natural|normal|valid|legitimate|a fair point)",
         # "that makes sense" on its own or about them; "X makes sense for the team" is about a plan
-        r"\bmakes? (?:total |complete |a lot of |perfect )?sense\b(?=\s*(?:[.,;:!?)—–-]|$|to me|that you|why you|you(?:'d| would)|to (?:feel|be|want|ask|worry)|given|after|if you|when you|now))",
+        r"\bmakes? (?:total |complete |a lot of |perfect )?sense\b(?=\s*(?:[.,;:!?)—–-]|$|to me|that you|why you|you(?:'d| would)|to (?:feel|be|want|ask|worry)|given|after|if you|when you|now|you\b))",
         r"\banyone (?:would|in your (?:position|shoes) would) (?:feel|be)\b",
         r"\banyone\b[^.!?]{0,50}\bwould (?:be|feel|have)\b",
         r"\bwould (?:sting|hurt|upset|frustrate|bother|annoy|rattle) (?:anyone|most people|any of us)\b",
         r"\byou have every right\b",
         r"\b(?:your|those|these) (?:feelings|concerns|frustrations?|worr(?:y|ies)|reactions?) (?:are|is) (?:valid|fair|legitimate|understandable|real)",
         r"\bi(?:'d| would) (?:feel|be) (?:the same|frustrated|upset|angry|disappointed|worried)\b",
-        r"\bi(?:'d| would)(?: have)? (?:feel|felt|be|been|ask|asked|want|wanted|do|done|react|reacted)\b[^.!?]{0,40}\b(?:too|the same|as well)\b",
+        r"\bi(?:'d| would)(?: probably| also| definitely)?(?: have)? (?:feel|felt|be|been|ask|asked|want|wanted|do|done|react|reacted|say|said)\b[^.!?]{0,40}\b(?:too|the same|as well)\b",
         rf"\bi(?:'d| would) have (?:been|felt) (?:really |so |pretty |just as )?(?:{_FEELING})",
         r"\byou(?:'re| are| were) (?:absolutely |completely |partly |quite |totally )?(?:right|not wrong) (?:to|that|about)\b",
         r"\byou(?:'re| are) partly right\b",
@@ -181,6 +194,12 @@ RULES: dict[Move, list[str]] = {
         r"\bnothing to be (?:embarrassed|ashamed|sorry|worried) about\b",
         r"\byou (?:shouldn't|should not) have (?:had to|needed to)\b",
         r"\b(?:that's|that is|it's|it is) not (?:a criticism|on you|your fault)\b",
+        r"\b(?:and rightly so|quite rightly|and it should|as it should)\b",
+        r"\b(?:it's|it is|that's|that is) (?:fine|okay|ok|normal|natural|human|allowed) to (?:feel|be|bring|want|say|ask|take|need|have)\b",
+        r"\byou (?:don't|do not) have to be (?:fine|okay|ok|strong|over it|sure|happy)\b",
+        r"\b(?:that|your|the) (?:effort|work|concern|worry|hurt|feeling|hope|frustration) (?:was|is) (?:real|genuine|valid|legitimate)\b",
+        r"\byour (?:[\w-]+ ){1,2}was right\b",
+        r"\b(?:that's|that is|it's|it is) (?:totally |completely |perfectly )fine\b",
     ],
     Move.reflects: [
         r"\b(?:so )?(?:it )?(?:sounds|seems) (?:like|as if|as though) (?:you|you're|you've|it's|it has|it was|the|there|things|what)\b[^.!?]*",
@@ -206,6 +225,7 @@ RULES: dict[Move, list[str]] = {
         r"\bi (?:see|get|know) what you mean\b",
         r"\bi (?:totally |completely |fully )?get it\b",
         r"\bi hear that\b[^.!?]{4,}",
+        r"(?:^|(?<=[.!?])\s+)got it(?=[.!,])",
         # perspective-taking opener; "how things look from your side?" is a question instead
         r"\bfrom (?:your (?:point of view|perspective|side|end)|where you(?:'re| are) (?:sitting|standing)),(?!\s*(?:what|how|why|is|are|do|does|did)\b)",
         # restating their experience or concern
@@ -217,7 +237,7 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:that|it) would have (?:felt|been) like\b",
         r"\byou (?:sound|seem|look) like (?:someone|a person|you)\b",
         r"\bi(?:'d| would) have been (?:\w+ )?(?:furious|angry|upset|frustrated|gutted|livid|on my guard|the same)\b",
-        r"\bi(?:'d| would) be on my guard\b",
+        r"\bi(?:'d| would) (?:be|feel) (?:[\w-]+ ){1,3}too\b",
         # their view named back: "you're right that his comment came first", "you'd rather have it written down"
         r"\byou(?:'re| are| were) (?:absolutely |completely |partly |quite )?right (?:that|about)\b[^.!?]{6,}",
         r"\byou(?:'d| would) rather\b[^.!?]{4,}",
@@ -269,6 +289,7 @@ RULES: dict[Move, list[str]] = {
         # giving them room
         r"\b(?:take (?:your|all the) time(?: you need)?|take a (?:moment|minute|second|breath)|(?:there's )?no rush|no hurry|whenever you(?:'re| are) ready|take as long as you need)\b",
         r"\b(?:can|shall) i (?:get|grab|make) you (?:a|some)\b",
+        r"\btake (?:the|a|an|some) (?:afternoon|morning|day|days|long weekend|week|breather|break)(?: off)?\b(?! (?:to|and) (?:fix|finish|get))",
     ],
     Move.situation: [
         rf"\b(?:on|by|since|before|after) (?:the )?\d{{1,2}}(?:st|nd|rd|th)?(?: of)? {_MONTH}\b",
@@ -283,6 +304,7 @@ RULES: dict[Move, list[str]] = {
         rf"\b{_WEEKDAY},? \d{{1,2}}(?:st|nd|rd|th)? {_MONTH_FULL}\b",
         rf"\b\d{{1,2}}(?:st|nd|rd|th)? {_MONTH_FULL}(?=,? (?:when|at|in|during)\b)",
         rf"\b(?:on|by|since|before|after|from) (?:{_WEEKDAY} )?the \d{{1,2}}(?:st|nd|rd|th)\b",
+        rf"\bthe week of (?:the )?\d{{1,2}}(?:st|nd|rd|th)?(?: of)? {_MONTH}\b",
         r"\b(?:at|by|after|before|until|between) \d{1,2}[:.]\d{2}\b(?! (?:per|a|an|each)\b)",
         # vague times (level 1): "lately", "recently", "in April", "since the reorg"
         rf"\b(?:in|during|since|from|by|until) (?:early |mid-?|late )?{_MONTH_FULL}\b",
@@ -292,7 +314,7 @@ RULES: dict[Move, list[str]] = {
     ],
     Move.specific_behaviour: [
         # what they did, not what they seemed to feel or want
-        r"\byou (?:said|wrote|commented|posted|replied|sent|arrived|came in|clocked in|logged in|left|missed|shipped|delivered|interrupted|raised your voice|walked out|cut (?:him|her|them|me) off|called|told|emailed|pushed|merged|closed|rejected|submitted|skipped|(?:didn't|did not|haven't|have not)(?! (?:seem|appear|care|want|feel|think|bother|try|need|have to|choose|know))|were \w+ minutes late|were late|arrived late|turned up|spoke over|rolled your eyes|hung up)\b",
+        r"\byou (?:said|wrote|commented|posted|replied|sent|arrived|came in|clocked in|logged in|left|missed|shipped|delivered|interrupted|raised your voice|walked out|cut (?:him|her|them|me) off|called|told|emailed|pushed|merged|closed|rejected|submitted|skipped|(?:didn't|did not|haven't|have not)(?! (?:seem|appear|care|want|feel|think|bother|try|need|have to|have|choose|know|get|manage|mean|realise|realize|expect|do anything|done anything|read the spec))|were \w+ minutes late|were late|arrived late|turned up|spoke over|rolled your eyes|hung up)\b",
         rf"\byou(?:'ve| have)? (?:also |then |just |only |already )?{_DID}\b",
         rf"\byou and \w+ (?:{_DID}|went back and forth)\b",
         r"\b(?:said|wrote|commented|posted|replied|messaged)(?: to \w+)?[:,]? [\"“'‘]",
@@ -308,10 +330,12 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:being|you were|you(?:'re| are)|you've been) (?:\w+ )?(?:late|quiet|harsh|short|absent|behind|slow|the last one in)\b",
         # a quotation of what was written or said: "your whole comment was 'This is wrong. Redo it.'"
         r"\b(?:comment|message|post|reply|note|email|wrote|writing|posting|said|saying)\b[^.!?]{0,40}?(?:[\"“‘]|(?<=\s)')\w",
-        r"(?:[\"“‘]|(?<=\s)')[^\"”’']{3,60}[\"”’'] (?:comment|message|post|reply|remark)\b",
+        r"(?:[\"“‘]|(?<=\s)')[^\"”’\n]{3,60}?[\"”’'] (?:comment|message|post|reply|remark)\b",
+        # a quoted utterance ("'This is wrong. Redo it.'"): what was said, word for word
+        r"(?:^|(?<=[\s:(]))[\"“‘'](?=[A-Z])[^\"”’\n]{3,100}?[\"”’'](?=[\s.,;:!?)]|$)",
         rf"\byou (?:did|managed|hit|reached|completed|closed|logged|made|renewed|mapped) (?:only |just )?(?:\d+|{_NUMBER_WORD})\b",
         # behaviour named vaguely (level 1): "you never explain anything", "your reviews have been harsh"
-        r"\byou(?:'re| are)? (?:always|never|constantly|often|keep) (?!been\b|had\b|have\b|listen|care|bother|think|learn|seem|want)\w+",
+        r"\byou(?:'re| are)? (?:always|never|constantly|often) (?!been\b|had\b|have\b|listen|care|bother|think|learn|seem|want)\w+",
         r"\b(?:your |the )?(?:reviews?|comments?|tone|timekeeping|time-keeping|attendance|deliver(?:y|ies)|punctuality|updates|output|onboarding)\b(?:'s)?(?: [\w'-]+){0,2} (?:have been|has been|are|is|were|was|'s|'re)? ?(?:\w+ )?(?:harsh|slipp\w+|poor|curt|sloppy|blunt|below|behind)\b",
         r"\b(?:missed|late|slipped) (?:deadlines?|dates?|targets?|shifts?|mornings?|starts?|deliveries)\b",
         r"\b(?:weren't|were not|wasn't|was not|hasn't been|haven't been) (?:met|hit|done|delivered|shipped)\b",
@@ -325,7 +349,7 @@ RULES: dict[Move, list[str]] = {
         r"\bas a result\b",
         r"\bbecause of (?:that|this|the delay|it)\b",
         rf"\b(?:affected|impacted|hurt|delayed|blocked|slowed|undermined|embarrassed|discouraged|upset) (?:the|our|your|his|her|their) (?:[\w-]+ )?{_AFFECTED}\b",
-        rf"\b{_THIRD_PARTY} (?:just |also |then |still |actually |had )?(?:had to|were left|was left|couldn't|could not|lost|waited|ended up|didn't know|did not know|knew|didn't feel|spent|sat on|ran the|hung up|stopped|got stuck|was stuck|were stuck|was blocked|were blocked|missed|found it|saw|replied|reacted|responded|asked (?:their|his|her|who|what|whether))\b",
+        rf"\b{_THIRD_PARTY} (?:just |also |then |still |actually |had )?(?:had to|were left|was left|couldn't|could not|lost|waited|ended up|didn't know|did not know|knew|didn't feel|spent|sat on|ran the|hung up|stopped|got stuck|was stuck|were stuck|was blocked|were blocked|missed|found it|saw|replied|reacted|responded|asked (?:their|his|her|who|what|whether)|didn't (?:speak|say anything|ask|raise|get|hear|finish|make it)|stopped (?:speaking|asking|raising|contributing))\b",
         rf"\b{_THIRD_PARTY} felt (?:really |quite |very )?(?:{_FEELING}|undermined|ignored|dismissed|left out|humiliated|unsupported|uncomfortable)",
         r"\b(?:uncovered|unanswered|on hold) (?:for|phones?|calls?|queue)\b|\b(?:left|kept) waiting\b",
         # consequences with a number: "the queue hit 63", "nine people hung up", "sign-ups were up 18%"
@@ -337,6 +361,8 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:got|was|were) (?:pushed|delayed|moved|bumped|cancelled|blocked)(?: back)? (?:to|by|until|a week|a day)\b",
         r"\bran \d+ minutes over\b|\b(?:overran|ran over) by\b",
         r"\b(?:made it|became) (?:everyone's|the team's) problem\b",
+        # vague impact (level 1): "it's not great for the team"
+        r"\b(?:it's|it is|that's|that is|this is) (?:not (?:great|good|ideal|okay|ok|fair)|bad|a problem|unfair|hard) (?:for|on) (?:the|our|your) (?:team|customers?|clients?|business|project|company|department|colleagues)\b",
         r"\bput (?:\w+ ){1,2}in (?:a|an) (?:\w+ )?(?:spot|position)\b",
     ],
     Move.data: [
@@ -353,9 +379,12 @@ RULES: dict[Move, list[str]] = {
         rf"\b(?:\d{{1,2}}|{_NUMBER_WORD}) o'clock\b",
         r"\bthe \d{1,2}(?:st|nd|rd|th)\b",
         r"\b\d{1,2}\s?(?:am|pm)\b",
-        r"\b[A-Z]{2,}-\d+\b",
+        r"\b(?-i:[A-Z]{2,})-\d+\b",
+        r"\bhalf an? (?:hour|day)\b",
         # any other figure is a number ("the queue hit 63", "a 4.6 CSAT"), but not "1:1" or a rating ask
         r"(?<![\w:/.#-])\d+(?:\.\d+)?(?![\w:/])(?!\.\d)",
+        # a month is a date ("since February", "in October"); capitalised, so the verb "may" is not one
+        r"\b(?-i:January|February|March|April|May|June|July|August|September|October|November|December)\b",
     ],
     Move.clear_message: [
         r"\bi(?:'ve| have)? (?:decided|made the decision|had to make the decision)\b",
@@ -385,6 +414,7 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:typical of you|that's just (?:you|how you are))\b",
         r"\byou(?:'re| are) (?:a |an )?(?:brilliant|great|good|strong) [\w-]+ but you(?:'re| are)? (?:lack|not)\b",
         r"\bbe less (?:timid|passive|defensive|emotional|sensitive)\b",
+        rf"\b(?:stop|quit) being (?:so )?{_LABEL_AFTER_YOU}",
     ],
     Move.absolute: [
         r"\b(?:you|he|she|they|it)(?:'re| are| is|'ve| have| were| was| just| really)? (?:always|never|constantly|forever)\b",
@@ -409,7 +439,7 @@ RULES: dict[Move, list[str]] = {
         r"\byour (?:fault|failure|mess)\b",
         # accusing questions (codebook: "Why can't you just…?" is blame, not exploration)
         r"\bwhy (?:do|did|does|would|are|were|have|is) you\b[^.?!]{0,50}\b(?:always|never|not|didn't|don't|can't|couldn't|wouldn't|still|instead of|even|need the)\b[^.!?]*\?",
-        r"\bwhy would you\b[^.!?]*\?",
+        r"\bwhy (?:on earth |the hell |exactly |ever )?would you\b[^.!?]*\?",
         r"\bwhy (?:is|are|was|were|has|have) (?:it|this|that|they)(?: \w+)? (?:still|so hard|so difficult|taking so long|not)\b[^.!?]*\?",
         r"\b(?:did|do|have|are|were) you (?:actually|honestly|even|really) (?:try|read|think|bother|care|look|check|listen)\b",
         r"\bdid you or did you not\b|\bor did you (?:just )?not bother\b",
@@ -428,10 +458,10 @@ RULES: dict[Move, list[str]] = {
         # unnamed sources only: "I heard from Tomás" names the source, "I heard you say" is first-hand
         r"\bi(?:'ve| have)? heard (?:that|people|rumou?rs|some|things|it from|you(?:'ve| have| were| are|'re)|from (?:people|others|a few|some|several|someone|somebody|around|various|a couple)|the \w+ (?:post|comment|meeting|review)? ?(?:didn't|did not|wasn't))\b",
         r"\b(?:i(?:'ve| have)? (?:had|received|got)|there (?:have been|were|are)) (?:a few |a couple of |some |several |a number of |lots of |a lot of )?complaints\b",
-        r"\b(?:apparently|rumou?rs?|word is|the word on|i'm told|i am told|i was told)\b",
+        r"\b(?:apparently|rumou?rs?|word is|the word on|i'm told|i am told|i was told|i(?:'ve| have) been told)\b",
         # an unnamed group reporting: "a few of your customers have been complaining", "three engineers have brought it up"
-        rf"\b(?:people|ppl|someone|somebody|others|everyone|everybody|a few|a couple|several|some|customers|colleagues|folks|(?:\d+|{_NUMBER_WORD}) (?:engineers|people|colleagues|customers|members))\b(?: [\w'-]+){{0,5}} (?:said|say|says|told me|mentioned|noticed|have noticed|has noticed|complain\w*|have been complaining|brought (?:it|this|that|your [\w ]+?) up|have brought up|raised (?:it|this|concerns))\b",
-        r"\b(?:everyone|everybody) knows\b",
+        rf"\b(?:people|ppl|someone|somebody|others|everyone|everybody|a few|a couple|several|some|customers|colleagues|folks|(?:\d+|{_NUMBER_WORD}) (?:engineers|people|colleagues|customers|members))\b(?: [\w'-]+){{0,7}} (?:said|say|says|told me|mentioned|noticed|have noticed|has noticed|complain\w*|have been complaining|brought (?:it|this|that|your [\w ]+?) up|have brought up|raised (?:it|this|concerns))\b",
+        r"\b(?:everyone|everybody) knows\b|\b(?:everyone|everybody|people|others)(?:'s|'ve| has| have) noticed\b|\b(?:people|everyone|everybody|the team|others)(?: are|'re|'s| is) (?:sick|tired|fed up) (?:of|with)\b",
         r"\b(?:it's|it has|it's been|it has been) (?:been )?(?:noticed|come up (?:more than once|a few times|before|again))\b|\bcome up more than once\b",
         r"\bfrom more than one (?:direction|person|source)\b",
     ],
@@ -453,7 +483,8 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:no biggie|nothing serious|not worth (?:falling out|getting upset|worrying|fussing)(?: over| about)?)\b",
         r"\b(?:don't|do not) (?:read into it|worry about it|make a (?:thing|big deal|fuss) (?:of|about) it)\b|\blet's not make (?:a thing|a big deal|a fuss)\b",
         r"\b(?:it|that) was nothing\b",
-        r"\bit(?:'s| is| was) (?:only|just) (?:a|an|one) (?:[\w-]+ ){0,2}(?:feature|title|job|meeting|comment|few mornings|mistake|argument|post)\b",
+        r"\bit(?:'s| is| was) (?:only|just) (?:a|an|one) (?:[\w-]+ ){0,2}(?:feature|title|job|meeting|comment|few mornings|mistake|argument|post|spreadsheet|deck|report|email|ticket|number|score|rating|promotion|review|process|form|game)\b",
+        r"\bstop (?:being|getting) (?:so )?(?:dramatic|sensitive|emotional|upset|worked up|defensive)\b",
         r"\bit(?:'s| is) (?:only|just) (?:a few|half an hour|a couple)\b",
         r"(?:^|[,.!]\s*)(?:just )?(?:relax|chill)\s*[.!]",
         r"\bshake hands and move on\b|\bjust move on\b",
@@ -463,7 +494,7 @@ RULES: dict[Move, list[str]] = {
     Move.pressures: [
         r"\bor (?:else|you(?:'ll| will) be (?:fired|gone|out|let go))\b",
         r"\b(?:you(?:'ll| will)|you could|you might|you may) (?:be )?(?:lose|losing|be losing) your (?:job|position|role)\b",
-        r"\b(?:final|last|formal|written) warning\b",
+        r"\b(?:final|last|formal|written) warning\b|\b(?:your|a|the) (?:last|final) chance\b",
         r"\b(?:this|it) (?:will|could|might|is going to|'ll) (?:affect|go on|end up (?:in|on)|hurt) your (?:review|record|file|bonus|rating|career|reference)\b",
         r"\bif (?:this|it|anything like (?:this|that|\w+)) happens (?:again|one more time|once more)\b",
         # a threat, not "I'm not going to fire you"
@@ -478,11 +509,12 @@ RULES: dict[Move, list[str]] = {
         # conditional consequences: "one more like that and you're off the shift", "or we'll have a very different conversation"
         r"\b(?:one more|another) (?:[\w-]+ ){0,3}(?:and|or) (?:you(?:'re|'ll| are| will)|hr|we(?:'ll| will)|this|it)\b",
         r"\bor (?:you're|you'll be|you are) (?:off|back|out)\b",
+        r"\bif (?:i see |there's |there is |you (?:do|make|send|miss) )?(?:one more|another)\b[^.!?]{0,60}\b(?:you(?:'re|'ll| are| will)|we(?:'ll| will)|i(?:'ll| will)|hr)\b",
         r"\b(?:a )?(?:very )?different conversation\b",
         r"\b(?:hr (?:gets|will get|is) involved|(?:goes|go|going) to hr|formal (?:process|attendance process|performance plan|conversation with hr|disciplinary))\b",
         r"\bnot a request\b|\b(?:don't|do not) (?:really )?have a choice\b",
         r"\b(?:nobody|no one) is irreplaceable\b",
-        r"\bi(?:'d| would) be careful\b",
+        r"\bi(?:'d| would) be (?:very )?careful (?:how|what) you\b",
         r"\bnot a place you want to be\b",
         r"\b(?:that's|that is|it's|it is) the sort of thing that ends careers\b|\bends careers\b",
         r"\bwalk you out\b",
@@ -601,6 +633,11 @@ def uses_rubric_jargon(text: str) -> bool:
     return len({m.group(0).lower() for m in _JARGON.finditer(_fold(text))}) >= 2
 
 
+def apology_count(text: str) -> int:
+    """How many apologies ("sorry", "I apologise", "apologies") a message strings together."""
+    return len(re.findall(r"\bsorry\b|\bapologi[sz]e\b|\bapologies\b", _fold(text), re.IGNORECASE))
+
+
 def _sentence(text: str, start: int, end: int) -> str:
     """The sentence around a span (split at . ! ? and line breaks, not inside numbers like 4.6)."""
     left = max((m.end() for m in re.finditer(r"[.!?](?!\d)\s|\n", text[:start])), default=0)
@@ -614,13 +651,27 @@ _SPECIFIC_FEELING = re.compile(rf"\b(?:{_FEELING}|{_HARD_SPECIFIC})", re.IGNOREC
 _GENERIC_REFLECTION = re.compile(
     r"^(?:i (?:can )?(?:see|get|understand|know) where you|i (?:see|get|know) what you mean|i (?:totally |completely |fully )?get it|"
     r"i (?:understand|get|can see|see) (?:why|how|what) you(?:'re| are| feel| felt| mean| were)?$|"
-    r"i (?:also )?know (?:that )?(?:you|that)|i (?:get|understand|appreciate) that|(?:matters|mattered|means|meant) )",
+    r"i (?:also )?know (?:that )?(?:you|that)|i (?:get|understand|appreciate) that|(?:matters|mattered|means|meant) |got it$)",
     re.IGNORECASE,
 )
 _WEAK_VALIDATION = re.compile(
     r"^(?:fair enough|good shout|fair point|fair question|good question|that(?:'s| is) (?:a )?(?:fair|good)(?: point| question)?|"
     r"(?:your|those|these) (?:feelings|concerns) (?:are|is) (?:valid|real)|you (?:shouldn't|should not) have|"
-    r"(?:that's|that is|it's|it is) not (?:on you|your fault))",
+    r"(?:that's|that is|it's|it is) not (?:on you|your fault)|(?:a|an) fair (?:thing|question|point)|(?:that's|that is|it's|it is) (?:totally |completely |perfectly )fine)",
+    re.IGNORECASE,
+)
+_GENERIC_QUESTION = re.compile(
+    rf"^(?:{_INVITE} )?(?:(?:so|and|but|okay|ok|anyway|right)\b,? )?(?:"
+    r"how(?:'s| is| are| was| were| r| have| has)? (?:it|things|you|everything|your (?:weekend|day|morning|week|holiday))(?: all)?(?: been)?"
+    r"(?: going| doing| feeling| holding up)?(?: with (?:this|that|it|all (?:this|that|of it)))?|"
+    r"how(?:'s| is| are) (?:the|your) [\w-]+(?: [\w-]+)? going|how does (?:that|this) (?:sound|work|feel)|what happened|how did (?:it|that) (?:go|feel)|what's up|go on|go ahead|i'm listening|keep going|carry on"
+    r")(?: today| now| so far| then| on both| there)?(?:,? honestly)?\s*[?.!]?$|^(?:please,? )?(?:go on|go ahead|i'm listening|i am listening|keep going|carry on)\b",
+    re.IGNORECASE,
+)
+_NOT_ASKING = re.compile(
+    r"^(?:(?:before we start|first|so|okay|ok|anyway),? )?(?:(?:can|could|shall) i (?:get|grab|make|bring|fetch) you|do you want (?:a|some|anything to)|"
+    r"(?:can|could|would|will) you(?: two)? (?:send|forward|share|give|get|do|have|make|finish|fix|present|update|book|check|look|read|please)\b)"
+    r"|,\s*(?:right|ok(?:ay)?|yeah|you know|correct)\s*\?$|\byou know\?$",
     re.IGNORECASE,
 )
 _SPECIFIC_TIME = re.compile(
@@ -649,8 +700,11 @@ def strength(tagging: Tagging, span: Span) -> int:
     if span.move == Move.validates:
         return 1 if _WEAK_VALIDATION.search(text.strip()) else 2
     if span.move == Move.open_question:
-        # a specific open question about their experience, not "How are you?" or "Go on"
-        return 2 if len(text.split()) >= 5 and re.search(r"\b(?:you|your|yours|you're|you've|you'd)\b", text, re.I) or len(text.split()) >= 7 else 1
+        # a specific open question about their experience, not "How are you?", "What happened?" or "Go on"
+        return 1 if _GENERIC_QUESTION.search(text.strip()) else 2
+    if span.move == Move.closed_question:
+        # a yes/no question about them (1); an offer, a request or a rhetorical tag asks nothing about them (0)
+        return 0 if _NOT_ASKING.search(text.strip()) else 1
     if span.move == Move.situation:
         return 2 if _SPECIFIC_TIME.search(text) else 1
     if span.move in (Move.specific_behaviour, Move.impact):

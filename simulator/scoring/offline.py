@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from simulator.engine.tagger import RuleTagger, Tagger, Tagging, strength, uses_rubric_jargon
+from simulator.engine.tagger import RuleTagger, Tagger, Tagging, apology_count, strength, uses_rubric_jargon
 from simulator.moves import PENALTY_MOVES, Move
 from simulator.scenario import Scenario
 from simulator.scoring.facts import Claim, disputed_claims
@@ -47,26 +47,26 @@ def skills_from_tagging(tagging: Tagging) -> Skills:
     never from length or repetition, so padding and stuffing earn nothing.
     """
     moves = tagging.moves
-    if Move.open_question in moves:
-        exploration = _level(tagging, Move.open_question)
-    else:
-        exploration = 1 if Move.closed_question in moves else 0
-    emotional_reaction = _level(tagging, Move.acknowledges_feelings)
-    interpretation = _level(tagging, Move.reflects)
-    validation = _level(tagging, Move.validates)
+    exploration = max(_level(tagging, Move.open_question), _level(tagging, Move.closed_question))
+    levels = {
+        "emotional_reaction": _level(tagging, Move.acknowledges_feelings),
+        "interpretation": _level(tagging, Move.reflects),
+        "exploration": exploration,
+        "validation": _level(tagging, Move.validates),
+        "situation": _level(tagging, Move.situation),
+        "behaviour": _level(tagging, Move.specific_behaviour),
+        "impact": _level(tagging, Move.impact),
+        "data": min(2, _distinct(tagging, Move.data)),
+    }
+    if apology_count(tagging.text) >= 3:
+        # a string of apologies is one generic acknowledgement: a repeated phrase counts once
+        levels["emotional_reaction"] = min(levels["emotional_reaction"], 1)
     if uses_rubric_jargon(tagging.text):
-        # keyword stuffing ("I empathise, I validate your feelings"): generic formulae count for nothing
-        emotional_reaction, interpretation, validation = (0 if v < 2 else v for v in (emotional_reaction, interpretation, validation))
-    data_points = _distinct(tagging, Move.data)
+        # keyword stuffing ("I empathise, I validate your feelings", "Impact: ... Data: ..."):
+        # the stuffing earns nothing, so every sub-skill drops a level
+        levels = {name: max(0, level - 1) for name, level in levels.items()}
     return Skills.clamped(
-        emotional_reaction=emotional_reaction,
-        interpretation=interpretation,
-        exploration=exploration,
-        validation=validation,
-        situation=_level(tagging, Move.situation),
-        behaviour=_level(tagging, Move.specific_behaviour),
-        impact=_level(tagging, Move.impact),
-        data=min(2, data_points),
+        **levels,
         support=Move.offers_support in moves,
         penalties=sorted(m.value for m in moves & PENALTY_MOVES),
     )
