@@ -232,6 +232,10 @@ RULES: dict[Move, list[str]] = {
         r"\byou(?:'ve| have) been (?:trying|doing|working|juggling|carrying|covering|dealing|holding|running|driving|keeping|coping|managing|putting|absorbing|waiting|taking)\b[^.!?]{6,}",
         r"\byou(?:'re| are) worried (?:that|you|about|it)\b[^.!?]{4,}",
         r"\bi (?:get|have) the (?:sense|feeling|impression) (?:that )?you\b",
+        # a statement (not a question) that gives back their thoughts, feelings or wants -- the
+        # motivational-interviewing definition of a reflection: "You feel the plan was decided without you."
+        r"(?:^|(?<=[.!?])\s+)(?:and |but |so )?you(?:'re| are)? (?:feel|felt|think|thought|want|wanted|need|wish|hope|care|value|believe|worry|don't want|didn't want|don't feel|didn't feel|really want|really care|'d like|would like|'d rather|would rather)\b[^.!?]{4,}[.!]",
+        r"(?:^|(?<=[.!?])\s+)(?:and |but |so )?you(?:'re| are) (?:feeling|worried|concerned|unsure|not sure|wondering|frustrated|afraid|scared|torn|ready|determined|tired of)\b[^.!?]{0,120}[.!]",
         r"\bi (?:can )?(?:hear|see|tell) (?:that )?(?:it|this|that)(?: one)? (?:matters|means a lot|stings|hurts|mattered)\b",
         r"\bno wonder you\b[^.!?]{4,}",
         r"\b(?:that|it) would have (?:felt|been) like\b",

@@ -170,7 +170,7 @@ def evaluate_own(items: list[LabelledReply], predictors: dict[str, Predictor]) -
 
 
 def human_agreement(items: list[LabelledReply]) -> list[Row]:
-    """Pass 1 against pass 2: the ceiling a scorer can be expected to reach."""
+    """Pass 1 against pass 2: how far the two labelling passes agree (a ceiling for any scorer)."""
     both = [i for i in items if len(i.passes) >= 2]
     if not both:
         return [Row("own, pass 1 vs pass 2", "second pass not available", 0, {})]
@@ -178,10 +178,10 @@ def human_agreement(items: list[LabelledReply]) -> list[Row]:
     rows = []
     for headline in ("empathy", "evidence"):
         rho = spearman([i.passes[0][headline] for i in both], [i.passes[1][headline] for i in both])
-        rows.append(Row(source, f"Spearman ρ, {headline}", len(both), {"humans": _fmt(rho)}))
+        rows.append(Row(source, f"Spearman ρ, {headline}", len(both), {"pass 1 vs pass 2": _fmt(rho)}))
     for skill in SUBSKILLS:
         k = cohen_kappa([i.passes[0][skill] for i in both], [i.passes[1][skill] for i in both], weights="quadratic")
-        rows.append(Row(source, f"weighted κ, {skill}", len(both), {"humans": _fmt(k)}))
+        rows.append(Row(source, f"weighted κ, {skill}", len(both), {"pass 1 vs pass 2": _fmt(k)}))
     return rows
 
 
