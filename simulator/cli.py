@@ -162,9 +162,20 @@ def _cmd_score(args: argparse.Namespace) -> int:
 def _cmd_eval(args: argparse.Namespace) -> int:
     from simulator.scoring import evaluate
 
+    predictors = {"offline": evaluate.offline_predictor()}
+    limit = args.limit
     if args.judge:
-        raise SimulatorError("--judge needs a configured language model; it is not available in this version.")
-    rows = evaluate.run(public=Path(args.public) if args.public else None, limit=args.limit)
+        from simulator.config import load_settings
+        from simulator.models.factory import chat_model
+        from simulator.scoring.judge import LLMJudge
+
+        settings = load_settings()
+        if not (settings.models.base_url or settings.models.api_key):
+            raise SimulatorError("--judge needs an endpoint: set OPENAI_API_KEY or OPENAI_BASE_URL.")
+        predictors[f"judge {args.judge}"] = evaluate.judge_predictor(LLMJudge(chat_model(settings, args.judge)))
+        limit = limit or args.sample
+        print(f"Evaluating the judge on a sample of {limit} items per set (one request each); the offline scorer on the same sample.", file=sys.stderr)
+    rows = evaluate.run(predictors=predictors, public=Path(args.public) if args.public else None, limit=limit)
     print(evaluate.render(rows))
     return 0
 
@@ -195,7 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="agreement of the scorer with human labels (own held-out set, EPITOME, AnnoMI)")
     ev.add_argument("--public", help="folder with epitome/ and annomi/ (default: ../shared/data/public)")
     ev.add_argument("--limit", type=int, help="use at most N items of each public set (quick runs)")
-    ev.add_argument("--judge", help="also evaluate the LLM judge with this model")
+    ev.add_argument("--judge", help="also evaluate the LLM judge with this model (at OPENAI_BASE_URL), on a sample")
+    ev.add_argument("--sample", type=int, default=40, help="items per set when --judge is given (default: 40)")
     ev.set_defaults(func=_cmd_eval)
     return parser
 

@@ -65,3 +65,22 @@ def test_eval_reads_public_sets_in_their_format(tmp_path, capsys):
     annomi = evaluate.evaluate_annomi(tmp_path, {"offline": evaluate.offline_predictor()})
     assert [r.values["offline"] for r in annomi] == ["κ 1.00", "κ 1.00"]
     assert all(r.n == 3 for r in annomi)
+
+
+def test_eval_with_a_judge_puts_both_scorers_in_one_table(tmp_path, monkeypatch, capsys):
+    from .fake_openai import FakeOpenAI
+
+    verdict = {
+        "replies": [{
+            "number": 1, "offers_support": False, "penalties": [], "better_phrasing": "",
+            **{k: {"level": 0, "quote": ""} for k in evaluate.SUBSKILLS},
+        }],
+        "summary": "ok",
+    }
+    with FakeOpenAI() as server:
+        server.responder = lambda body: json.dumps(verdict)
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        assert main(["eval", "--judge", "gpt-4o-mini", "--sample", "5", "--public", str(tmp_path)]) == 0
+        out = capsys.readouterr().out
+        assert "| offline | judge gpt-4o-mini |" in out.splitlines()[0]
+        assert len(server.chat_requests) == 5  # one request per sampled held-out reply

@@ -134,9 +134,30 @@ def offline_predictor() -> Predictor:
     return predict
 
 
-def evaluate_own(items: list[LabelledReply], predictors: dict[str, Predictor]) -> list[Row]:
+def judge_predictor(judge) -> Predictor:
+    """The LLM judge scoring one reply at a time (one request per reply)."""
+    from types import SimpleNamespace
+
+    from simulator.scenario import load_library
+    from simulator.store.db import MessageRecord
+
+    scenarios, _ = load_library()
+    generic = SimpleNamespace(title="A conversation where one person answers another", brief=SimpleNamespace(goal="respond well to the other person"))
+
+    def predict(reply: str, scenario_id: str = "") -> dict:
+        message = MessageRecord(seq=1, role="manager", text=reply, tagging=None, state=None, interrupted=False, created_at=None)
+        result = judge.judge(scenarios.get(scenario_id) or generic, [message])
+        scored = result.scores.get(1)
+        if scored is None:
+            return {"empathy": 0, "evidence": 0, **{k: 0 for k in SUBSKILLS}, "penalties": [], "disputed": False}
+        return {"empathy": scored["empathy"], "evidence": scored["evidence"], **scored["skills"].model_dump(), "disputed": False}
+
+    return predict
+
+
+def evaluate_own(items: list[LabelledReply], predictors: dict[str, Predictor], *, limit: int | None = None) -> list[Row]:
     rows: list[Row] = []
-    held = [i for i in items if is_heldout(i.id)]
+    held = [i for i in items if is_heldout(i.id)][:limit]
     if not held:
         return [Row("own held-out", "no labelled replies found", 0, {})]
     preds = {name: [p(i.reply, i.scenario) for i in held] for name, p in predictors.items()}
@@ -236,11 +257,12 @@ def evaluate_annomi(directory: Path, predictors: dict[str, Predictor], *, limit:
 
 
 def run(*, predictors: dict[str, Predictor] | None = None, public: Path | None = None, limit: int | None = None) -> list[Row]:
+    """The agreement table. `limit` caps every set (the judge makes one request per item)."""
     predictors = predictors or {"offline": offline_predictor()}
     items = load_labelled()
     public = public or public_dir()
     return (
-        evaluate_own(items, predictors)
+        evaluate_own(items, predictors, limit=limit)
         + human_agreement(items)
         + evaluate_epitome(public, predictors, limit=limit)
         + evaluate_annomi(public, predictors, limit=limit)
