@@ -136,9 +136,11 @@ def _cmd_play(args: argparse.Namespace) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
+    from simulator.scenario import load_library
     from simulator.scoring.offline import OfflineScorer
 
     scorer = OfflineScorer()
+    scenarios, _ = load_library()
     source = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
     status = 0
     with source:
@@ -154,7 +156,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
                 print(f"{args.file}:{number}: expected a JSON object with a string \"reply\" (and \"id\"); skipped.", file=sys.stderr)
                 status = 1
                 continue
-            scored = scorer.score(reply)
+            scored = scorer.score(reply, scenario=scenarios.get(str(item.get("scenario", ""))))
             print(json.dumps({"id": item.get("id"), **scored.to_json()}, ensure_ascii=False))
     return status
 

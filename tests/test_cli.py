@@ -57,3 +57,11 @@ def test_score_jsonl_keeps_order_and_reports_bad_lines(tmp_path, capsys):
     assert set(by_id["sbi"]["skills"]) >= {"emotional_reaction", "interpretation", "exploration", "validation", "situation", "behaviour", "impact", "data", "penalties"}
     assert "label_judgment" in by_id["harsh"]["skills"]["penalties"]
     assert "in.jsonl:4" in out.err
+
+
+def test_score_with_a_scenario_checks_the_fact_ledger(tmp_path, capsys):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": 1, "reply": "On 12 April you commented on PR #481.", "scenario": "performance-feedback"}) + "\n")
+    assert main(["score", str(src)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["disputed"] == ["12 April", "#481"] and "invented_fact" in out["skills"]["penalties"]
