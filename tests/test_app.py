@@ -1,6 +1,5 @@
 """The whole app through Streamlit's AppTest; every run is checked for exceptions."""
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from simulator.engine.session import PracticeSession

@@ -136,11 +136,11 @@ RULES: dict[Move, list[str]] = {
     Move.acknowledges_feelings: [
         rf"\bi (?:can )?(?:see|sense|imagine|hear|understand|know|get|realise|realize|appreciate)(?: that| how)? (?:this|that|it|you|you're|you are|you've|the|your|these|those)\b[^.?!]{{0,40}}\b(?:{_FEELING}|{_HARD}|unfair){_NOT_A_TASK}",
         rf"\byou(?: seem| sound| look| don't seem| don't sound| don't look| must be| might be| may be| must feel| might feel| probably feel|'re| are| were|'re feeling| are feeling| felt| feel|'ve been feeling| have been feeling)\s+(?:really |quite |pretty |so |a bit |a little |very |completely |rather |still |understandably |clearly )?{_FEELING}",
-        rf"\byou(?:'ve| have)? been (?:dreading|worrying|stressing|struggling|agonising|agonizing|losing sleep|on edge|running on empty)\b",
+        r"\byou(?:'ve| have)? been (?:dreading|worrying|stressing|struggling|agonising|agonizing|losing sleep|on edge|running on empty)\b",
         rf"\b(?:that|this|it)(?:(?: must| might| would)? (?:sound|sounds|be|have been|has been|been|feel|feels|seem|seems|look|looks|looked)|'s| is)\s*(?:really |so |very |incredibly |pretty |quite |a bit |a little )?{_HARD}\b{_NOT_A_TASK}",
         rf"\bmust (?:be|feel|have been|have felt) (?:really |so |very |pretty |quite |a bit |a little )?{_HARD}\b{_NOT_A_TASK}",
         rf"\bhow (?:really |so |very )?{_HARD_SPECIFIC} (?:that|this|it) (?:must|might|would) (?:be|feel|have been)\b",
-        rf"\b(?:that|this|it)(?: one)? (?:stings|hurts|must sting|must hurt|would sting|would hurt)\b",
+        r"\b(?:that|this|it)(?: one)? (?:stings|hurts|must sting|must hurt|would sting|would hurt)\b",
         rf"\b(?:that|it) would have (?:felt|been) (?:like )?[^.?!]{{0,30}}\b(?:{_FEELING}|{_HARD_SPECIFIC})",
         rf"\b{_HARD} for you\b",
         r"\bi(?:'m| am) (?:so |really |very |truly )?sorry (?!(?:that )?you feel (?:that way|like that|this way))(?:to hear|that you|you|for what|this|about)",
@@ -327,7 +327,7 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:shipped|delivered|landed|arrived|came in|started|went out|went up|went in|got in) (?:on|at) (?:the )?\d[\d:.]*(?:st|nd|rd|th)?",
         r"\b(?:arrived|came in|clocked in|logged in|started) \w+ minutes late\b",
         # their work or record doing something: "your Slack post went up at 21:15", "the dashboard you launched"
-        rf"\byour (?:[\w'-]+ ){{1,3}}(?:went (?:up|out|in)|took|shipped|came in|landed|was (?:due|late|posted|sent)|has (?:slipped|been slipping)|is slipping|have been|has been)\b",
+        r"\byour (?:[\w'-]+ ){1,3}(?:went (?:up|out|in)|took|shipped|came in|landed|was (?:due|late|posted|sent)|has (?:slipped|been slipping)|is slipping|have been|has been)\b",
         rf"\b(?:the |that |a )?[\w-]+ you (?:{_DID})\b",
         r"\byour (?:badge|timesheet|log|calendar|commits?|tickets?) (?:shows?|says)\b",
         r"\b(?:didn't|did not|never) (?:ship|go out|land|get done)\b",

@@ -91,6 +91,16 @@ def session_options() -> dict:
     return options
 
 
+def open_session(session_id: str):
+    """The practice session with this id, resumed from the database; None after showing why it cannot be."""
+    from simulator.engine.session import PracticeSession
+
+    with user_errors():
+        scenarios, _ = library()
+        return PracticeSession.resume(store(), scenarios, session_id, **session_options())
+    return None
+
+
 def current_user() -> str:
     try:
         if st.user.is_logged_in:

@@ -3,10 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from simulator.engine.session import PracticeSession
 from simulator.scoring.debrief import QUADRANT_HELP
 from simulator.scoring.rubric import SKILL_HELP
-from simulator.ui.common import PAGES, highlighted, library, md_escape, session_options, store, user_errors
+from simulator.ui.common import PAGES, highlighted, md_escape, open_session
 
 st.title("Debrief")
 session_id = st.query_params.get("session")
@@ -15,10 +14,8 @@ if not session_id:
     st.page_link(PAGES["history"], label="Your past sessions", icon=":material/history:")
     st.stop()
 
-with user_errors():
-    scenarios, _ = library()
-    session = PracticeSession.resume(store(), scenarios, session_id, **session_options())
-if "session" not in locals():
+session = open_session(session_id)
+if session is None:
     st.stop()
 
 if not session.ended:

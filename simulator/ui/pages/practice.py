@@ -2,10 +2,9 @@
 
 import streamlit as st
 
-from simulator.engine.session import PracticeSession
 from simulator.errors import InputError, SessionClosed, SessionConflict, SimulatorError
 from simulator.models.base import ModelError, StreamInterrupted
-from simulator.ui.common import MOOD_BADGE, PAGES, engine_parts, library, md_escape, session_options, settings, store, user_errors
+from simulator.ui.common import MOOD_BADGE, PAGES, engine_parts, md_escape, open_session, settings, store, user_errors
 
 session_id = st.query_params.get("session")
 if not session_id:
@@ -15,10 +14,8 @@ if not session_id:
     st.page_link(PAGES["history"], label="Your past sessions", icon=":material/history:")
     st.stop()
 
-with user_errors():
-    scenarios, _ = library()
-    session = PracticeSession.resume(store(), scenarios, session_id, **session_options())
-if "session" not in locals():
+session = open_session(session_id)
+if session is None:
     st.stop()
 
 scenario = session.scenario
