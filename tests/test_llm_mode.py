@@ -296,3 +296,18 @@ def test_app_settings_page_tests_the_connection(monkeypatch, server):
     server.unauthorized()
     next(b for b in at.button if b.label == "Test connection").click().run()
     assert any("OPENAI_API_KEY" in e.value or "key" in e.value.lower() for e in at.error)
+
+
+def test_message_is_saved_before_a_model_tagger_answers_and_its_tagging_kept(store, library, server):
+    session = llm_session(store, library, server, judge=False, tagger=ModelTagger(model(server)))
+
+    def respond(body):
+        if "response_format" in body:  # the tagger: by now the message must already be stored
+            assert store.messages(session.id)[-1].text == "Can you tell me what happened?"
+            return json.dumps({"moves": [{"move": "open_question", "quote": "what happened"}]})
+        return "Sure."
+
+    server.responder = respond
+    assert "".join(session.send("Can you tell me what happened?")) == "Sure."
+    manager = [m for m in store.messages(session.id) if m.role == "manager"][0]
+    assert manager.tagging["source"] == "model:gpt-4o-mini" and manager.tagging["moves"] == ["open_question"]

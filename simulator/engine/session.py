@@ -104,11 +104,6 @@ class PracticeSession:
     def transcript(self) -> list[MessageRecord]:
         return self.store.messages(self.id)
 
-    def awaiting_reply(self) -> MessageRecord | None:
-        """The last manager message if the persona never answered it (e.g. the app stopped mid-turn)."""
-        msgs = self.transcript()
-        return msgs[-1] if msgs and msgs[-1].role == "manager" else None
-
     # ------------------------------------------------------------ writes
     def _tag(self, text: str) -> Tagging:
         try:
@@ -122,8 +117,12 @@ class PracticeSession:
             raise SessionClosed("This conversation has ended; its debrief is ready. Start a new session to practise again.")
         text = clean_message(text, max_chars=self.max_chars)
         self._check_token_cap()
-        tagging = self._tag(text)
-        self.revision = self.store.add_manager_message(self.id, text, tagging=tagging.to_json(), expected_revision=self.revision)
+        # Saved first with the instant rule tagging, so nothing is lost if a model tagger is slow or fails.
+        rules = self.fallback_tagger.tag(text)
+        self.revision = self.store.add_manager_message(self.id, text, tagging=rules.to_json(), expected_revision=self.revision)
+        tagging = rules if isinstance(self.tagger, RuleTagger) else self._tag(text)
+        if tagging is not rules:
+            self.store.set_tagging(self.id, text, tagging.to_json())
         return self._answer(tagging)
 
     def _check_token_cap(self) -> None:

@@ -218,6 +218,15 @@ class Store:
             conn.execute(sessions.update().where(sessions.c.id == session_id).values(revision=expected_revision + 1, updated_at=_now()))
         return expected_revision + 1
 
+    def set_tagging(self, session_id: str, text_: str, tagging: dict) -> None:
+        """Replace the tagging of the session's last manager message (a model tagger's answer arrived)."""
+        with self._write() as conn:
+            seq = conn.execute(
+                select(func.max(messages.c.seq)).where(messages.c.session_id == session_id, messages.c.role == "manager", messages.c.text == text_)
+            ).scalar()
+            if seq is not None:
+                conn.execute(messages.update().where(messages.c.session_id == session_id, messages.c.seq == seq).values(tagging_json=json.dumps(tagging)))
+
     def add_persona_message(self, session_id: str, text_: str, *, state: dict, expected_revision: int, interrupted: bool = False) -> int:
         with self._write() as conn:
             self._check(conn, session_id, expected_revision)
