@@ -296,6 +296,13 @@ def test_app_settings_page_tests_the_connection(monkeypatch, server):
     server.unauthorized()
     next(b for b in at.button if b.label == "Test connection").click().run()
     assert any("OPENAI_API_KEY" in e.value or "key" in e.value.lower() for e in at.error)
+    next(b for b in at.button if b.label == "Save prices").click().run()
+    assert not at.exception
+    from simulator.config import load_settings
+    from simulator.tokens import load_prices
+
+    assert load_prices(load_settings().prices_file).price_for("gpt-4o-mini") is not None
+    assert load_settings().prices_file.exists()
 
 
 def test_message_is_saved_before_a_model_tagger_answers_and_its_tagging_kept(store, library, server):

@@ -4,6 +4,7 @@ import streamlit as st
 
 from simulator.config import read_page_settings, save_page_settings
 from simulator.models.factory import chat_model
+from simulator.tokens import ModelPrice, PriceTable, load_prices, save_prices
 from simulator.ui.common import engine_parts, md_escape, settings, user_errors
 
 st.title("Settings")
@@ -36,3 +37,19 @@ with user_errors():
                 st.error(str(exc), icon=":material/error:")
     if not m.online:
         st.caption("No model configured: the app runs fully offline.")
+
+st.subheader("Prices for cost estimates")
+st.caption("US dollars per million tokens. Local models have no price: their cost shows as unknown. Edit and save to override the built-in list.")
+with user_errors():
+    table = load_prices(current.prices_file)
+    st.caption(f"Built-in prices as of {table.as_of}; your file: {current.prices_file}")
+    rows = [{"model": name, "input per 1M": p.input_per_million, "output per 1M": p.output_per_million} for name, p in sorted(table.models.items())]
+    edited = st.data_editor(rows, num_rows="dynamic", key="prices", width="stretch")
+    if st.button("Save prices", icon=":material/save:"):
+        models = {}
+        for row in edited:
+            name = str(row.get("model") or "").strip()
+            if name:
+                models[name] = ModelPrice(input_per_million=float(row.get("input per 1M") or 0), output_per_million=float(row.get("output per 1M") or 0))
+        path = save_prices(PriceTable(as_of=table.as_of, models=models), current.prices_file)
+        st.success(f"Saved {len(models)} prices to {path}.")
