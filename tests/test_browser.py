@@ -49,8 +49,8 @@ MESSAGES = [
     "Thanks for making the time, Priya. I'd like to talk about the last few weeks - how are things going for you?",
     "The ledger migration was due on 3 March and shipped on 17 March, two weeks late. "
     "That meant finance had to delay the month-end close. What's been going on?",
-    "That sounds really hard, and I'm sorry you've been carrying it alone. "
-    "Could we agree a next step together: I move the refunds deadline and we check in every Friday?",
+    # Not yet the whole way: the conversation must still be open for the End button.
+    "Okay. Can we also look at the refunds deadline?",
 ]
 
 ASSISTANT_MESSAGE = '[data-testid="stChatMessage"]:has([aria-label="Chat message from assistant"])'
@@ -215,7 +215,7 @@ def test_one_conversation_in_the_browser(app_url: str) -> None:
                 expect(chat_input).to_be_enabled()  # the run (stream + rerun) has finished
                 expect(page.locator(ASSISTANT_MESSAGE).last).not_to_have_text(re.compile(r"^\s*$"))
                 _assert_no_exception(page)
-            expect(page.locator(ANY_MESSAGE).filter(has_text="ledger migration")).to_have_count(1)
+            expect(page.locator(ANY_MESSAGE).filter(has_text="delay the month-end close")).to_have_count(1)
             _full_page_screenshot(page, ARTIFACTS / "browser-conversation.png")
 
             # The debrief.
