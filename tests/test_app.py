@@ -192,3 +192,16 @@ def test_model_text_cannot_inject_links_or_html():
     assert "\\[" in safe and "\\<" in safe and "javascript\\:" in safe
     marked = highlighted("you are lazy [x](y)", [{"start": 8, "end": 12, "sign": -1}])
     assert marked.startswith("you are :red-background[lazy]") and "\\[x\\]\\(y\\)" in marked
+
+
+def test_overlapping_highlights_merge_without_splitting_words():
+    from simulator.ui.common import highlighted
+
+    text = "It shipped on 17 March, which was late."
+    marked = highlighted(text, [
+        {"start": 3, "end": 16, "sign": 1},  # "shipped on 17"
+        {"start": 14, "end": 22, "sign": 1},  # "17 March"
+        {"start": 35, "end": 39, "sign": -1},
+    ])
+    assert ":green-background[shipped on 17 March]" in marked.replace("\\\\", "")
+    assert marked.count("background[") == 2

@@ -272,7 +272,7 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:how|what) (?:can|could) (?:i|we) (?:do|help|change|support|offer|take off|adjust)\b",
         r"\bwhat (?:would|might|could) (?:help|make (?:this|it|things) easier|support you)\b",
         r"\bwhat (?:do you need|support (?:do|would|could))\b",
-        r"\bi(?:'d| would|'m| am)(?: be)? (?:like|love|glad|happy|keen) to (?:help|support|find|arrange|work|write|set up|cover|pair|introduce|move|talk|put|take|give|send)\b",
+        r"\bi(?:'d| would|'m| am)(?: be)? (?:like|love|glad|happy|keen) to (?:help|support|find|arrange|work|write|set up|cover|pair|introduce|move|talk (?:to|with) (?!you\b)\w+|put|take|give|send)\b",
         r"\bi(?: can| could| will|'ll) (?:help|offer|arrange|move|cover|find|give|set up|adjust|reduce|free up|support|talk to|look into|pair|introduce)\b",
         r"\bmake sure you (?:get|have|can|are supported)\b",
         r"\btake (?:[\w-]+ ){0,3}off your plate\b",

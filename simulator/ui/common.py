@@ -122,12 +122,20 @@ def md_escape(text: str) -> str:
 
 
 def highlighted(text: str, highlights: list[dict]) -> str:
-    """Markdown of `text` with earned points on green and lost points on red."""
-    spans = sorted(((h["start"], h["end"], h["sign"]) for h in highlights), key=lambda s: (s[0], -s[1]))
+    """Markdown of `text` with earned points on green and lost points on red.
+
+    Overlapping spans merge into one highlight (red if any part of it cost points),
+    so no highlight ever splits a word or a date.
+    """
+    merged: list[list[int]] = []  # [start, end, sign]
+    for h in sorted(highlights, key=lambda h: (h["start"], h["end"])):
+        if merged and h["start"] < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], h["end"])
+            merged[-1][2] = min(merged[-1][2], h["sign"])
+        else:
+            merged.append([h["start"], h["end"], h["sign"]])
     out, pos = [], 0
-    for start, end, sign in spans:
-        if start < pos:  # overlapping spans: keep the first
-            continue
+    for start, end, sign in merged:
         out.append(md_escape(text[pos:start]))
         colour = "green" if sign > 0 else "red"
         out.append(f":{colour}-background[{md_escape(text[start:end])}]")
