@@ -121,6 +121,9 @@ def test_end_button_leads_to_the_debrief():
     assert {"Empathy", "Evidence", "Overall"} <= set(metrics)
     body = texts(at)
     assert "Your replies" in body and "green-background" in body
+    assert "Radical Candor" in body
+    spec = at.get("vega_lite_chart")
+    assert len(spec) == 2  # trust-over-time and the candor picture
 
 
 def test_debrief_page_for_an_ended_session_and_without_one():

@@ -5,6 +5,7 @@ import streamlit as st
 
 from simulator.scoring.debrief import QUADRANT_HELP
 from simulator.scoring.rubric import SKILL_HELP
+from simulator.ui.charts import candor_chart
 from simulator.ui.common import PAGES, highlighted, md_escape, open_session
 
 st.title("Debrief")
@@ -47,6 +48,11 @@ with left:
     st.markdown("**Trust and stress over the conversation**")
     chart = pd.DataFrame({"your message": range(len(debrief.trust_series)), "trust": debrief.trust_series, "stress": debrief.stress_series})
     st.line_chart(chart, x="your message", y=["trust", "stress"], color=["#2e7d32", "#c62828"], height=260)
+    st.markdown("**Care personally × challenge directly** (Radical Candor)")
+    st.altair_chart(
+        candor_chart([(n, r.empathy, r.evidence) for n, r in enumerate(debrief.replies, 1)], (debrief.empathy, debrief.evidence)),
+        width="stretch",
+    )
 with right:
     st.markdown("**Goals**")
     for goal in debrief.goals:
