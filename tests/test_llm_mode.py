@@ -318,3 +318,60 @@ def test_message_is_saved_before_a_model_tagger_answers_and_its_tagging_kept(sto
     assert "".join(session.send("Can you tell me what happened?")) == "Sure."
     manager = [m for m in store.messages(session.id) if m.role == "manager"][0]
     assert manager.tagging["source"] == "model:gpt-4o-mini" and manager.tagging["moves"] == ["open_question"]
+
+
+def _practice_page(monkeypatch, server, library):
+    from streamlit.testing.v1 import AppTest
+
+    from simulator.config import load_settings
+    from simulator.store.db import open_store
+
+    from .conftest import ROOT
+
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("SIMULATOR_PERSONA_MODEL", "gpt-4o-mini")
+    monkeypatch.setenv("SIMULATOR_JUDGE_MODEL", "offline")
+    store = open_store(load_settings().database_url)
+    session = PracticeSession.start(store, library["performance-feedback"], user="t")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.run()
+    at.switch_page("simulator/ui/pages/practice.py")
+    at.query_params["session"] = session.id
+    at.run()
+    assert not at.exception
+    return at, store, session
+
+
+def test_app_dropped_stream_shows_the_partial_reply_and_retry(monkeypatch, server, library):
+    at, store, session = _practice_page(monkeypatch, server, library)
+    server.drop(text="Well, I think that the real problem is", after_words=3)
+    at.chat_input[0].set_value("What happened with the migration?").run()
+    assert not at.exception
+    assert any("broke off" in w.value for w in at.warning)
+    at.run()
+    assert any("was interrupted" in w.value for w in at.warning)
+    assert any("interrupted before it finished" in c.value for c in at.caption)
+    server.reply("The schema landed late.")
+    next(b for b in at.button if b.label == "Retry").click().run()
+    assert not at.exception
+    msgs = store.messages(session.id)
+    assert [m.role for m in msgs] == ["persona", "manager", "persona", "persona"]
+    assert msgs[2].interrupted and msgs[3].text == "The schema landed late."
+    assert len(persona_requests(server)) == 2
+
+
+def test_app_server_down_keeps_the_message_and_offers_retry(monkeypatch, server, library):
+    at, store, session = _practice_page(monkeypatch, server, library)
+    for _ in range(4):
+        server.error(503)
+    at.chat_input[0].set_value("How are things?").run()
+    assert not at.exception
+    assert any("Retry" in e.value for e in at.error)
+    assert store.messages(session.id)[-1].text == "How are things?"
+    at.run()
+    assert at.chat_input[0].disabled  # answer the pending message first
+    server.reply("Fine, thanks.")
+    next(b for b in at.button if b.label == "Retry").click().run()
+    assert not at.exception
+    assert store.messages(session.id)[-1].text == "Fine, thanks."
+    assert len(persona_requests(server)) == 5
