@@ -470,14 +470,14 @@ class OpenAIChatModel:
             raise StreamInterrupted(
                 "".join(parts),
                 f"The reply from {self.endpoint} stopped for more than {exc.seconds:g} s and was cut off. The text "
-                "received so far has been kept; send your message again for a full reply. " + OFFLINE_HINT,
+                "received so far has been kept; retry for a full reply. " + OFFLINE_HINT,
                 endpoint=self.endpoint, model=self.model, attempts=1,
             ) from None
         except Exception as exc:  # noqa: BLE001 - any break after text has arrived
             raise StreamInterrupted(
                 "".join(parts),
                 f"The reply from {self.endpoint} broke off part-way through ({_describe(exc)}). The text "
-                "received so far has been kept; send your message again for a full reply. " + OFFLINE_HINT,
+                "received so far has been kept; retry for a full reply. " + OFFLINE_HINT,
                 endpoint=self.endpoint, model=self.model, attempts=1,
             ) from exc
         finally:
