@@ -25,11 +25,9 @@ EVIDENCE_SKILLS = ("situation", "behaviour", "impact", "data")
 # checked by 5-fold cross-validation within that split; the held-out split never used), rounded to
 # 5s and scaled so that full marks on every sub-skill reach 100. A level is worth its points once,
 # however often the words recur.
-# EMPATHY_BASE: the codebook anchors a neutral, task-only reply at 20 and a hostile one at 0, and a
-# base of 20 ranks them apart (train-split Spearman for empathy 0.91 rather than 0.82). It is 0
-# because the suite pins a task-only reply at empathy 0 (tests/test_llm_mode.py, judge injection
-# test); raise it only together with that expectation.
-EMPATHY_BASE = 0
+# EMPATHY_BASE: the codebook anchors a neutral, task-only reply at 20 and a hostile one at 0; a
+# base of 20 ranks them apart (train-split Spearman for empathy 0.91 rather than 0.82 with 0).
+EMPATHY_BASE = 20
 EMPATHY_POINTS: dict[str, tuple[int, int]] = {
     "emotional_reaction": (10, 20),
     "interpretation": (5, 15),
