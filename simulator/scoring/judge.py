@@ -82,7 +82,7 @@ class JudgeResult(BaseModel):
 
 
 class LLMJudge:
-    def __init__(self, model, *, max_tokens: int = 4000):
+    def __init__(self, model, *, max_tokens: int = 8000):
         self.model = model
         self.name = f"judge:{model.name}"
         self.max_tokens = max_tokens
