@@ -98,7 +98,7 @@ class OfflineVoice:
         # A claim that is not on the record is contested before anything else.
         reaction = first_unused(lines.contest) if request.disputed else None
         for move in SALIENCE:
-            if reaction:
+            if reaction or request.note.closed_up:  # closed up: short shut-down lines only
                 break
             if move in moves:
                 reaction = first_unused(lines.reactions.get(move, []))
