@@ -119,10 +119,10 @@ class PracticeSession:
         self._check_token_cap()
         # Saved first with the instant rule tagging, so nothing is lost if a model tagger is slow or fails.
         rules = self.fallback_tagger.tag(text)
-        self.revision = self.store.add_manager_message(self.id, text, tagging=rules.to_json(), expected_revision=self.revision)
+        self.revision, seq = self.store.add_manager_message(self.id, text, tagging=rules.to_json(), expected_revision=self.revision)
         tagging = rules if isinstance(self.tagger, RuleTagger) else self._tag(text)
         if tagging is not rules:
-            self.store.set_tagging(self.id, text, tagging.to_json())
+            self.store.set_tagging(self.id, seq, tagging.to_json())
         return self._answer(tagging)
 
     def _check_token_cap(self) -> None:

@@ -467,22 +467,19 @@ class OpenAIChatModel:
                     parts.append(text)
                     yield text
         except _Stalled as exc:
-            raise StreamInterrupted(
-                "".join(parts),
-                f"The reply from {self.endpoint} stopped for more than {exc.seconds:g} s and was cut off. The text "
-                "received so far has been kept; retry for a full reply. " + OFFLINE_HINT,
-                endpoint=self.endpoint, model=self.model, attempts=1,
-            ) from None
+            raise self._interrupted(parts, f"stopped for more than {exc.seconds:g} s and was cut off") from None
         except Exception as exc:  # noqa: BLE001 - any break after text has arrived
-            raise StreamInterrupted(
-                "".join(parts),
-                f"The reply from {self.endpoint} broke off part-way through ({_describe(exc)}). The text "
-                "received so far has been kept; retry for a full reply. " + OFFLINE_HINT,
-                endpoint=self.endpoint, model=self.model, attempts=1,
-            ) from exc
+            raise self._interrupted(parts, f"broke off part-way through ({_describe(exc)})") from exc
         finally:
             reader.abort()
             self.last_finish_reason = state["finish_reason"]
+
+    def _interrupted(self, parts: list[str], what: str) -> StreamInterrupted:
+        return StreamInterrupted(
+            "".join(parts),
+            f"The reply from {self.endpoint} {what}. The text received so far has been kept; retry for a full reply. " + OFFLINE_HINT,
+            endpoint=self.endpoint, model=self.model, attempts=1,
+        )
 
     def _open_stream(self, messages: list[Message], limit: dict[str, int], state: dict[str, Any]) -> tuple[_StreamReader, str]:
         """Send one request and wait for the first piece of text (retried as a whole by the caller).

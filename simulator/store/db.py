@@ -210,22 +210,19 @@ class Store:
     def _next_seq(self, conn: Connection, session_id: str) -> int:
         return (conn.execute(select(func.max(messages.c.seq)).where(messages.c.session_id == session_id)).scalar() or 0) + 1
 
-    def add_manager_message(self, session_id: str, text_: str, *, tagging: dict, expected_revision: int) -> int:
-        """Store the manager's message before the persona answers. Returns the new revision."""
+    def add_manager_message(self, session_id: str, text_: str, *, tagging: dict, expected_revision: int) -> tuple[int, int]:
+        """Store the manager's message before the persona answers. Returns (new revision, message seq)."""
         with self._write() as conn:
             self._check(conn, session_id, expected_revision)
-            conn.execute(messages.insert().values(session_id=session_id, seq=self._next_seq(conn, session_id), role="manager", text=text_, tagging_json=json.dumps(tagging), interrupted=False, created_at=_now()))
+            seq = self._next_seq(conn, session_id)
+            conn.execute(messages.insert().values(session_id=session_id, seq=seq, role="manager", text=text_, tagging_json=json.dumps(tagging), interrupted=False, created_at=_now()))
             conn.execute(sessions.update().where(sessions.c.id == session_id).values(revision=expected_revision + 1, updated_at=_now()))
-        return expected_revision + 1
+        return expected_revision + 1, seq
 
-    def set_tagging(self, session_id: str, text_: str, tagging: dict) -> None:
-        """Replace the tagging of the session's last manager message (a model tagger's answer arrived)."""
+    def set_tagging(self, session_id: str, seq: int, tagging: dict) -> None:
+        """Replace a stored message's tagging (a model tagger's answer arrived after the message was saved)."""
         with self._write() as conn:
-            seq = conn.execute(
-                select(func.max(messages.c.seq)).where(messages.c.session_id == session_id, messages.c.role == "manager", messages.c.text == text_)
-            ).scalar()
-            if seq is not None:
-                conn.execute(messages.update().where(messages.c.session_id == session_id, messages.c.seq == seq).values(tagging_json=json.dumps(tagging)))
+            conn.execute(messages.update().where(messages.c.session_id == session_id, messages.c.seq == seq).values(tagging_json=json.dumps(tagging)))
 
     def add_persona_message(self, session_id: str, text_: str, *, state: dict, expected_revision: int, interrupted: bool = False) -> int:
         with self._write() as conn:
