@@ -60,10 +60,6 @@ class Settings:
     history_tokens: int = 6000
     prices_file: Path | None = None
 
-    @property
-    def settings_file(self) -> Path:
-        return self.data_dir / SETTINGS_FILE
-
 
 def default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
