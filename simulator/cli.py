@@ -12,7 +12,7 @@ from simulator.errors import ScenarioError, SimulatorError
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from simulator.scenario import default_scenarios_dir, load_scenario
+    from simulator.domain.scenario import default_scenarios_dir, load_scenario
 
     paths = [Path(p) for p in args.paths] or sorted(default_scenarios_dir().glob("*.y*ml"))
     if not paths:
@@ -33,7 +33,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(_args: argparse.Namespace) -> int:
-    from simulator.scenario import json_schema
+    from simulator.domain.scenario import json_schema
 
     print(json_schema())
     return 0
@@ -51,10 +51,10 @@ def _cmd_play(args: argparse.Namespace) -> int:
     from simulator.config import load_settings, offline
     from simulator.engine.session import PracticeSession
     from simulator.models.base import ModelError, StreamInterrupted
-    from simulator.models.factory import components
-    from simulator.scenario import find_scenario
+    from simulator.components import components
+    from simulator.domain.scenario import find_scenario
     from simulator.store.db import open_store
-    from simulator.tokens import load_prices
+    from simulator.models.tokens import load_prices
 
     settings = load_settings()
     if args.model == "offline":
@@ -136,7 +136,7 @@ def _cmd_play(args: argparse.Namespace) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    from simulator.scenario import load_library
+    from simulator.domain.scenario import load_library
     from simulator.scoring.offline import OfflineScorer
 
     scorer = OfflineScorer()
@@ -162,13 +162,13 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from simulator.scoring import evaluate
+    from simulator.evaluation import evaluate
 
     predictors = {"offline": evaluate.offline_predictor()}
     limit = args.limit
     if args.judge:
         from simulator.config import load_settings
-        from simulator.models.factory import chat_model
+        from simulator.components import chat_model
         from simulator.scoring.judge import LLMJudge
 
         settings = load_settings()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.scenario import default_scenarios_dir, load_library
+from simulator.domain.scenario import default_scenarios_dir, load_library
 from simulator.store.db import open_store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,6 +1,6 @@
 import math
 
-from simulator.scoring.agreement import accuracy, cohen_kappa, macro_f1, precision_recall, spearman
+from simulator.evaluation.agreement import accuracy, cohen_kappa, macro_f1, precision_recall, spearman
 
 
 def test_spearman_perfect_inverse_and_ties():

@@ -3,7 +3,7 @@
 from streamlit.testing.v1 import AppTest
 
 from simulator.engine.session import PracticeSession
-from simulator.scenario import default_scenarios_dir, load_library
+from simulator.domain.scenario import default_scenarios_dir, load_library
 from simulator.store.db import open_store
 from simulator.config import load_settings
 

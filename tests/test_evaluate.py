@@ -1,8 +1,8 @@
 import json
 
 from simulator.cli import main
-from simulator.scoring import evaluate
-from simulator.scoring.evaluate import LabelledReply, is_heldout, load_labelled
+from simulator.evaluation import evaluate
+from simulator.evaluation.evaluate import LabelledReply, is_heldout, load_labelled
 
 
 def test_gold_is_the_mean_of_the_passes():

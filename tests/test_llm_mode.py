@@ -11,10 +11,10 @@ from simulator.engine.voice import ModelVoice
 from simulator.errors import SessionCapReached
 from simulator.models.base import ModelUnavailable, StreamInterrupted
 from simulator.models.openai_chat import OpenAIChatModel
-from simulator.moves import Move
+from simulator.domain.moves import Move
 from simulator.scoring.judge import LLMJudge
-from simulator.scoring.rubric import SKILL_HELP
-from simulator.tokens import load_prices
+from simulator.domain.rubric import SKILL_HELP
+from simulator.models.tokens import load_prices
 
 from .fake_openai import FakeOpenAI
 from .scripts import EMPATHIC_SPECIFIC
@@ -299,7 +299,7 @@ def test_app_settings_page_tests_the_connection(monkeypatch, server):
     next(b for b in at.button if b.label == "Save prices").click().run()
     assert not at.exception
     from simulator.config import load_settings
-    from simulator.tokens import load_prices
+    from simulator.models.tokens import load_prices
 
     assert load_prices(load_settings().prices_file).price_for("gpt-4o-mini") is not None
     assert load_settings().prices_file.exists()

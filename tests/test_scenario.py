@@ -5,7 +5,7 @@ import yaml
 
 from simulator.cli import main
 from simulator.errors import ScenarioError, ScenarioNotFound
-from simulator.scenario import LINES_PER_MOOD, MAX_FILE_BYTES, Scenario, find_scenario, load_library, load_scenario, parse_scenario
+from simulator.domain.scenario import LINES_PER_MOOD, MAX_FILE_BYTES, Scenario, find_scenario, load_library, load_scenario, parse_scenario
 
 from .conftest import ROOT, SHIPPED_IDS
 

@@ -2,7 +2,7 @@ import pytest
 
 from simulator.scoring.debrief import quadrant
 from simulator.scoring.offline import OfflineScorer
-from simulator.scoring.rubric import Skills, empathy_score, evidence_score
+from simulator.domain.rubric import Skills, empathy_score, evidence_score
 
 scorer = OfflineScorer()
 

@@ -3,7 +3,7 @@ import pytest
 from simulator.engine.session import PracticeSession
 from simulator.engine.voice import Reply
 from simulator.errors import InputError, SessionClosed, SessionConflict, StoreError
-from simulator.scenario import Mood
+from simulator.domain.scenario import Mood
 from simulator.store.db import open_store
 
 from .scripts import BLAMING_VAGUE, EMPATHIC_SPECIFIC

@@ -1,8 +1,8 @@
 import pytest
 
-from simulator.engine.state import ConversationState, StateEngine, holds, mood_of
-from simulator.moves import Move
-from simulator.scenario import Condition, Mood
+from simulator.domain.state import ConversationState, StateEngine, holds, mood_of
+from simulator.domain.moves import Move
+from simulator.domain.scenario import Condition, Mood
 
 
 @pytest.fixture

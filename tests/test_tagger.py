@@ -18,7 +18,7 @@ import re
 import pytest
 
 from simulator.engine.tagger import RULES, RuleTagger, Span, Tagger, Tagging
-from simulator.moves import Move
+from simulator.domain.moves import Move
 
 TAGGER = RuleTagger()
 

@@ -15,9 +15,9 @@ import tiktoken.model
 import tiktoken.registry
 import tiktoken_ext.openai_public
 
-from simulator import tokens
+from simulator.models import tokens
 from simulator.errors import SimulatorError
-from simulator.tokens import (
+from simulator.models.tokens import (
     BPE_FILES,
     PriceTable,
     count_messages,

@@ -1,11 +1,11 @@
 import pytest
 
 from simulator.engine.session import PracticeSession
-from simulator.engine.state import ConversationState, StateEngine, TurnOutcome
+from simulator.domain.state import ConversationState, StateEngine, TurnOutcome
 from simulator.engine.tagger import RuleTagger
 from simulator.engine.voice import _EXHAUSTED, OfflineVoice, VoiceRequest
-from simulator.moves import Move
-from simulator.scenario import Mood
+from simulator.domain.moves import Move
+from simulator.domain.scenario import Mood
 
 from .conftest import SHIPPED_IDS
 from .scripts import BLAMING_VAGUE, EMPATHIC_SPECIFIC, MIXED

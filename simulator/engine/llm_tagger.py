@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from simulator.engine.prompts import tagger_messages
 from simulator.engine.tagger import RuleTagger, Span, Tagging
 from simulator.models.base import ModelError
-from simulator.moves import MOVE_HELP, Move
+from simulator.domain.moves import MOVE_HELP, Move
 
 
 class TaggedMove(BaseModel):

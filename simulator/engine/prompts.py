@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 
-from simulator.engine.state import DirectorNote
+from simulator.domain.state import DirectorNote
 from simulator.models.base import Message
-from simulator.scenario import Scenario
+from simulator.domain.scenario import Scenario
 
 PROMPT_VERSION = "2026-11-25.1"
 
@@ -87,7 +87,7 @@ def tagger_messages(text: str, moves_help: dict[str, str]) -> list[Message]:
 
 
 def judge_messages(scenario: Scenario, replies: list[dict]) -> list[Message]:
-    from simulator.scoring.rubric import SKILL_HELP
+    from simulator.domain.rubric import SKILL_HELP
 
     skills = "\n".join(f"- {name} (0, 1 or 2): {help_}" for name, help_ in SKILL_HELP.items())
     return [

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from simulator.engine.state import ConversationState, StateEngine, TurnOutcome, mood_of
+from simulator.domain.state import ConversationState, StateEngine, TurnOutcome, mood_of
 from simulator.engine.tagger import RuleTagger, Tagger, Tagging
 from simulator.engine.voice import OfflineVoice, Voice, VoiceRequest
 from simulator.errors import InputError, SessionCapReached, SessionClosed, StoreError
-from simulator.scenario import Mood, Scenario
+from simulator.domain.scenario import Mood, Scenario
 from simulator.scoring.debrief import Debrief, build_debrief
 from simulator.scoring.facts import disputed_claims
 from simulator.store.db import MessageRecord, SessionRecord, Store
-from simulator.tokens import estimate_cost
+from simulator.models.tokens import estimate_cost
 
 DEFAULT_MAX_CHARS = 2000
 

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from simulator.moves import Move
+from simulator.domain.moves import Move
 
 # Feelings a person can have ("you seem frustrated", "you sound fed up", "that one stings").
 # Naming one of these is a *specific* emotional reaction (codebook level 2).

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from simulator.engine.state import ConversationState, DirectorNote
+from simulator.domain.state import ConversationState, DirectorNote
 from simulator.engine.tagger import Tagging
-from simulator.moves import Move
-from simulator.scenario import Mood, Scenario
+from simulator.domain.moves import Move
+from simulator.domain.scenario import Mood, Scenario
 
 # Penalties first: a person reacts to being blamed before anything else.
 SALIENCE: tuple[Move, ...] = (
@@ -190,7 +190,7 @@ class ModelVoice:
 
     def messages(self, request: VoiceRequest) -> list[dict]:
         from simulator.engine.prompts import persona_messages
-        from simulator.tokens import fit_history
+        from simulator.models.tokens import fit_history
 
         system, convo, note = persona_messages(request.scenario, request.note, request.history)
         return fit_history(system, convo, model=self.model.name, budget=self.history_tokens) + [note]
@@ -205,7 +205,7 @@ class ModelVoice:
 
     def _stream(self, request: VoiceRequest, reply: Reply) -> Iterator[str]:
         from simulator.engine.prompts import REPAIR_NOTE
-        from simulator.tokens import count_messages, count_tokens
+        from simulator.models.tokens import count_messages, count_tokens
 
         messages = self.messages(request)
         reply.tokens_in = count_messages(messages, self.model.name)

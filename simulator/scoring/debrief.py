@@ -6,13 +6,13 @@ from statistics import mean
 
 from pydantic import BaseModel, Field
 
-from simulator.engine.state import ConversationState, mood_of
+from simulator.domain.state import ConversationState, mood_of
 from simulator.engine.tagger import Tagging
-from simulator.moves import MOVE_HELP, PENALTY_MOVES, Move
-from simulator.scenario import Scenario
+from simulator.domain.moves import MOVE_HELP, PENALTY_MOVES, Move
+from simulator.domain.scenario import Scenario
 from simulator.scoring.facts import Claim
 from simulator.scoring.offline import OfflineScorer
-from simulator.scoring.rubric import INVENTED_FACT, EMPATHY_SKILLS, EVIDENCE_SKILLS, Skills, empathy_score, evidence_score
+from simulator.domain.rubric import INVENTED_FACT, EMPATHY_SKILLS, EVIDENCE_SKILLS, Skills, empathy_score, evidence_score
 from simulator.store.db import MessageRecord
 
 

@@ -15,9 +15,9 @@ import re
 from pydantic import BaseModel, Field
 
 from simulator.engine.prompts import PROMPT_VERSION, judge_messages
-from simulator.scenario import Scenario
+from simulator.domain.scenario import Scenario
 from simulator.scoring.offline import OfflineScorer, ReplyScore
-from simulator.scoring.rubric import EMPATHY_SKILLS, EVIDENCE_SKILLS, PENALTIES, Skills, empathy_score, evidence_score
+from simulator.domain.rubric import EMPATHY_SKILLS, EVIDENCE_SKILLS, PENALTIES, Skills, empathy_score, evidence_score
 
 _SCORER_DIRECTED = re.compile(
     r"[^.!?\n]*\b(?:ignore (?:all |any |the )?(?:previous|prior|above) instructions|score (?:this|me|it)|rate (?:this|me|it)|"
@@ -90,7 +90,7 @@ class LLMJudge:
 
     def judge(self, scenario: Scenario, transcript: list) -> JudgeResult:
         numbered = [{"number": i + 1, "speaker": "manager" if m.role == "manager" else "persona", "text": m.text} for i, m in enumerate(transcript)]
-        from simulator.tokens import count_messages, count_tokens
+        from simulator.models.tokens import count_messages, count_tokens
 
         messages = judge_messages(scenario, numbered)
         self.last_usage = (count_messages(messages, self.model.name), 0)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from simulator.engine.tagger import RuleTagger, Tagger, Tagging, apology_count, strength, uses_rubric_jargon
-from simulator.moves import PENALTY_MOVES, Move
-from simulator.scenario import Scenario
+from simulator.domain.moves import PENALTY_MOVES, Move
+from simulator.domain.scenario import Scenario
 from simulator.scoring.facts import Claim, disputed_claims
-from simulator.scoring.rubric import INVENTED_FACT, Skills, empathy_score, evidence_score
+from simulator.domain.rubric import INVENTED_FACT, Skills, empathy_score, evidence_score
 
 
 @dataclass

@@ -12,10 +12,10 @@ import streamlit as st
 
 from simulator.config import Settings, load_settings, offline
 from simulator.errors import ScenarioError, SimulatorError
-from simulator.scenario import Mood, Scenario, default_scenarios_dir, load_library
-from simulator.models.factory import Components, components
+from simulator.domain.scenario import Mood, Scenario, default_scenarios_dir, load_library
+from simulator.components import Components, components
 from simulator.store.db import Store, open_store
-from simulator.tokens import load_prices
+from simulator.models.tokens import load_prices
 
 PAGES = {
     "library": "simulator/ui/pages/library.py",

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from simulator.scoring.debrief import QUADRANT_HELP
-from simulator.scoring.rubric import SKILL_HELP
+from simulator.domain.rubric import SKILL_HELP
 from simulator.ui.charts import candor_chart
 from simulator.ui.common import PAGES, highlighted, md_escape, open_session
 

@@ -1,7 +1,7 @@
 """`simulator eval`: how well the scorers agree with human labels.
 
 Three sources, each optional but the first:
-- the project's own labelled replies (simulator/data/labelled/, written for this
+- the project's own labelled replies (eval/labelled/, written for this
   project, labelled in two blind passes; see docs/codebook.md), evaluated on the
   held-out split;
 - EPITOME Reddit (Sharma et al., 2020): emotional reactions, interpretations and
@@ -23,8 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from simulator.scoring.agreement import accuracy, cohen_kappa, macro_f1, precision_recall, spearman
-from simulator.scoring.rubric import EMPATHY_SKILLS, EVIDENCE_SKILLS
+from simulator.evaluation.agreement import accuracy, cohen_kappa, macro_f1, precision_recall, spearman
+from simulator.domain.rubric import EMPATHY_SKILLS, EVIDENCE_SKILLS
 
 SUBSKILLS = EMPATHY_SKILLS + EVIDENCE_SKILLS
 PENALTY_NAMES = ("label_judgment", "absolute", "blame", "hearsay", "minimises", "pressures")
@@ -42,7 +42,7 @@ ANCHORS = {
 
 
 def labelled_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "data" / "labelled"
+    return Path(__file__).resolve().parents[2] / "eval" / "labelled"
 
 
 def public_dir() -> Path:
@@ -116,7 +116,7 @@ Predictor = Callable[[str, str], dict]  # (reply, scenario id) -> {"empathy", "e
 
 
 def offline_predictor() -> Predictor:
-    from simulator.scenario import load_library
+    from simulator.domain.scenario import load_library
     from simulator.scoring.facts import disputed_claims
     from simulator.scoring.offline import OfflineScorer
 
@@ -138,7 +138,7 @@ def judge_predictor(judge) -> Predictor:
     """The LLM judge scoring one reply at a time (one request per reply)."""
     from types import SimpleNamespace
 
-    from simulator.scenario import load_library
+    from simulator.domain.scenario import load_library
     from simulator.store.db import MessageRecord
 
     scenarios, _ = load_library()

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
-from simulator.moves import Move
-from simulator.scenario import Condition, Mood, Scenario
+from simulator.domain.moves import Move
+from simulator.domain.scenario import Condition, Mood, Scenario
 
 
 class ConversationState(BaseModel):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from simulator.moves import Move
+from simulator.domain.moves import Move
 
 EMPATHY_SKILLS = ("emotional_reaction", "interpretation", "exploration", "validation")
 EVIDENCE_SKILLS = ("situation", "behaviour", "impact", "data")

@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from simulator.errors import ScenarioError, ScenarioNotFound
-from simulator.moves import Move
+from simulator.domain.moves import Move
 
 MAX_FILE_BYTES = 256 * 1024
 LINES_PER_MOOD = 15  # enough for a 15-turn conversation without repeating a line
@@ -188,7 +188,7 @@ class Scenario(_Strict):
 
 
 def default_scenarios_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "scenarios"
+    return Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def json_schema() -> str:
