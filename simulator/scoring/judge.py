@@ -5,7 +5,10 @@ drops every quote that is not in that reply (or that sits inside text aimed at a
 scorer, such as "ignore previous instructions"), sets the sub-skill of a dropped
 quote to 0, clamps the levels, and computes the totals with the same rubric as
 the offline scorer. If the call fails, the caller falls back to the offline
-debrief and says so.
+debrief and says so (`judge_or_fallback`).
+
+Each call returns its own JudgeResult, usage included: the judge object keeps
+nothing per call, so one instance can serve every user at once.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ import re
 
 from pydantic import BaseModel, Field
 
-from simulator.engine.prompts import PROMPT_VERSION, judge_messages
-from simulator.domain.scenario import Scenario
-from simulator.scoring.offline import OfflineScorer, ReplyScore
 from simulator.domain.rubric import EMPATHY_SKILLS, EVIDENCE_SKILLS, PENALTIES, Skills, empathy_score, evidence_score
+from simulator.domain.scenario import Scenario
+from simulator.models.base import NO_USAGE, ModelError, Usage
+from simulator.scoring.judge_prompt import JUDGE_PROMPT_VERSION, judge_messages
+from simulator.scoring.offline import OfflineScorer, ReplyScore
 
 _SCORER_DIRECTED = re.compile(
     r"[^.!?\n]*\b(?:ignore (?:all |any |the )?(?:previous|prior|above) instructions|score (?:this|me|it)|rate (?:this|me|it)|"
@@ -78,7 +82,9 @@ class JudgeResult(BaseModel):
     summary: str
     dropped_quotes: int
     model: str
-    prompt_version: str = PROMPT_VERSION
+    prompt_version: str = JUDGE_PROMPT_VERSION
+    usage: Usage = NO_USAGE  # of this one call
+    requests: int = 0
 
 
 class LLMJudge:
@@ -86,16 +92,11 @@ class LLMJudge:
         self.model = model
         self.name = f"judge:{model.name}"
         self.max_tokens = max_tokens
-        self.last_usage: tuple[int, int] = (0, 0)  # tokens in, out of the last call
 
     def judge(self, scenario: Scenario, transcript: list) -> JudgeResult:
         numbered = [{"number": i + 1, "speaker": "manager" if m.role == "manager" else "persona", "text": m.text} for i, m in enumerate(transcript)]
-        from simulator.models.tokens import count_messages, count_tokens
-
-        messages = judge_messages(scenario, numbered)
-        self.last_usage = (count_messages(messages, self.model.name), 0)
-        verdict = self.model.parse(messages, Verdict, max_tokens=self.max_tokens)
-        self.last_usage = (self.last_usage[0], count_tokens(verdict.model_dump_json(), self.model.name))
+        response = self.model.parse(judge_messages(scenario, numbered), Verdict, max_tokens=self.max_tokens)
+        verdict: Verdict = response.output
         by_number = {j.number: j for j in verdict.replies}
         scores: dict[int, dict] = {}
         dropped = 0
@@ -124,7 +125,20 @@ class LLMJudge:
                 "quotes": quotes,
                 "better_phrasing": judged.better_phrasing.strip(),
             }
-        return JudgeResult(scores=scores, summary=verdict.summary.strip(), dropped_quotes=dropped, model=self.model.name)
+        return JudgeResult(
+            scores=scores, summary=verdict.summary.strip(), dropped_quotes=dropped, model=self.model.name,
+            usage=response.usage, requests=response.requests,
+        )
+
+
+def judge_or_fallback(judge: LLMJudge | None, scenario: Scenario, transcript: list) -> tuple[JudgeResult | None, str | None]:
+    """The judge's result, or (None, why the offline scorer is used instead). One model request at most."""
+    if judge is None or not any(m.role == "manager" for m in transcript):
+        return None, None
+    try:
+        return judge.judge(scenario, transcript), None
+    except ModelError as exc:
+        return None, f"The judge model failed, so the offline scorer was used: {exc}"
 
 
 class JudgedScorer(OfflineScorer):

@@ -1,0 +1,448 @@
+"""The practice service: the one place that runs a practice session.
+
+The UI pages and the `simulator play` command call this service, and nothing else
+drives a conversation. It wires the parts (voice, tagger, judge, built from settings
+by `build_parts`), the state engine, scoring and the store:
+
+    service = PracticeService(store, scenarios, build_parts(settings))
+    view = service.start(scenario, user="ana")
+    turn = service.take_turn(view.id, "How have things been?", expected_revision=view.revision)
+    for piece in turn: ...            # the persona's reply, streamed
+    if turn.ended: service.finish(view.id)
+    view = service.resume(view.id)    # a browser refresh rebuilds everything from the database
+
+Rules it keeps:
+- The manager's message is stored (tagged by the rules at once) before the persona
+  answers. The persona's reply, the new state and the turn's usage are stored when
+  the stream ends; when it breaks or its reader stops (Streamlit stops a script with a
+  BaseException subclass), what arrived is kept, marked interrupted. That save is a
+  database write in the stream's `finally`; no network call ever runs there.
+- `finish` is explicit (the page or the CLI calls it after the stream): it ends the
+  session and runs the judge, one model request, with the offline scorer as labelled
+  fallback.
+- A second tab cannot interleave messages: every write names the revision it expects.
+- Per-call results (usage, model, prompt version, tagger) travel on the objects each
+  call returns (`Turn`, the voice's `Reply`, `TaggerRun`, `JudgeResult`), never on the
+  shared parts, which one Streamlit process shares between all its users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from simulator.config import Settings
+from simulator.domain.scenario import Mood, Scenario
+from simulator.domain.state import ConversationState, StateEngine, TurnOutcome, mood_of
+from simulator.engine.llm_tagger import ModelTagger, TaggerRun
+from simulator.engine.tagger import RuleTagger, Tagger, Tagging
+from simulator.engine.voice import OfflineVoice, Reply, Voice, VoiceRequest
+from simulator.errors import InputError, SessionCapReached, SessionClosed, SessionConflict, SimulatorError, StoreError
+from simulator.models.base import NO_USAGE, Usage
+from simulator.models.tokens import PriceTable, estimate_cost
+from simulator.scoring.debrief import Debrief, build_debrief
+from simulator.scoring.facts import disputed_claims
+from simulator.scoring.judge import LLMJudge, judge_or_fallback
+from simulator.store.db import MessageRecord, SessionRecord, Store
+
+DEFAULT_MAX_CHARS = 2000
+
+
+def clean_message(text: str | None, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+    """The manager's message, stripped, or an InputError that says what to change."""
+    text = (text or "").replace("\x00", "").strip()
+    if not text:
+        raise InputError("Your message is empty. Type what you would say to them, then press Enter.")
+    if len(text) > max_chars:
+        raise InputError(
+            f"Your message is {len(text)} characters; the limit is {max_chars}. "
+            "Say it in fewer words (in a real conversation, long speeches lose people) and send it again."
+        )
+    return text
+
+
+# ---- the parts, built from settings ---------------------------------------------------------
+
+
+@dataclass
+class Parts:
+    """What plays a session: the persona's voice, the tagger, the judge (None: offline scorer)."""
+
+    voice: Voice
+    tagger: Tagger
+    judge: LLMJudge | None
+    mode: str  # what to tell the user
+
+
+def offline_parts(mode: str = "Offline: the built-in engine plays the persona (no model configured).") -> Parts:
+    return Parts(voice=OfflineVoice(), tagger=RuleTagger(), judge=None, mode=mode)
+
+
+def chat_model(settings: Settings, model: str, **kwargs):
+    """A client for `model` at the configured endpoint (no network until it is used)."""
+    from simulator.models.openai_chat import OpenAIChatModel
+
+    return OpenAIChatModel(model=model, base_url=settings.models.base_url, api_key=settings.models.api_key, **kwargs)
+
+
+def build_parts(settings: Settings) -> Parts:
+    """Offline by default; a model where the settings name one."""
+    m = settings.models
+    if not m.online:
+        return offline_parts()
+    if not (m.base_url or m.api_key):
+        raise SimulatorError(
+            f"Model '{m.persona_model}' is set but no endpoint is: set OPENAI_API_KEY (for the OpenAI API) or "
+            "OPENAI_BASE_URL (for a local server such as Ollama), or use the offline engine."
+        )
+    from simulator.engine.voice import ModelVoice
+
+    voice = ModelVoice(chat_model(settings, m.persona_model), history_tokens=settings.history_tokens)
+    tagger = ModelTagger(chat_model(settings, m.tagger_model)) if m.tagger_model else RuleTagger()
+    judge = LLMJudge(chat_model(settings, m.judge_model, read_timeout=120.0)) if m.judge_model else None
+    where = m.base_url or "the OpenAI API"
+    return Parts(voice=voice, tagger=tagger, judge=judge,
+                 mode=f"Model: {m.persona_model} at {where} plays the persona; judge: {m.judge_model or 'offline scorer'}.")
+
+
+# ---- what the service hands out ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """A practice session as the database has it: what a page shows, rebuilt on every refresh."""
+
+    record: SessionRecord
+    scenario: Scenario
+    messages: list[MessageRecord]
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    @property
+    def revision(self) -> int:
+        return self.record.revision
+
+    @property
+    def state(self) -> ConversationState:
+        return ConversationState.model_validate(self.record.state)
+
+    @property
+    def ended(self) -> bool:
+        return self.record.ended_at is not None
+
+    @property
+    def mood(self) -> Mood:
+        return mood_of(self.scenario, self.state)
+
+    @property
+    def pending(self) -> MessageRecord | None:
+        """The last message, if it is unanswered or an interrupted reply: the page offers Retry."""
+        if self.messages and (self.messages[-1].role == "manager" or self.messages[-1].interrupted):
+            return self.messages[-1]
+        return None
+
+
+@dataclass
+class TurnResult:
+    """What one persona turn did; filled in as the stream runs and when it ends."""
+
+    session_id: str
+    manager_seq: int
+    tagging: Tagging  # what the state engine used
+    rules_tagging: Tagging  # the rules' tagging, kept when a model's replaces it
+    reply: Reply  # the voice's response: model, prompt_version, usage, requests
+    state: ConversationState  # after this turn
+    tagger_usage: Usage = NO_USAGE
+    text: str = ""
+    revision: int | None = None  # after the persona's reply was stored
+    saved: bool = False
+    complete: bool = False
+    usage: Usage = NO_USAGE  # tagger + voice, as stored on the session
+    cost_usd: float | None = None
+
+
+class Turn:
+    """The persona's reply as a stream of text; save on end, break or close.
+
+    Iterate it once (Streamlit's `st.write_stream(turn)` does). Afterwards, `result`
+    says what was stored. Call `close()` in a `finally` where a reader may stop early:
+    the partial reply is then saved at once, not whenever the generator is collected.
+    """
+
+    def __init__(self, result: TurnResult, chunks: Generator[str, None, None]):
+        self.result = result  # the generator refers to the result, not to this object: no reference cycle
+        self._chunks = chunks
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        return next(self._chunks)
+
+    def close(self) -> None:
+        self._chunks.close()
+
+    # provenance of this turn
+    @property
+    def tagger(self) -> str:
+        """Which tagger tagged the manager's message: "rules" or "model:<name>"."""
+        return self.result.tagging.source
+
+    @property
+    def model(self) -> str | None:
+        """The model that answered (None: the scenario's authored lines)."""
+        return self.result.reply.model
+
+    @property
+    def prompt_version(self) -> str | None:
+        return self.result.reply.prompt_version
+
+    @property
+    def ended(self) -> bool:
+        """The conversation ended with this turn: call `PracticeService.finish` next."""
+        return self.result.saved and self.result.state.ended
+
+    @property
+    def interrupted(self) -> bool:
+        return self.result.saved and not self.result.complete
+
+
+# ---- the service ------------------------------------------------------------------------------
+
+
+@dataclass
+class PracticeService:
+    store: Store
+    scenarios: Mapping[str, Scenario]
+    parts: Parts = field(default_factory=offline_parts)
+    max_chars: int = DEFAULT_MAX_CHARS
+    token_cap: int | None = None
+    prices: PriceTable | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, store: Store, scenarios: Mapping[str, Scenario], parts: Parts | None = None) -> PracticeService:
+        parts = parts or build_parts(settings)
+        online = not isinstance(parts.voice, OfflineVoice)
+        prices = None
+        if online:
+            from simulator.models.tokens import load_prices
+
+            prices = load_prices(settings.prices_file)
+        return cls(store, scenarios, parts, max_chars=settings.max_message_chars,
+                   token_cap=settings.session_token_cap if online else None, prices=prices)
+
+    # ---------------------------------------------------------------- reads
+    def resume(self, session_id: str) -> SessionView:
+        """The session as stored: what a refresh shows."""
+        record = self._record(session_id)
+        return SessionView(record, self._scenario(record), self.store.messages(session_id))
+
+    def _record(self, session_id: str) -> SessionRecord:
+        record = self.store.get_session(session_id)
+        if record is None:
+            raise StoreError(f"No practice session with id {session_id}. It may have been deleted; start a new one from the library.")
+        return record
+
+    def _scenario(self, record: SessionRecord) -> Scenario:
+        scenario = self.scenarios.get(record.scenario_id)
+        if scenario is None:
+            raise StoreError(
+                f"This session used scenario '{record.scenario_id}', which is no longer in the library. "
+                "Restore its file in the scenarios folder to reopen it."
+            )
+        return scenario
+
+    # --------------------------------------------------------------- writes
+    def start(self, scenario: Scenario, user: str, seed: int | None = None) -> SessionView:
+        """Open a session with the persona's opening line. `seed` is asked of a model voice on every reply."""
+        state = ConversationState.initial(scenario).model_copy(update={"seed": seed})
+        engine = StateEngine(scenario)
+        reply = self.parts.voice.reply(VoiceRequest(
+            scenario=scenario, state=state, note=engine.director_note(state, None), tagging=None, kind="opening",
+        ))
+        opening = "".join(reply.chunks).strip()
+        state.used_lines.extend(reply.lines)
+        session_id = self.store.create_session(
+            user=user, scenario_id=scenario.id, scenario_version=scenario.version, scenario_title=scenario.title,
+            voice=self.parts.voice.name, state=state.model_dump(), opening=opening,
+        )
+        return self.resume(session_id)
+
+    def take_turn(self, session_id: str, text: str | None, expected_revision: int) -> Turn:
+        """Store the manager's message, then return the persona's reply as a stream (saved when it ends).
+
+        Raises InputError (empty or too long), SessionClosed, SessionConflict (another tab
+        moved on: `expected_revision` is the revision the caller last showed) or
+        SessionCapReached, before anything is stored.
+        """
+        record = self._record(session_id)
+        scenario = self._scenario(record)
+        if record.ended_at is not None:
+            raise SessionClosed("This conversation has ended; its debrief is ready. Start a new session to practise again.")
+        text = clean_message(text, max_chars=self.max_chars)
+        self._check_token_cap(record)
+        # Saved first with the instant rule tagging, so nothing is lost if a model tagger is slow or fails.
+        rules = RuleTagger().tag(text)
+        revision, seq = self.store.add_manager_message(session_id, text, tagging=rules.to_json(), expected_revision=expected_revision)
+        run = self.parts.tagger.run(text) if isinstance(self.parts.tagger, ModelTagger) else TaggerRun(rules)
+        if run.tagging is not rules:
+            self.store.set_tagging(session_id, seq, run.tagging.to_json())
+        state = ConversationState.model_validate(record.state)
+        history = self._history(session_id)
+        return self._answer(scenario, session_id, seq, revision, state, run, rules, history)
+
+    def retry(self, session_id: str, expected_revision: int) -> Turn | None:
+        """Answer again the last manager message (unanswered, or answered by an interrupted reply).
+
+        An interrupted reply stays in the transcript, marked; the new reply follows it.
+        None when there is nothing to answer again.
+        """
+        record = self._record(session_id)
+        scenario = self._scenario(record)
+        if record.ended_at is not None:
+            raise SessionClosed("This conversation has ended; its debrief is ready. Start a new session to practise again.")
+        if record.revision != expected_revision:
+            raise SessionConflict(
+                "This conversation changed in another tab or window. The page has been reloaded with the latest messages."
+            )
+        msgs = self.store.messages(session_id)
+        last_manager = next((i for i in range(len(msgs) - 1, -1, -1) if msgs[i].role == "manager"), None)
+        if last_manager is None or not (msgs[-1].role == "manager" or msgs[-1].interrupted):
+            return None
+        self._check_token_cap(record)
+        pending = msgs[last_manager]
+        current = ConversationState.model_validate(record.state)
+        before = next((m.state for m in reversed(msgs[:last_manager]) if m.role == "persona" and m.state), None)
+        base = ConversationState.model_validate(before) if before else ConversationState.initial(scenario)
+        base = base.model_copy(update={"used_lines": list(current.used_lines), "seed": current.seed})
+        tagging = Tagging.from_json(pending.text, pending.tagging) if pending.tagging else RuleTagger().tag(pending.text)
+        history = [(m.role, m.text) for m in msgs] if getattr(self.parts.voice, "uses_history", False) else []
+        return self._answer(scenario, session_id, pending.seq, record.revision, base, TaggerRun(tagging), tagging, history)
+
+    def finish(self, session_id: str, reason: str = "manager", *, offline_because: str | None = None) -> Debrief:
+        """End the conversation (if it is not ended) and return its debrief, judged and stored once.
+
+        The judge's model request runs here, never inside a stream. `offline_because`
+        skips the judge and labels the offline debrief with that reason (e.g. the
+        persona model failed, so the judge would too).
+        """
+        record = self._record(session_id)
+        scenario = self._scenario(record)
+        state = ConversationState.model_validate(record.state)
+        if record.ended_at is None:
+            state = StateEngine(scenario).end(state, reason)
+            self.store.end_session(session_id, state=state.model_dump(), reason=state.end_reason or reason)
+        else:
+            stored = self.store.get_debrief(session_id)
+            if stored:
+                return Debrief.model_validate(stored[1])
+        transcript = self.store.messages(session_id)
+        if offline_because:
+            judged, fallback = None, offline_because
+        else:
+            judged, fallback = judge_or_fallback(self.parts.judge, scenario, transcript)
+        debrief = build_debrief(scenario, transcript, state, judged=judged, fallback_reason=fallback)
+        if judged is not None and judged.usage.total:
+            self.store.add_usage(session_id, tokens_in=judged.usage.input_tokens, tokens_out=judged.usage.output_tokens,
+                                 cost_usd=self._cost(judged.model, judged.usage))
+        self.store.save_debrief(session_id, scorer=debrief.scorer, data=debrief.model_dump(mode="json"))
+        return debrief
+
+    # -------------------------------------------------------------- helpers
+    def _check_token_cap(self, record: SessionRecord) -> None:
+        used = record.tokens_in + record.tokens_out
+        if self.token_cap is not None and used >= self.token_cap:
+            raise SessionCapReached(
+                f"This session has used {used:,} tokens, over its cap of {self.token_cap:,}. End it to get your debrief "
+                "and start a new one (or raise SIMULATOR_SESSION_TOKEN_CAP)."
+            )
+
+    def _history(self, session_id: str) -> list[tuple[str, str]]:
+        """The conversation so far, for a voice that reads it (the offline voice does not: no query)."""
+        if not getattr(self.parts.voice, "uses_history", False):
+            return []
+        return [(m.role, m.text) for m in self.store.messages(session_id)]
+
+    def _cost(self, model: str | None, usage: Usage) -> float | None:
+        if self.prices is None or not model or not usage.total:
+            return None
+        return estimate_cost(model, usage.input_tokens, usage.output_tokens, self.prices)
+
+    def _answer(self, scenario: Scenario, session_id: str, seq: int, revision: int, state: ConversationState,
+                run: TaggerRun, rules: Tagging, history: list[tuple[str, str]]) -> Turn:
+        engine = StateEngine(scenario)
+        new_state, outcome = engine.apply(state, run.tagging.moves)
+        reply = self.parts.voice.reply(VoiceRequest(
+            scenario=scenario, state=new_state, note=engine.director_note(new_state, outcome), tagging=run.tagging,
+            history=history, disputed=[c.text for c in disputed_claims(scenario, run.tagging.text)],
+        ))
+        result = TurnResult(session_id=session_id, manager_seq=seq, tagging=run.tagging, rules_tagging=rules,
+                            reply=reply, state=new_state, tagger_usage=run.usage, revision=revision)
+        tagger_model = run.tagging.source.removeprefix("model:") if run.tagging.source.startswith("model:") else None
+        return Turn(result, self._stream(scenario, engine, outcome, result, tagger_model))
+
+    def _stream(self, scenario: Scenario, engine: StateEngine, outcome: TurnOutcome, result: TurnResult,
+                tagger_model: str | None) -> Generator[str, None, None]:
+        reply, new_state = result.reply, result.state
+        parts: list[str] = []
+        closing: Reply | None = None
+        closing_text = ""
+        try:
+            for chunk in reply.chunks:
+                parts.append(chunk)
+                yield chunk
+            if new_state.ended:  # authored lines, or nothing for a model voice: no network call
+                closing = self.parts.voice.reply(VoiceRequest(
+                    scenario=scenario, state=new_state.model_copy(update={"used_lines": new_state.used_lines + reply.lines}),
+                    note=engine.director_note(new_state, outcome), tagging=None, kind="closing",
+                ))
+                closing_text = "".join(closing.chunks).strip()
+                if closing_text:
+                    parts.append("\n\n" + closing_text)
+                    yield "\n\n" + closing_text
+            result.complete = True
+        finally:
+            # Runs on success, on an error and when the reader stops early (GeneratorExit):
+            # database writes only.
+            reply.close()  # a model voice adds up its usage when its stream closes
+            self._save(result, parts, closing, closing_text, tagger_model)
+
+    def _save(self, result: TurnResult, parts: list[str], closing: Reply | None, closing_text: str, tagger_model: str | None) -> None:
+        reply, new_state = result.reply, result.state
+        text = "".join(parts).strip()
+        if result.complete and reply.final is not None:  # a model reply repaired after breaking character
+            text = (reply.final.strip() + ("\n\n" + closing_text if closing_text else "")).strip()
+        result.text = text
+        if text or result.complete:
+            new_state.used_lines.extend(reply.lines + (closing.lines if closing else []))
+            result.revision = self.store.add_persona_message(
+                result.session_id, text or "…", state=new_state.model_dump(), expected_revision=result.revision,
+                interrupted=not result.complete,
+            )
+            result.saved = True
+            if new_state.ended:
+                self.store.end_session(result.session_id, state=new_state.model_dump(), reason=new_state.end_reason or "goals")
+        # else: nothing arrived (the model failed before its first word): the manager's
+        # message stays stored, unanswered, and the page offers Retry.
+        result.usage = result.tagger_usage + reply.usage
+        if result.usage.total:
+            costs = [c for c in (self._cost(tagger_model, result.tagger_usage), self._cost(reply.model, reply.usage)) if c is not None]
+            result.cost_usd = sum(costs) if costs else None
+            self.store.add_usage(result.session_id, tokens_in=result.usage.input_tokens,
+                                 tokens_out=result.usage.output_tokens, cost_usd=result.cost_usd)
+
+
+__all__ = [
+    "DEFAULT_MAX_CHARS",
+    "Parts",
+    "PracticeService",
+    "SessionView",
+    "Turn",
+    "TurnResult",
+    "build_parts",
+    "chat_model",
+    "clean_message",
+    "offline_parts",
+]
