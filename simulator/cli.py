@@ -49,12 +49,9 @@ def _cmd_play(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from simulator.config import load_settings, offline
-    from simulator.engine.session import PracticeSession
-    from simulator.models.base import ModelError, StreamInterrupted
-    from simulator.components import components
     from simulator.domain.scenario import find_scenario
+    from simulator.practice import build_parts
     from simulator.store.db import open_store
-    from simulator.models.tokens import load_prices
 
     settings = load_settings()
     if args.model == "offline":
@@ -62,76 +59,106 @@ def _cmd_play(args: argparse.Namespace) -> int:
     elif args.model:
         judge = settings.models.judge_model if settings.models.judge_model != settings.models.persona_model else args.model
         settings = replace(settings, models=replace(settings.models, persona_model=args.model, judge_model=judge or args.model))
-    parts = components(settings)
-    options = {"voice": parts.voice, "tagger": parts.tagger, "judge": parts.judge, "max_chars": settings.max_message_chars}
-    if settings.models.online:
-        options.update(token_cap=settings.session_token_cap, prices=load_prices(settings.prices_file))
+    parts = build_parts(settings)
     scenario = find_scenario(args.scenario, settings.scenarios_dir)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'play.db'}" if args.json or args.no_save else settings.database_url
         store = open_store(url)
-        session = PracticeSession.start(store, scenario, user="cli", **options)
-        out = sys.stderr if args.json else sys.stdout
-        if not args.json:
-            print(f"[{parts.mode}]", file=out)
-            print(f"{scenario.title}\nYou are: {scenario.brief.you_are}\nGoal: {scenario.brief.goal}\n(Empty line or Ctrl-D ends the conversation.)\n", file=out)
-            print(f"{scenario.persona.name}: {session.transcript()[0].text}\n", file=out)
-        lines = _read_lines(args.script) if args.script else None
-        while not session.ended:
-            if lines is not None:
-                if not lines:
-                    break
-                text = lines.pop(0)
-                if not args.json:
-                    print(f"You: {text}", file=out)
-            else:
-                try:
-                    text = input("You: ")
-                except EOFError:
-                    break
-                if not text.strip():
-                    break
-            try:
-                stream = session.send(text)
-            except SimulatorError as exc:
-                print(f"! {exc}", file=sys.stderr)
-                continue
-            if not args.json:
-                print(f"{scenario.persona.name}: ", end="", file=out, flush=True)
-            try:
-                for chunk in stream:
-                    if not args.json:
-                        print(chunk, end="", file=out, flush=True)
-            except StreamInterrupted as exc:
-                print(f"\n! {exc}", file=sys.stderr)
-            except ModelError as exc:
-                print(f"\n! {exc}\nThe conversation so far is kept; the debrief follows.", file=sys.stderr)
+        try:
+            return _play(args, settings, parts, scenario, store)
+        finally:
+            store.engine.dispose()
+
+
+def _play(args: argparse.Namespace, settings, parts, scenario, store) -> int:
+    """One conversation through the practice service. Exit 1 when the model failed (what was kept is shown)."""
+    from simulator.models.base import ModelError, StreamInterrupted
+    from simulator.practice import PracticeService
+
+    service = PracticeService.from_settings(settings, store, {scenario.id: scenario}, parts)
+    view = service.start(scenario, "cli")
+    out = sys.stderr if args.json else sys.stdout
+    if not args.json:
+        print(f"[{parts.mode}]", file=out)
+        print(f"{scenario.title}\nYou are: {scenario.brief.you_are}\nGoal: {scenario.brief.goal}\n(Empty line or Ctrl-D ends the conversation.)\n", file=out)
+        print(f"{scenario.persona.name}: {view.messages[0].text}\n", file=out)
+    lines = _read_lines(args.script) if args.script else None
+    failure: ModelError | None = None
+    while not view.ended:
+        if lines is not None:
+            if not lines:
                 break
+            text = lines.pop(0)
             if not args.json:
-                print(f"\n   [{session.mood.value}]\n", file=out)
-        debrief = session.finish()
-        if args.json:
-            result = {
-                "scenario": scenario.id,
-                "transcript": [{"role": m.role, "text": m.text, "interrupted": m.interrupted} for m in session.transcript()],
-                "final_state": {
-                    "trust": session.state.trust,
-                    "stress": session.state.stress,
-                    "mood": session.mood.value,
-                    "revealed": session.state.revealed,
-                    "goals_met": session.state.goals_met,
-                    "end_reason": session.state.end_reason,
-                },
-                "debrief": debrief.model_dump(mode="json"),
-            }
-            print(json.dumps(result, ensure_ascii=False))
+                print(f"You: {text}", file=out)
         else:
-            print(f"--- Debrief ---\nEmpathy {debrief.empathy}/100 · Evidence {debrief.evidence}/100 · {debrief.quadrant}", file=out)
-            for goal in debrief.goals:
-                print(f"  [{'x' if goal.met else ' '}] {goal.text}", file=out)
-            for tip in debrief.advice:
-                print(f"  - {tip}", file=out)
-        store.engine.dispose()
+            try:
+                text = input("You: ")
+            except EOFError:
+                break
+            if not text.strip():
+                break
+        try:
+            turn = service.take_turn(view.id, text, expected_revision=view.revision)
+        except SimulatorError as exc:
+            print(f"! {exc}", file=sys.stderr)
+            continue
+        if not args.json:
+            print(f"{scenario.persona.name}: ", end="", file=out, flush=True)
+        try:
+            for chunk in turn:
+                if not args.json:
+                    print(chunk, end="", file=out, flush=True)
+        except StreamInterrupted as exc:
+            print(f"\n! {exc}", file=sys.stderr)
+        except ModelError as exc:
+            failure = exc
+            print(f"\n! {exc}", file=sys.stderr)
+            break
+        finally:
+            turn.close()
+            view = service.resume(view.id)
+        if not args.json:
+            print(f"\n   [{view.mood.value}]\n", file=out)
+    # The judge would fail as the persona did: score offline, and say so.
+    why = f"The model failed, so the offline scorer was used: {failure}" if failure else None
+    debrief = service.finish(view.id, offline_because=why)
+    view = service.resume(view.id)
+    if args.json:
+        state = view.state
+        result = {
+            "scenario": scenario.id,
+            "transcript": [{"role": m.role, "text": m.text, "interrupted": m.interrupted} for m in view.messages],
+            "final_state": {
+                "trust": state.trust,
+                "stress": state.stress,
+                "mood": view.mood.value,
+                "revealed": state.revealed,
+                "goals_met": state.goals_met,
+                "end_reason": state.end_reason,
+            },
+            "debrief": debrief.model_dump(mode="json"),
+        }
+        if failure:
+            result["error"] = str(failure)
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        if failure:
+            print("\n--- What was kept ---", file=out)
+            for m in view.messages:
+                who = "You" if m.role == "manager" else scenario.persona.name
+                print(f"{who}: {m.text}{'  [interrupted]' if m.interrupted else ''}", file=out)
+            print(file=out)
+        print(f"--- Debrief ({debrief.scorer}) ---\nEmpathy {debrief.empathy}/100 · Evidence {debrief.evidence}/100 · {debrief.quadrant}", file=out)
+        if debrief.fallback_reason:
+            print(f"  ({debrief.fallback_reason})", file=out)
+        for goal in debrief.goals:
+            print(f"  [{'x' if goal.met else ' '}] {goal.text}", file=out)
+        for tip in debrief.advice:
+            print(f"  - {tip}", file=out)
+    if failure:
+        print(f"error: the conversation stopped because the model failed. {failure}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -168,7 +195,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     limit = args.limit
     if args.judge:
         from simulator.config import load_settings
-        from simulator.components import chat_model
+        from simulator.practice import chat_model
         from simulator.scoring.judge import LLMJudge
 
         settings = load_settings()

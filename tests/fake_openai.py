@@ -84,6 +84,17 @@ def split_words(text: str) -> list[str]:
     return pieces
 
 
+def fake_usage(body: dict[str, Any], completion_text: str) -> dict[str, int]:
+    """The usage this fake reports for a request and its reply: words, plus 4 per message of the prompt."""
+    prompt_words = sum(len(str(m.get("content") or "").split()) + 4 for m in body.get("messages") or [])
+    completion_words = len(completion_text.split())
+    return {
+        "prompt_tokens": prompt_words,
+        "completion_tokens": completion_words,
+        "total_tokens": prompt_words + completion_words,
+    }
+
+
 class FakeOpenAI:
     """A scripted OpenAI-compatible chat completions server on 127.0.0.1."""
 
@@ -340,14 +351,7 @@ class _Handler(BaseHTTPRequestHandler):
         }
 
     def _usage(self, body: dict[str, Any], completion_text: str) -> dict[str, int]:
-        """Tokens as this fake counts them: words, plus 4 per message of the prompt."""
-        prompt_words = sum(len(str(m.get("content") or "").split()) + 4 for m in body.get("messages") or [])
-        completion_words = len(completion_text.split())
-        return {
-            "prompt_tokens": prompt_words,
-            "completion_tokens": completion_words,
-            "total_tokens": prompt_words + completion_words,
-        }
+        return fake_usage(body, completion_text)
 
     def _completion(self, model: str, body: dict[str, Any], *, content: str | None, refusal: str | None = None) -> dict[str, Any]:
         return {

@@ -2,14 +2,14 @@
 
 from streamlit.testing.v1 import AppTest
 
-from simulator.engine.session import PracticeSession
-from simulator.domain.scenario import default_scenarios_dir, load_library
-from simulator.store.db import open_store
 from simulator.config import load_settings
-
+from simulator.domain.scenario import default_scenarios_dir, load_library
+from simulator.practice import PracticeService
+from simulator.store.db import open_store
 from simulator.ui.common import current_user
 
 from .conftest import ROOT
+from .conversation import Conversation
 
 TIMEOUT = 30
 
@@ -34,7 +34,7 @@ def page(name: str) -> AppTest:
 def new_session(scenario_id="performance-feedback"):
     scenarios, _ = load_library(default_scenarios_dir())
     store = open_store(load_settings().database_url)
-    return PracticeSession.start(store, scenarios[scenario_id], user=current_user()), store
+    return Conversation.start(PracticeService(store, scenarios), scenarios[scenario_id], user=current_user()), store
 
 
 def texts(at: AppTest) -> str:
@@ -110,7 +110,7 @@ def test_second_tab_sees_a_conflict_not_a_lost_message():
 
 def test_end_button_leads_to_the_debrief():
     session, store = new_session()
-    "".join(session.send("On 14 April you commented 'This is wrong. Redo it.' on PR #482. How did that feel?"))
+    session.send("On 14 April you commented 'This is wrong. Redo it.' on PR #482. How did that feel?")
     at = page("practice")
     at.query_params["session"] = session.id
     run(at)
@@ -128,7 +128,7 @@ def test_end_button_leads_to_the_debrief():
 
 def test_debrief_page_for_an_ended_session_and_without_one():
     session, _ = new_session("lateness")
-    "".join(session.send("You're always late. It's your fault the queue was unanswered."))
+    session.send("You're always late. It's your fault the queue was unanswered.")
     session.finish()
     at = page("debrief")
     at.query_params["session"] = session.id

@@ -2,10 +2,11 @@
 
 import pytest
 
-from simulator.engine.session import PracticeSession
+from simulator.practice import PracticeService
 from simulator.scoring.facts import disputed_claims, record_of
 from simulator.scoring.offline import OfflineScorer
 
+from .conversation import Conversation
 from .conftest import SHIPPED_IDS
 
 
@@ -52,8 +53,8 @@ def test_invented_fact_costs_evidence_points(library):
 @pytest.mark.parametrize("scenario_id", SHIPPED_IDS)
 def test_persona_contests_a_claim_not_on_record(store, library, scenario_id):
     scenario = library[scenario_id]
-    session = PracticeSession.start(store, scenario, user="t")
-    reply = "".join(session.send("On 29 January you walked out of the meeting."))
+    session = Conversation.start(PracticeService(store, library), scenario)
+    reply = session.send("On 29 January you walked out of the meeting.")
     assert any(line in reply for line in scenario.lines.contest), reply
     debrief = session.finish()
     assert debrief.replies[0].disputed == ["29 January"]

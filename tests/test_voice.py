@@ -1,12 +1,13 @@
 import pytest
 
-from simulator.engine.session import PracticeSession
+from simulator.practice import PracticeService
 from simulator.domain.state import ConversationState, StateEngine, TurnOutcome
 from simulator.engine.tagger import RuleTagger
 from simulator.engine.voice import _EXHAUSTED, OfflineVoice, VoiceRequest
 from simulator.domain.moves import Move
 from simulator.domain.scenario import Mood
 
+from .conversation import Conversation
 from .conftest import SHIPPED_IDS
 from .scripts import BLAMING_VAGUE, EMPATHIC_SPECIFIC, MIXED
 
@@ -40,14 +41,14 @@ def test_fifteen_turns_in_every_mood_without_repeating(library, scenario_id, moo
 def test_full_conversation_holds_together(store, library, scenario_id, script):
     """Up to 15 turns end to end: every reply non-empty, no line repeated, lines match the mood."""
     scenario = library[scenario_id]
-    session = PracticeSession.start(store, scenario, user="t")
+    session = Conversation.start(PracticeService(store, library), scenario)
     engine = StateEngine(scenario)
     lines = (script * 3)[: scenario.state.turn_cap]
     for text in lines:
         if session.ended:
             break
         before = session.state
-        reply = "".join(session.send(text))
+        reply = session.send(text)
         assert reply.strip() and _EXHAUSTED not in reply
         expected_state, outcome = engine.apply(before, RuleTagger().tag(text).moves)
         assert session.state.trust == expected_state.trust

@@ -11,11 +11,10 @@ from pathlib import Path
 import streamlit as st
 
 from simulator.config import Settings, load_settings, offline
-from simulator.errors import ScenarioError, SimulatorError
 from simulator.domain.scenario import Mood, Scenario, default_scenarios_dir, load_library
-from simulator.components import Components, components
+from simulator.errors import ScenarioError, SimulatorError
+from simulator.practice import Parts, PracticeService, SessionView, build_parts
 from simulator.store.db import Store, open_store
-from simulator.models.tokens import load_prices
 
 PAGES = {
     "library": "simulator/ui/pages/library.py",
@@ -64,40 +63,34 @@ def library() -> tuple[dict[str, Scenario], list[ScenarioError]]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _components_for(_settings: Settings, key: tuple) -> Components:
+def _parts_for(_settings: Settings, key: tuple) -> Parts:
+    # Shared by every user of this process: safe, because the parts keep nothing per call
+    # (each call returns its own response, usage included).
     try:
-        return components(_settings)
+        return build_parts(_settings)
     except SimulatorError as exc:  # a half-configured model must not lock the user out: practise offline, say why
-        parts = components(offline(_settings))
+        parts = build_parts(offline(_settings))
         parts.mode = f"Offline, because the model settings are incomplete: {exc}"
         return parts
 
 
-def engine_parts() -> Components:
+def engine_parts() -> Parts:
     """Voice, tagger and judge for the current settings (model clients are reused across reruns)."""
     s = settings()
     m = s.models
-    return _components_for(s, (m.base_url, m.api_key, m.persona_model, m.judge_model, m.tagger_model, s.history_tokens))
+    return _parts_for(s, (m.base_url, m.api_key, m.persona_model, m.judge_model, m.tagger_model, s.history_tokens))
 
 
-def session_options() -> dict:
-    """Keyword arguments for PracticeSession.start / resume under the current settings."""
-    s = settings()
-    parts = engine_parts()
-    options = {"voice": parts.voice, "tagger": parts.tagger, "judge": parts.judge, "max_chars": s.max_message_chars}
-    if s.models.online:
-        options["token_cap"] = s.session_token_cap
-        options["prices"] = load_prices(s.prices_file)
-    return options
+def service() -> PracticeService:
+    """The practice service under the current settings (cheap: store, parts and library are cached)."""
+    scenarios, _ = library()
+    return PracticeService.from_settings(settings(), store(), scenarios, engine_parts())
 
 
-def open_session(session_id: str):
-    """The practice session with this id, resumed from the database; None after showing why it cannot be."""
-    from simulator.engine.session import PracticeSession
-
+def open_session(session_id: str) -> SessionView | None:
+    """The practice session with this id, as the database has it; None after showing why it cannot be."""
     with user_errors():
-        scenarios, _ = library()
-        return PracticeSession.resume(store(), scenarios, session_id, **session_options())
+        return service().resume(session_id)
     return None
 
 

@@ -6,7 +6,7 @@ import streamlit as st
 from simulator.scoring.debrief import QUADRANT_HELP
 from simulator.domain.rubric import SKILL_HELP
 from simulator.ui.charts import candor_chart
-from simulator.ui.common import PAGES, highlighted, md_escape, open_session
+from simulator.ui.common import PAGES, highlighted, md_escape, open_session, service, user_errors
 
 st.title("Debrief")
 session_id = st.query_params.get("session")
@@ -15,23 +15,27 @@ if not session_id:
     st.page_link(PAGES["history"], label="Your past sessions", icon=":material/history:")
     st.stop()
 
-session = open_session(session_id)
-if session is None:
+view = open_session(session_id)
+if view is None:
     st.stop()
 
-if not session.ended:
+if not view.ended:
     st.info("This conversation is still open.")
-    st.page_link(PAGES["practice"], label="Back to the conversation", icon=":material/forum:", query_params={"session": session.id})
+    st.page_link(PAGES["practice"], label="Back to the conversation", icon=":material/forum:", query_params={"session": view.id})
     if not st.button("End it and score it now", type="primary"):
         st.stop()
 
-with st.spinner("Scoring your replies…"):
-    debrief = session.finish()
+debrief = None
+with user_errors():
+    with st.spinner("Scoring your replies…"):
+        debrief = service().finish(view.id)  # stored after the first time: judged once
+if debrief is None:
+    st.stop()
 
 scored_by = f"scored by {debrief.scorer}"
 if debrief.judge_model:
     scored_by += f" (prompt {debrief.prompt_version}, scenario v{debrief.scenario_version})"
-st.caption(f"{md_escape(session.scenario.title)} · with {md_escape(session.scenario.persona.name)} · {md_escape(scored_by)}")
+st.caption(f"{md_escape(view.scenario.title)} · with {md_escape(view.scenario.persona.name)} · {md_escape(scored_by)}")
 if debrief.fallback_reason:
     st.warning(md_escape(debrief.fallback_reason), icon=":material/cloud_off:")
 if debrief.summary:

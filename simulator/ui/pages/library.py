@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from simulator.engine.session import PracticeSession
-from simulator.ui.common import PAGES, current_user, library, md_escape, session_options, store, user_errors
+from simulator.ui.common import PAGES, current_user, library, md_escape, service, user_errors
 
 st.title("Practise a difficult conversation")
 st.caption(
@@ -50,5 +49,5 @@ with user_errors():
         st.caption(f"Up to {scenario.state.turn_cap} of your messages. Difficulty: {scenario.difficulty}.")
 
     if st.button("Start the conversation", type="primary", icon=":material/play_arrow:"):
-        session = PracticeSession.start(store(), scenario, user=current_user(), **session_options())
-        st.switch_page(PAGES["practice"], query_params={"session": session.id})
+        view = service().start(scenario, current_user())
+        st.switch_page(PAGES["practice"], query_params={"session": view.id})

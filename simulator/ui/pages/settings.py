@@ -3,8 +3,8 @@
 import streamlit as st
 
 from simulator.config import read_page_settings, save_page_settings
-from simulator.components import chat_model
 from simulator.models.tokens import ModelPrice, PriceTable, load_prices, save_prices
+from simulator.practice import chat_model
 from simulator.ui.common import engine_parts, md_escape, settings, user_errors
 
 st.title("Settings")
