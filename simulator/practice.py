@@ -42,7 +42,7 @@ from simulator.models.base import NO_USAGE, Usage
 from simulator.models.tokens import PriceTable, estimate_cost
 from simulator.scoring.debrief import Debrief, build_debrief
 from simulator.scoring.facts import disputed_claims
-from simulator.scoring.judge import LLMJudge, judge_or_fallback
+from simulator.scoring.judge import JudgeResult, LLMJudge, judge_or_fallback
 from simulator.store.db import MessageRecord, SessionRecord, Store
 
 DEFAULT_MAX_CHARS = 2000
@@ -88,7 +88,7 @@ def chat_model(settings: Settings, model: str, **kwargs):
 def build_parts(settings: Settings) -> Parts:
     """Offline by default; a model where the settings name one."""
     m = settings.models
-    if not m.online:
+    if not m.persona_model:
         return offline_parts()
     if not (m.base_url or m.api_key):
         raise SimulatorError(
@@ -154,9 +154,9 @@ class TurnResult:
     rules_tagging: Tagging  # the rules' tagging, kept when a model's replaces it
     reply: Reply  # the voice's response: model, prompt_version, usage, requests
     state: ConversationState  # after this turn
+    revision: int  # the session's revision: after the manager's message, then after the persona's reply
     tagger_usage: Usage = NO_USAGE
     text: str = ""
-    revision: int | None = None  # after the persona's reply was stored
     saved: bool = False
     complete: bool = False
     usage: Usage = NO_USAGE  # tagger + voice, as stored on the session
@@ -339,9 +339,9 @@ class PracticeService:
             if stored:
                 return Debrief.model_validate(stored[1])
         transcript = self.store.messages(session_id)
-        if offline_because:
-            judged, fallback = None, offline_because
-        else:
+        judged: JudgeResult | None = None
+        fallback: str | None = offline_because
+        if not offline_because:
             judged, fallback = judge_or_fallback(self.parts.judge, scenario, transcript)
         debrief = build_debrief(scenario, transcript, state, judged=judged, fallback_reason=fallback)
         if judged is not None and judged.usage.total:

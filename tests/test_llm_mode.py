@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from simulator.domain.moves import Move
+from simulator.domain.rubric import SKILL_HELP
 from simulator.engine.llm_tagger import ModelTagger
 from simulator.engine.prompts import PROMPT_VERSION
 from simulator.engine.tagger import RuleTagger
@@ -12,11 +14,9 @@ from simulator.engine.voice import ModelVoice
 from simulator.errors import SessionCapReached
 from simulator.models.base import ModelUnavailable, StreamInterrupted
 from simulator.models.openai_chat import OpenAIChatModel
-from simulator.domain.moves import Move
-from simulator.scoring.judge import LLMJudge
-from simulator.domain.rubric import SKILL_HELP
 from simulator.models.tokens import estimate_cost, load_prices
 from simulator.practice import Parts, PracticeService
+from simulator.scoring.judge import LLMJudge
 
 from .conversation import Conversation
 from .fake_openai import FakeOpenAI, fake_usage

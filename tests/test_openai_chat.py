@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import socket
 import time
-from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from types import SimpleNamespace
 
 import pytest
@@ -26,10 +26,10 @@ from simulator.models.base import (
     ModelUnavailable,
     StreamInterrupted,
     StreamResponse,
+    Usage,
 )
 from simulator.models.openai_chat import OpenAIChatModel
 from simulator.models.retry import retry_after_seconds
-from simulator.models.base import Usage
 from tests.fake_openai import DEFAULT_TEXT, FakeOpenAI, fake_openai, split_words  # noqa: F401
 
 API_KEY = "sk-test-secret-12345"

@@ -10,7 +10,7 @@ as a progression.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -220,7 +220,7 @@ class ModelVoice:
         reply.chunks = self._stream(request, reply)
         return reply
 
-    def _call(self, messages: list[dict], reply: Reply, seed: int | None) -> Iterator[str]:
+    def _call(self, messages: list[dict], reply: Reply, seed: int | None) -> Generator[str, None, None]:
         """One model stream; its usage and requests are added to the reply however it ends."""
         options = {"seed": seed} if seed is not None else {}
         response = self.model.stream(messages, max_tokens=self.max_tokens, **options)
@@ -231,7 +231,7 @@ class ModelVoice:
             reply.usage += response.usage
             reply.requests += response.requests
 
-    def _stream(self, request: VoiceRequest, reply: Reply) -> Iterator[str]:
+    def _stream(self, request: VoiceRequest, reply: Reply) -> Generator[str, None, None]:
         from simulator.engine.prompts import REPAIR_NOTE
 
         messages = self.messages(request)

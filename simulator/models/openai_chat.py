@@ -41,7 +41,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -63,7 +63,7 @@ from simulator.models.base import (
     StreamResponse,
     Usage,
 )
-from simulator.models.retry import RetryPolicy, Stalled, is_retryable, retry_after_seconds
+from simulator.models.retry import RetryPolicy, Stalled, is_retryable
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -354,7 +354,7 @@ class OpenAIChatModel:
         response = StreamResponse(self.model)
         return response.attach(self._generate(messages, limit, response))
 
-    def _generate(self, messages: list[Message], limit: dict[str, int], response: StreamResponse) -> Iterator[str]:
+    def _generate(self, messages: list[Message], limit: dict[str, int], response: StreamResponse) -> Generator[str, None, None]:
         call = _Call()
         state: dict[str, Any] = {"refusal": [], "finish_reason": None, "usage": None, "opened": False}
         parts: list[str] = []
@@ -552,4 +552,4 @@ def _describe(exc: BaseException | None) -> str:
     return type(exc).__name__
 
 
-__all__ = ["OpenAIChatModel", "retry_after_seconds"]
+__all__ = ["OpenAIChatModel"]

@@ -103,6 +103,14 @@ class _Budget:
             self._asked += seconds
 
 
+class _OutOfTime(tenacity.stop.stop_base):
+    def __init__(self, budget: _Budget):
+        self.budget = budget
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        return self.budget.remaining() <= 0
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How often and how long one model call may be retried. Immutable: safe to share between threads."""
@@ -127,9 +135,6 @@ class RetryPolicy:
             wanted = asked if asked is not None else backoff(state.attempt_number)
             return max(0.0, min(wanted, budget.remaining()))
 
-        def out_of_time(_state: tenacity.RetryCallState) -> bool:
-            return budget.remaining() <= 0
-
         def before_sleep(state: tenacity.RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
             log.warning(
@@ -139,7 +144,7 @@ class RetryPolicy:
 
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception(is_retryable),
-            stop=tenacity.stop_after_attempt(self.max_attempts) | out_of_time,
+            stop=tenacity.stop_after_attempt(self.max_attempts) | _OutOfTime(budget),
             wait=wait,
             sleep=budget.sleep,
             before_sleep=before_sleep,

@@ -6,14 +6,21 @@ from statistics import mean
 
 from pydantic import BaseModel, Field
 
+from simulator.domain.moves import MOVE_HELP, PENALTY_MOVES, Move
+from simulator.domain.rubric import (
+    EMPATHY_SKILLS,
+    EVIDENCE_SKILLS,
+    INVENTED_FACT,
+    Skills,
+    empathy_score,
+    evidence_score,
+)
+from simulator.domain.scenario import Scenario
 from simulator.domain.state import ConversationState, mood_of
 from simulator.engine.tagger import Tagging
-from simulator.domain.moves import MOVE_HELP, PENALTY_MOVES, Move
-from simulator.domain.scenario import Scenario
 from simulator.scoring.facts import Claim
 from simulator.scoring.judge import JudgedScorer, JudgeResult
 from simulator.scoring.offline import OfflineScorer
-from simulator.domain.rubric import INVENTED_FACT, EMPATHY_SKILLS, EVIDENCE_SKILLS, Skills, empathy_score, evidence_score
 from simulator.store.db import MessageRecord
 
 

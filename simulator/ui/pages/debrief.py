@@ -3,10 +3,17 @@
 import pandas as pd
 import streamlit as st
 
-from simulator.scoring.debrief import QUADRANT_HELP
 from simulator.domain.rubric import SKILL_HELP
+from simulator.scoring.debrief import QUADRANT_HELP
 from simulator.ui.charts import candor_chart
-from simulator.ui.common import PAGES, highlighted, md_escape, open_session, service, user_errors
+from simulator.ui.common import (
+    PAGES,
+    highlighted,
+    md_escape,
+    open_session,
+    service,
+    user_errors,
+)
 
 st.title("Debrief")
 session_id = st.query_params.get("session")
