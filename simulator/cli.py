@@ -99,7 +99,7 @@ def _play(args: argparse.Namespace, settings, parts, scenario, store) -> int:
             if not text.strip():
                 break
         try:
-            turn = service.take_turn(view.id, text, expected_revision=view.revision)
+            turn = service.take_turn(view.id, text, expected_revision=view.revision, view=view)
         except SimulatorError as exc:
             print(f"! {exc}", file=sys.stderr)
             continue

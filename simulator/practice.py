@@ -270,15 +270,21 @@ class PracticeService:
         )
         return self.resume(session_id)
 
-    def take_turn(self, session_id: str, text: str | None, expected_revision: int) -> Turn:
+    def take_turn(self, session_id: str, text: str | None, expected_revision: int, *, view: SessionView | None = None) -> Turn:
         """Store the manager's message, then return the persona's reply as a stream (saved when it ends).
 
         Raises InputError (empty or too long), SessionClosed, SessionConflict (another tab
         moved on: `expected_revision` is the revision the caller last showed) or
         SessionCapReached, before anything is stored.
+
+        `view` is the session as the caller last read it (`resume`): when it is at
+        `expected_revision`, its record and messages are used instead of being read again
+        (two fewer database round trips). That is safe because the store checks the
+        revision in the same transaction that stores the message.
         """
-        record = self._record(session_id)
-        scenario = self._scenario(record)
+        known = view if view is not None and view.id == session_id and view.revision == expected_revision else None
+        record = known.record if known else self._record(session_id)
+        scenario = known.scenario if known else self._scenario(record)
         if record.ended_at is not None:
             raise SessionClosed("This conversation has ended; its debrief is ready. Start a new session to practise again.")
         text = clean_message(text, max_chars=self.max_chars)
@@ -290,7 +296,7 @@ class PracticeService:
         if run.tagging is not rules:
             self.store.set_tagging(session_id, seq, run.tagging.to_json())
         state = ConversationState.model_validate(record.state)
-        history = self._history(session_id)
+        history = self._history(session_id, known, text)
         return self._answer(scenario, session_id, seq, revision, state, run, rules, history)
 
     def retry(self, session_id: str, expected_revision: int) -> Turn | None:
@@ -359,10 +365,12 @@ class PracticeService:
                 "and start a new one (or raise SIMULATOR_SESSION_TOKEN_CAP)."
             )
 
-    def _history(self, session_id: str) -> list[tuple[str, str]]:
-        """The conversation so far, for a voice that reads it (the offline voice does not: no query)."""
+    def _history(self, session_id: str, known: SessionView | None, text: str) -> list[tuple[str, str]]:
+        """The conversation so far, the manager's new message last, for a voice that reads it (the offline voice does not)."""
         if not getattr(self.parts.voice, "uses_history", False):
             return []
+        if known is not None:
+            return [(m.role, m.text) for m in known.messages] + [("manager", text)]
         return [(m.role, m.text) for m in self.store.messages(session_id)]
 
     def _cost(self, model: str | None, usage: Usage) -> float | None:

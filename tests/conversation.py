@@ -23,7 +23,7 @@ class Conversation:
 
     def turn(self, text) -> Turn:
         """The persona's stream for `text` (the manager's message is stored already)."""
-        self.last_turn = self.service.take_turn(self.id, text, expected_revision=self.view.revision)
+        self.last_turn = self.service.take_turn(self.id, text, expected_revision=self.view.revision, view=self.view)
         return self.last_turn
 
     def send(self, text) -> str:

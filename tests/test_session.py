@@ -237,19 +237,33 @@ class Statements:
 
 
 def test_database_round_trips_per_turn_stay_few(service, store, library):
-    """One offline turn: read the session, store the manager's message, store the reply.
+    """One offline turn, counted with a listener on the engine.
 
-    Three transactions; 12 statements with today's store (each read is BEGIN + SELECT,
-    each write BEGIN IMMEDIATE, the revision check, the next seq, INSERT, UPDATE). The
-    offline voice reads no history. A page showing the session reads twice.
+    By id alone: read the session, store the manager's message, store the reply (three
+    transactions, 12 statements with today's store: each read is BEGIN + SELECT, each
+    write BEGIN IMMEDIATE, the revision check, the next seq, INSERT, UPDATE). With the
+    view the page has just read, the read is skipped. The offline voice reads no history.
+    A page showing the session reads twice.
     """
     view = service.start(library["lateness"], "t")
     seen = Statements(store)
     "".join(service.take_turn(view.id, "How have the mornings been?", expected_revision=view.revision))
     assert seen.transactions == 3 and len(seen.sql) <= 12, seen.sql
     seen.clear()
-    service.resume(view.id)  # what every page run reads
+    view = service.resume(view.id)  # what every page run reads
     assert seen.transactions == 2 and seen.sql.count("SELECT") == 2
+    seen.clear()
+    "".join(service.take_turn(view.id, "What would help?", expected_revision=view.revision, view=view))
+    assert seen.transactions == 2 and len(seen.sql) <= 10, seen.sql
+
+
+def test_a_stale_view_is_not_trusted(service, store, library):
+    tab_a = service.start(library["lateness"], "t")
+    tab_b = service.resume(tab_a.id)
+    "".join(service.take_turn(tab_a.id, "How are you?", expected_revision=tab_a.revision, view=tab_a))
+    with pytest.raises(SessionConflict):
+        service.take_turn(tab_b.id, "Hello?", expected_revision=tab_b.revision, view=tab_b)
+    assert [m.role for m in store.messages(tab_a.id)] == ["persona", "manager", "persona"]
 
 
 def test_unwritable_data_folder_says_how_to_fix(tmp_path):

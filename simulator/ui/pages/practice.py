@@ -114,7 +114,7 @@ if prompt is not None:
     text = prompt if isinstance(prompt, str) else prompt.text
     try:
         # The revision this page last showed: if another tab moved the conversation on, say so.
-        turn = service().take_turn(view.id, text, expected_revision=st.session_state.get(seen_key, view.revision))
+        turn = service().take_turn(view.id, text, expected_revision=st.session_state.get(seen_key, view.revision), view=view)
     except InputError as exc:
         st.error(str(exc), icon=":material/edit_note:")
         if text.strip():
