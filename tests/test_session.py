@@ -171,7 +171,7 @@ def test_ended_session_refuses_messages_and_keeps_one_debrief(service, store, li
 
 
 class CountingJudge:
-    """A judge that notes whether a persona stream was still open when it was asked."""
+    """A judge that counts its calls and fails (so the debrief falls back to the offline scorer)."""
 
     model = type("M", (), {"name": "counting"})()
 
