@@ -494,3 +494,15 @@ def test_cli_play_json_reports_the_failure_too(tmp_path, monkeypatch, capsys, se
     assert "refused the API key" in result["error"]
     assert [m["role"] for m in result["transcript"]] == ["persona", "manager"]
     assert result["debrief"]["scorer"].startswith("offline") and result["debrief"]["fallback_reason"]
+
+
+def test_a_seed_given_at_start_reaches_every_persona_request_even_after_a_refresh(store, library, server):
+    service = llm_service(store, library, server, judge=False)
+    first = Conversation.start(service, library["lateness"], seed=7)
+    first.send("How are you?")
+    again = Conversation(service, service.resume(first.id))
+    again.send("What would help?")
+    assert [r.body.get("seed") for r in persona_requests(server)] == [7, 7]
+    unseeded = Conversation.start(service, library["lateness"])
+    unseeded.send("How are you?")
+    assert "seed" not in persona_requests(server)[-1].body
