@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 
+from simulator.domain.scenario import Scenario
 from simulator.domain.state import DirectorNote
 from simulator.models.base import Message
-from simulator.domain.scenario import Scenario
 
 PROMPT_VERSION = "2026-11-25.1"
 """Version of the persona prompt below: bump it whenever persona_system, director_message or REPAIR_NOTE change.
