@@ -68,7 +68,7 @@ def _cmd_play(args: argparse.Namespace) -> int:
         options.update(token_cap=settings.session_token_cap, prices=load_prices(settings.prices_file))
     scenario = find_scenario(args.scenario, settings.scenarios_dir)
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'play.db'}" if args.json or args.no_save else settings.database_url
+        url = f"sqlite:///{Path(tmp) / 'play.db'}" if args.no_save else settings.database_url
         store = open_store(url)
         session = PracticeSession.start(store, scenario, user="cli", **options)
         out = sys.stderr if args.json else sys.stdout
