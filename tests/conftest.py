@@ -59,9 +59,9 @@ def postgres_server():
         return
     script = ROOT / "scripts" / "postgres.sh"
     folder = tempfile.mkdtemp(prefix="simulator-pg-")
-    started = subprocess.run(["bash", str(script), "start", folder], capture_output=True, text=True, timeout=180)
+    started = subprocess.run(["bash", str(script), "start", folder], capture_output=True, text=True, timeout=180, check=False)
     if started.returncode != 0:
-        subprocess.run(["bash", str(script), "stop", folder], capture_output=True, timeout=60)
+        subprocess.run(["bash", str(script), "stop", folder], capture_output=True, timeout=60, check=False)
         reason = f"PostgreSQL did not start: {started.stderr.strip()[-1500:]}"
         if os.environ.get("SIMULATOR_REQUIRE_POSTGRES") == "1":
             pytest.fail(reason + " (SIMULATOR_REQUIRE_POSTGRES=1: PostgreSQL tests may not skip)")
@@ -69,7 +69,7 @@ def postgres_server():
     try:
         yield started.stdout.strip().splitlines()[-1]
     finally:
-        subprocess.run(["bash", str(script), "stop", folder], capture_output=True, timeout=60)
+        subprocess.run(["bash", str(script), "stop", folder], capture_output=True, timeout=60, check=False)
 
 
 @pytest.fixture

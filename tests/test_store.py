@@ -83,7 +83,7 @@ def _legacy_tables() -> MetaData:
 def _make_legacy_database(url: str, *, with_usage: bool) -> None:
     engine = make_engine(url)
     legacy = _legacy_tables()
-    now = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
     with engine.begin() as conn:
         legacy.create_all(conn)
         done = ["m001_initial"]
@@ -122,7 +122,8 @@ def test_a_database_from_the_old_migrations_is_upgraded_without_losing_data(data
     try:
         assert schema_differences(store.engine) == []
         assert "_migrations" not in inspect(store.engine).get_table_names()
-        ended, open_ = store.get_session("a" * 32), store.get_session("b" * 32)
+        ended = store.get_session("a" * 32)
+        assert store.get_session("b" * 32).ended_at is None
         assert ended.state == {"trust": 55, "revealed": ["childcare"]} and ended.end_reason == "manager"
         assert (ended.tokens_in, ended.tokens_out, ended.cost_usd) == ((120, 30, 0.002) if with_usage else (0, 0, None))
         msgs = store.messages("a" * 32)

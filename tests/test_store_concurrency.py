@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+from typing import Any
 
 from sqlalchemy import text
 
@@ -91,7 +92,7 @@ def test_two_tabs_racing_on_one_session_exactly_one_wins(store):
     for r in range(rounds):
         wins: list[tuple[int, int]] = []
 
-        def send(tab: int, expected: int = revision, r: int = r) -> None:
+        def send(tab: int, expected: int = revision, r: int = r, wins: list = wins) -> None:
             wins.append(store.add_manager_message(sid, f"round {r} tab {tab}", tagging={}, expected_revision=expected))
 
         outcome = _run_together(2, send)
@@ -143,7 +144,7 @@ def test_processes_opening_one_new_database_at_the_same_instant_migrate_it_once(
         store.engine.dispose()
 
 
-def _open_after_barrier(url: str, barrier, queue) -> None:  # noqa: ANN001
+def _open_after_barrier(url: str, barrier: Any, queue: Any) -> None:
     barrier.wait()
     try:
         store = open_store(url)

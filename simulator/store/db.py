@@ -25,7 +25,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import Column, Table, case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -90,7 +90,7 @@ class ModelCallRecord:
     created_at: dt.datetime
 
 
-def _columns(table, record_type) -> list:  # noqa: ANN001
+def _columns(table: Table, record_type: type) -> list[Column]:
     """The table's columns named like the record's fields (one name for both, no mapping code)."""
     return [table.c[f.name] for f in fields(record_type)]
 
@@ -108,7 +108,7 @@ def snapshot_hash(snapshot: Mapping[str, Any]) -> str:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _usage_rows(session_id: str, seq: int | None, usage: Sequence[Mapping[str, Any]], now: dt.datetime) -> list[dict]:
@@ -152,9 +152,8 @@ class Store:
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         """A transaction that takes the write lock at once (SQLite: BEGIN IMMEDIATE)."""
-        with self.engine.connect() as conn:
-            with conn.execution_options(immediate=True).begin():
-                yield conn
+        with self.engine.connect() as conn, conn.execution_options(immediate=True).begin():
+            yield conn
 
     def create_session(
         self, *, user: str, scenario_id: str, scenario_version: int, scenario_title: str, voice: str, state: dict,
@@ -187,12 +186,13 @@ class Store:
             ) from None
         return session_id
 
-    def _keep_scenario_version(self, conn: Connection, digest: str, scenario_id: str, data: dict, now: dt.datetime) -> None:
+    def _keep_scenario_version(self, conn: Connection, digest: str | None, scenario_id: str, data: dict, now: dt.datetime) -> None:
         """Insert the snapshot unless that hash is already stored (content-addressed: same hash, same data)."""
         values = {"hash": digest, "scenario_id": scenario_id, "data": data, "created_at": now}
-        upsert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}.get(conn.dialect.name)
-        if upsert is not None:
-            conn.execute(upsert(scenario_versions).values(**values).on_conflict_do_nothing(index_elements=["hash"]))
+        if conn.dialect.name == "postgresql":
+            conn.execute(postgresql_insert(scenario_versions).values(**values).on_conflict_do_nothing(index_elements=["hash"]))
+        elif conn.dialect.name == "sqlite":
+            conn.execute(sqlite_insert(scenario_versions).values(**values).on_conflict_do_nothing(index_elements=["hash"]))
         elif conn.execute(select(scenario_versions.c.hash).where(scenario_versions.c.hash == digest)).first() is None:
             conn.execute(insert(scenario_versions).values(**values))
 

@@ -9,8 +9,10 @@ PostgreSQL: any SQLAlchemy URL, e.g. ``postgresql+psycopg://user@host/db`` (psyc
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 SQLITE_BUSY_TIMEOUT_S = 30
 
@@ -25,7 +27,7 @@ def make_engine(url: str) -> Engine:
 
 def _sqlite_setup(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # the driver must not BEGIN on its own; the "begin" event below does
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
@@ -34,5 +36,5 @@ def _sqlite_setup(engine: Engine) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # noqa: ANN001
+    def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")

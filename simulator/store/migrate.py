@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -51,7 +52,7 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
     return config
 
 
-def head_revision() -> str:
+def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
@@ -102,7 +103,7 @@ def _migration_lock(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             # On the driver's connection, outside any transaction: inside one, SQLite ignores this pragma.
-            driver = conn.connection.dbapi_connection
+            driver: Any = conn.connection.driver_connection
             driver.execute("PRAGMA foreign_keys=OFF")
             try:
                 with conn.execution_options(immediate=True).begin():  # BEGIN IMMEDIATE: the write lock
