@@ -232,6 +232,14 @@ def test_a_tagging_given_up_front_by_a_model_keeps_the_rules_tagging_passed_alon
     assert (message.tagging, message.rules_tagging, message.tagger) == ({"moves": ["a"]}, {"moves": ["r"]}, "model:m")
 
 
+def test_times_come_back_as_aware_utc_on_every_database(store):
+    before = dt.datetime.now(dt.UTC)
+    sid = new_session(store)
+    record, opening = store.get_session(sid), store.messages(sid)[0]
+    assert record.started_at.tzinfo is dt.UTC and opening.created_at.tzinfo is dt.UTC
+    assert before - dt.timedelta(seconds=5) <= record.started_at <= dt.datetime.now(dt.UTC)
+
+
 def test_absent_json_is_sql_null_not_json_null(store):
     sid = new_session(store)
     store.add_manager_message(sid, "Hi", tagging={"moves": []}, expected_revision=1)

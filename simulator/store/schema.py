@@ -7,6 +7,8 @@ JSON columns use SQLAlchemy's JSON type (``json`` on PostgreSQL, text on SQLite)
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -20,13 +22,32 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 
 metadata = MetaData()
 
 Json = JSON(none_as_null=True)
-Timestamp = DateTime(timezone=True)
+
+
+class Timestamp(TypeDecorator):
+    """A moment in time, read back as an aware UTC datetime on every database (SQLite stores
+    no time zone, PostgreSQL answers in the connection's): records compare alike on both."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError(f"timestamp {value} has no time zone; pass an aware datetime (e.g. datetime.now(UTC))")
+        return value.astimezone(dt.UTC) if value is not None else None
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 # A content-addressed snapshot of a scenario as it was played: a session reads its
 # scenario from here, so editing the YAML file never changes a conversation in progress.
@@ -36,7 +57,7 @@ scenario_versions = Table(
     Column("hash", String(64), primary_key=True),  # sha256 of the snapshot, hex
     Column("scenario_id", String(64), nullable=False, index=True),
     Column("data", Json, nullable=False),
-    Column("created_at", Timestamp, nullable=False),
+    Column("created_at", Timestamp(), nullable=False),
 )
 
 sessions = Table(
@@ -48,9 +69,9 @@ sessions = Table(
     Column("scenario_version", Integer, nullable=False),
     Column("scenario_title", String(300), nullable=False),
     Column("voice", String(100), nullable=False),
-    Column("started_at", Timestamp, nullable=False),
-    Column("updated_at", Timestamp, nullable=False),
-    Column("ended_at", Timestamp),
+    Column("started_at", Timestamp(), nullable=False),
+    Column("updated_at", Timestamp(), nullable=False),
+    Column("ended_at", Timestamp()),
     Column("end_reason", String(40)),
     Column("state", Json, nullable=False),
     # Bumped by every write that extends the conversation, through a conditional UPDATE
@@ -83,7 +104,7 @@ messages = Table(
     Column("interrupted", Boolean, nullable=False, default=False),
     Column("model", String(200)),  # persona messages: the model that wrote it, or "offline"
     Column("prompt_version", String(64)),
-    Column("created_at", Timestamp, nullable=False),
+    Column("created_at", Timestamp(), nullable=False),
     UniqueConstraint("session_id", "seq", name="uq_message_seq"),
 )
 
@@ -93,7 +114,7 @@ debriefs = Table(
     Column("session_id", String(32), ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
     Column("scorer", String(100), nullable=False),
     Column("data", Json, nullable=False),
-    Column("created_at", Timestamp, nullable=False),
+    Column("created_at", Timestamp(), nullable=False),
 )
 
 # One row per language-model call (or a batch of retries of one call); the session's
@@ -111,7 +132,7 @@ model_calls = Table(
     Column("requests", Integer, nullable=False, server_default="1"),
     Column("cost_usd", Float),  # NULL when the model's price is unknown
     Column("source", String(16), nullable=False),  # "api": the API's own report; "estimate": counted with tiktoken
-    Column("created_at", Timestamp, nullable=False),
+    Column("created_at", Timestamp(), nullable=False),
 )
 
 PURPOSES = ("persona", "tagger", "judge")
