@@ -198,7 +198,8 @@ class Store:
 
     def _advance(self, conn: Connection, session_id: str, expected_revision: int, values: dict[str, Any]) -> int | None:
         """The conditional UPDATE: bump revision and last_seq if nobody else wrote since
-        ``expected_revision``. Returns the new message seq, or None when no row matched."""
+        ``expected_revision``. Returns the new message seq, or None when no row matched (the
+        row it returns is the row-count check, and saves reading the seq back)."""
         stmt = (
             update(sessions)
             .where(sessions.c.id == session_id, sessions.c.revision == expected_revision, sessions.c.ended_at.is_(None))
@@ -242,11 +243,12 @@ class Store:
 
         The rules' tagging it replaces is kept in ``rules_tagging``.
         """
-        keep_rules = case((messages.c.tagger == "rules", messages.c.tagging), else_=messages.c.rules_tagging)
+        values: dict[str, Any] = {"tagging": tagging, "tagger": tagger}
+        if tagger != "rules":  # SET sees the old row: move the rules' tagging aside if that is what it was
+            values["rules_tagging"] = case((messages.c.tagger == "rules", messages.c.tagging), else_=messages.c.rules_tagging)
         with self._write() as conn:
             result = conn.execute(
-                update(messages).where(messages.c.session_id == session_id, messages.c.seq == seq)
-                .values(tagging=tagging, tagger=tagger, rules_tagging=messages.c.rules_tagging if tagger == "rules" else keep_rules)
+                update(messages).where(messages.c.session_id == session_id, messages.c.seq == seq).values(**values)
             )
             if result.rowcount != 1:
                 raise StoreError(f"Practice session {session_id} has no message {seq} to re-tag.")
