@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run the tests: `bash scripts/test.sh [pytest args]`.
-# Installs Debian's chromium for the browser test when it is missing (never `playwright install`).
+# Installs Debian's chromium (browser test) and PostgreSQL (storage tests) when missing (never `playwright install`).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -19,8 +19,19 @@ if [[ ! -x /usr/bin/chromium ]]; then
     fi
 fi
 
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+    echo "test: PostgreSQL server binaries are missing; installing Debian's postgresql with apt-get" >&2
+    if [[ "$(id -u)" -eq 0 ]]; then
+        apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql \
+            || echo "test: could not install PostgreSQL; its tests will skip (or fail in CI)" >&2
+    else
+        echo "test: not root; install postgresql yourself or the PostgreSQL tests will skip (or fail in CI)" >&2
+    fi
+fi
+
 if [[ "${CI:-}" == "true" ]]; then
     export SIMULATOR_REQUIRE_BROWSER=1
+    export SIMULATOR_REQUIRE_POSTGRES=1  # the storage tests start a throwaway PostgreSQL (scripts/postgres.sh)
 fi
 
 exec .venv/bin/python -m pytest "$@"

@@ -62,7 +62,7 @@ def _cmd_play(args: argparse.Namespace) -> int:
     parts = build_parts(settings)
     scenario = find_scenario(args.scenario, settings.scenarios_dir)
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'play.db'}" if args.json or args.no_save else settings.database_url
+        url = f"sqlite:///{Path(tmp) / 'play.db'}" if args.no_save else settings.database_url
         store = open_store(url)
         try:
             return _play(args, settings, parts, scenario, store)

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from simulator.domain.scenario import default_scenarios_dir, load_library
 from simulator.store.db import open_store
@@ -41,8 +48,53 @@ def library():
     return scenarios
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """URL of a PostgreSQL server for the test run: SIMULATOR_TEST_POSTGRES_URL, else a throwaway
+    one started by scripts/postgres.sh (and stopped at the end). If none can start, the
+    PostgreSQL tests skip, or fail when SIMULATOR_REQUIRE_POSTGRES=1 (set by scripts/test.sh in CI)."""
+    given = os.environ.get("SIMULATOR_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    script = ROOT / "scripts" / "postgres.sh"
+    folder = tempfile.mkdtemp(prefix="simulator-pg-")
+    started = subprocess.run(["bash", str(script), "start", folder], capture_output=True, text=True, timeout=180, check=False)
+    if started.returncode != 0:
+        subprocess.run(["bash", str(script), "stop", folder], capture_output=True, timeout=60, check=False)
+        reason = f"PostgreSQL did not start: {started.stderr.strip()[-1500:]}"
+        if os.environ.get("SIMULATOR_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason + " (SIMULATOR_REQUIRE_POSTGRES=1: PostgreSQL tests may not skip)")
+        pytest.skip(reason)
+    try:
+        yield started.stdout.strip().splitlines()[-1]
+    finally:
+        subprocess.run(["bash", str(script), "stop", folder], capture_output=True, timeout=60, check=False)
+
+
 @pytest.fixture
-def store(tmp_path):
-    s = open_store(f"sqlite:///{tmp_path / 'test.db'}")
+def postgres_url(postgres_server):
+    """A new, empty PostgreSQL database for one test, dropped afterwards."""
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A new, empty database: a SQLite file, then a PostgreSQL database (tests run on both)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def store(database_url):
+    s = open_store(database_url)
     yield s
     s.engine.dispose()

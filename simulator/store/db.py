@@ -1,116 +1,40 @@
-"""The database: sessions, messages and debriefs. The source of truth for the app.
+"""The database: sessions, messages, debriefs, scenario versions and model calls. The source
+of truth for the app.
 
-SQLite by default (WAL mode, a 30 s busy timeout and ``BEGIN IMMEDIATE`` for
-writes, so concurrent Streamlit threads queue instead of failing); any SQLAlchemy
-URL works. Every write that extends a conversation checks the session's revision,
-so a second browser tab cannot interleave messages unnoticed.
+SQLite by default (see ``engine.py`` for the settings that let many threads and processes
+write), PostgreSQL through psycopg 3; the schema is in ``schema.py``, its migrations in
+``migrations/`` (run by ``open_store``).
+
+Every write that extends a conversation is one conditional UPDATE of the session row,
+``WHERE id = :id AND revision = :expected AND ended_at IS NULL``, which bumps the revision
+and hands out the next message seq (``last_seq + 1``, returned by the same statement).
+When it matches no row the write is refused: a second browser tab (or any other writer)
+got there first, the session has ended, or it does not exist. No read-then-write, no
+``max(seq) + 1``: this holds on SQLite and on PostgreSQL alike, at any isolation level.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    DateTime,
-    Float,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    event,
-    func,
-    select,
-)
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy import Column, Table, case, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 
-from simulator.errors import SessionClosed, SessionConflict, StoreError
-
-metadata = MetaData()
-
-migrations_table = Table(
-    "_migrations",
-    metadata,
-    Column("name", String(100), primary_key=True),
-    Column("applied_at", DateTime(timezone=True), nullable=False),
-)
-
-def _session_columns_m001() -> list[Column]:
-    return [
-        Column("id", String(32), primary_key=True),
-        Column("user", String(200), nullable=False, index=True),
-        Column("scenario_id", String(64), nullable=False),
-        Column("scenario_version", Integer, nullable=False),
-        Column("scenario_title", String(300), nullable=False),
-        Column("voice", String(100), nullable=False),
-        Column("started_at", DateTime(timezone=True), nullable=False),
-        Column("updated_at", DateTime(timezone=True), nullable=False),
-        Column("ended_at", DateTime(timezone=True)),
-        Column("end_reason", String(40)),
-        Column("state_json", Text, nullable=False),
-        Column("revision", Integer, nullable=False, default=0),
-    ]
-
-
-sessions = Table(
-    "sessions",
-    metadata,
-    *_session_columns_m001(),
-    Column("tokens_in", Integer, nullable=False, default=0),  # m002
-    Column("tokens_out", Integer, nullable=False, default=0),  # m002
-    Column("cost_usd", Float),  # m002
-)
-
-messages = Table(
-    "messages",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("session_id", String(32), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False, index=True),
-    Column("seq", Integer, nullable=False),
-    Column("role", String(16), nullable=False),  # manager | persona
-    Column("text", Text, nullable=False),
-    Column("tagging_json", Text),
-    Column("state_json", Text),  # persona messages: the state after this turn
-    Column("interrupted", Boolean, nullable=False, default=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("session_id", "seq", name="uq_message_seq"),
-)
-
-debriefs = Table(
-    "debriefs",
-    metadata,
-    Column("session_id", String(32), ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
-    Column("scorer", String(100), nullable=False),
-    Column("data_json", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-
-
-def _m001_initial(conn: Connection) -> None:
-    Table("sessions", MetaData(), *_session_columns_m001()).create(conn)
-    metadata.create_all(conn, tables=[messages, debriefs])
-
-
-def _m002_usage(conn: Connection) -> None:
-    """Token use and estimated cost per session (language-model sessions)."""
-    for column in ("tokens_in INTEGER NOT NULL DEFAULT 0", "tokens_out INTEGER NOT NULL DEFAULT 0", "cost_usd FLOAT"):
-        conn.exec_driver_sql(f"ALTER TABLE sessions ADD COLUMN {column}")
-
-
-MIGRATIONS = [("m001_initial", _m001_initial), ("m002_usage", _m002_usage)]
+from simulator.errors import SessionClosed, SessionConflict, SimulatorError, StoreError
+from simulator.store.engine import make_engine
+from simulator.store.migrate import upgrade
+from simulator.store.schema import PURPOSES, USAGE_SOURCES, debriefs, messages, model_calls, scenario_versions, sessions
 
 
 @dataclass(frozen=True)
@@ -130,6 +54,10 @@ class SessionRecord:
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float | None = None
+    scenario_hash: str | None = None  # the scenario version played: Store.scenario_snapshot(hash)
+    seed: int | None = None
+    parent_session_id: str | None = None  # a replay branch: the session it branched from...
+    branched_from_seq: int | None = None  # ...after this message
 
 
 @dataclass(frozen=True)
@@ -140,31 +68,80 @@ class MessageRecord:
     tagging: dict[str, Any] | None
     state: dict[str, Any] | None
     interrupted: bool
+    created_at: dt.datetime | None
+    rules_tagging: dict[str, Any] | None = None  # the rules' tagging when a model's replaced it
+    tagger: str | None = None  # "rules" or "model:<name>" (None: stored before this was recorded)
+    model: str | None = None  # persona messages: the model that wrote it, or "offline"
+    prompt_version: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelCallRecord:
+    id: int
+    session_id: str
+    seq: int | None
+    purpose: str
+    model: str | None
+    tokens_in: int
+    tokens_out: int
+    requests: int
+    cost_usd: float | None
+    source: str
     created_at: dt.datetime
 
 
+def _columns(table: Table, record_type: type) -> list[Column]:
+    """The table's columns named like the record's fields (one name for both, no mapping code)."""
+    return [table.c[f.name] for f in fields(record_type)]
+
+
+_SESSION_COLUMNS = _columns(sessions, SessionRecord)
+_MESSAGE_COLUMNS = _columns(messages, MessageRecord)
+_MODEL_CALL_COLUMNS = _columns(model_calls, ModelCallRecord)
+_USAGE_KEYS = {"purpose", "model", "tokens_in", "tokens_out", "requests", "cost_usd", "source"}
+
+
+def snapshot_hash(snapshot: Mapping[str, Any]) -> str:
+    """The content hash of a scenario snapshot: sha256 of its canonical JSON, hex."""
+    canonical = json.dumps(snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
-def _session(row) -> SessionRecord:
-    return SessionRecord(
-        id=row.id,
-        user=row.user,
-        scenario_id=row.scenario_id,
-        scenario_version=row.scenario_version,
-        scenario_title=row.scenario_title,
-        voice=row.voice,
-        started_at=row.started_at,
-        updated_at=row.updated_at,
-        ended_at=row.ended_at,
-        end_reason=row.end_reason,
-        state=json.loads(row.state_json),
-        revision=row.revision,
-        tokens_in=row.tokens_in,
-        tokens_out=row.tokens_out,
-        cost_usd=row.cost_usd,
-    )
+def _usage_rows(session_id: str, seq: int | None, usage: Sequence[Mapping[str, Any]], now: dt.datetime) -> list[dict]:
+    rows = []
+    for call in usage:
+        unknown = set(call) - _USAGE_KEYS
+        if unknown:
+            raise ValueError(f"usage has unknown keys {sorted(unknown)}; allowed: {sorted(_USAGE_KEYS)}")
+        purpose, source = call["purpose"], call.get("source", "api")
+        if purpose not in PURPOSES:
+            raise ValueError(f"usage purpose {purpose!r} is not one of {PURPOSES}")
+        if source not in USAGE_SOURCES:
+            raise ValueError(f"usage source {source!r} is not one of {USAGE_SOURCES}")
+        rows.append({
+            "session_id": session_id, "seq": seq, "purpose": purpose, "model": call.get("model"),
+            "tokens_in": int(call["tokens_in"]), "tokens_out": int(call["tokens_out"]),
+            "requests": int(call.get("requests", 1)), "cost_usd": call.get("cost_usd"), "source": source, "created_at": now,
+        })
+    return rows
+
+
+def _totals(rows: list[dict]) -> dict[str, Any]:
+    """SET values adding the calls' tokens (and known costs) to the session's totals."""
+    if not rows:
+        return {}
+    values: dict[str, Any] = {
+        "tokens_in": sessions.c.tokens_in + sum(r["tokens_in"] for r in rows),
+        "tokens_out": sessions.c.tokens_out + sum(r["tokens_out"] for r in rows),
+    }
+    costs = [r["cost_usd"] for r in rows if r["cost_usd"] is not None]
+    if costs:
+        values["cost_usd"] = func.coalesce(sessions.c.cost_usd, 0.0) + sum(costs)
+    return values
 
 
 class Store:
@@ -175,143 +152,204 @@ class Store:
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         """A transaction that takes the write lock at once (SQLite: BEGIN IMMEDIATE)."""
-        with self.engine.connect() as conn:
-            conn.execution_options(immediate=True)
-            with conn.begin():
-                yield conn
+        with self.engine.connect() as conn, conn.execution_options(immediate=True).begin():
+            yield conn
 
-    def create_session(self, *, user: str, scenario_id: str, scenario_version: int, scenario_title: str, voice: str, state: dict, opening: str) -> str:
+    def create_session(
+        self, *, user: str, scenario_id: str, scenario_version: int, scenario_title: str, voice: str, state: dict,
+        opening: str, scenario_hash: str | None = None, scenario_snapshot: dict | None = None, seed: int | None = None,
+        parent_session_id: str | None = None, branched_from_seq: int | None = None,
+    ) -> str:
+        """Start a session with the persona's opening line (seq 0). With ``scenario_snapshot``,
+        that version of the scenario is kept (under ``scenario_hash``, computed when not given)."""
+        if scenario_snapshot is not None and scenario_hash is None:
+            scenario_hash = snapshot_hash(scenario_snapshot)
         session_id = uuid.uuid4().hex
         now = _now()
-        with self._write() as conn:
-            conn.execute(
-                sessions.insert().values(
+        try:
+            with self._write() as conn:
+                if scenario_snapshot is not None:
+                    self._keep_scenario_version(conn, scenario_hash, scenario_id, scenario_snapshot, now)
+                conn.execute(insert(sessions).values(
                     id=session_id, user=user, scenario_id=scenario_id, scenario_version=scenario_version,
-                    scenario_title=scenario_title, voice=voice, started_at=now, updated_at=now,
-                    state_json=json.dumps(state), revision=1,
-                )
-            )
-            conn.execute(messages.insert().values(session_id=session_id, seq=0, role="persona", text=opening, state_json=json.dumps(state), interrupted=False, created_at=now))
+                    scenario_title=scenario_title, voice=voice, started_at=now, updated_at=now, state=state,
+                    revision=1, last_seq=0, scenario_hash=scenario_hash, seed=seed,
+                    parent_session_id=parent_session_id, branched_from_seq=branched_from_seq,
+                ))
+                conn.execute(insert(messages).values(
+                    session_id=session_id, seq=0, role="persona", text=opening, state=state, interrupted=False, created_at=now,
+                ))
+        except IntegrityError:
+            raise StoreError(
+                f"Cannot start the session: scenario version {scenario_hash} or parent session {parent_session_id} "
+                "is not in the database. Pass scenario_snapshot with a new scenario version."
+            ) from None
         return session_id
 
-    def _check(self, conn: Connection, session_id: str, expected_revision: int) -> Any:
-        row = conn.execute(select(sessions).where(sessions.c.id == session_id)).first()
+    def _keep_scenario_version(self, conn: Connection, digest: str | None, scenario_id: str, data: dict, now: dt.datetime) -> None:
+        """Insert the snapshot unless that hash is already stored (content-addressed: same hash, same data)."""
+        values = {"hash": digest, "scenario_id": scenario_id, "data": data, "created_at": now}
+        if conn.dialect.name == "postgresql":
+            conn.execute(postgresql_insert(scenario_versions).values(**values).on_conflict_do_nothing(index_elements=["hash"]))
+        elif conn.dialect.name == "sqlite":
+            conn.execute(sqlite_insert(scenario_versions).values(**values).on_conflict_do_nothing(index_elements=["hash"]))
+        elif conn.execute(select(scenario_versions.c.hash).where(scenario_versions.c.hash == digest)).first() is None:
+            conn.execute(insert(scenario_versions).values(**values))
+
+    def _advance(self, conn: Connection, session_id: str, expected_revision: int, values: dict[str, Any]) -> int | None:
+        """The conditional UPDATE: bump revision and last_seq if nobody else wrote since
+        ``expected_revision``. Returns the new message seq, or None when no row matched (the
+        row it returns is the row-count check, and saves reading the seq back)."""
+        stmt = (
+            update(sessions)
+            .where(sessions.c.id == session_id, sessions.c.revision == expected_revision, sessions.c.ended_at.is_(None))
+            .values(revision=sessions.c.revision + 1, last_seq=sessions.c.last_seq + 1, updated_at=_now(), **values)
+            .returning(sessions.c.last_seq)
+        )
+        return conn.execute(stmt).scalar_one_or_none()
+
+    def _refusal(self, conn: Connection, session_id: str) -> SimulatorError:
+        """Why a conditional UPDATE matched no row (read only on that rare path)."""
+        row = conn.execute(select(sessions.c.ended_at).where(sessions.c.id == session_id)).first()
         if row is None:
-            raise StoreError(f"Practice session {session_id} does not exist. Start a new one from the scenario library.")
+            return StoreError(f"Practice session {session_id} does not exist. Start a new one from the scenario library.")
         if row.ended_at is not None:
-            raise SessionClosed("This conversation has ended; its debrief is ready. Start a new session to practise again.")
-        if row.revision != expected_revision:
-            raise SessionConflict(
-                "This conversation changed in another tab or window. The page has been reloaded with the latest messages; "
-                "send your message again if it still fits."
-            )
-        return row
+            return SessionClosed("This conversation has ended; its debrief is ready. Start a new session to practise again.")
+        return SessionConflict(
+            "This conversation changed in another tab or window. The page has been reloaded with the latest messages; "
+            "send your message again if it still fits."
+        )
 
-    def _next_seq(self, conn: Connection, session_id: str) -> int:
-        return (conn.execute(select(func.max(messages.c.seq)).where(messages.c.session_id == session_id)).scalar() or 0) + 1
+    def add_manager_message(
+        self, session_id: str, text: str, *, tagging: dict, expected_revision: int, tagger: str = "rules",
+        rules_tagging: dict | None = None,
+    ) -> tuple[int, int]:
+        """Store the manager's message before the persona answers. Returns (new revision, message seq).
 
-    def add_manager_message(self, session_id: str, text_: str, *, tagging: dict, expected_revision: int) -> tuple[int, int]:
-        """Store the manager's message before the persona answers. Returns (new revision, message seq)."""
+        ``tagger`` says who made ``tagging``; when it is a model, ``rules_tagging`` keeps the rules' one.
+        """
         with self._write() as conn:
-            self._check(conn, session_id, expected_revision)
-            seq = self._next_seq(conn, session_id)
-            conn.execute(messages.insert().values(session_id=session_id, seq=seq, role="manager", text=text_, tagging_json=json.dumps(tagging), interrupted=False, created_at=_now()))
-            conn.execute(sessions.update().where(sessions.c.id == session_id).values(revision=expected_revision + 1, updated_at=_now()))
+            seq = self._advance(conn, session_id, expected_revision, {})
+            if seq is None:
+                raise self._refusal(conn, session_id)
+            conn.execute(insert(messages).values(
+                session_id=session_id, seq=seq, role="manager", text=text, tagging=tagging, rules_tagging=rules_tagging,
+                tagger=tagger, interrupted=False, created_at=_now(),
+            ))
         return expected_revision + 1, seq
 
-    def set_tagging(self, session_id: str, seq: int, tagging: dict) -> None:
-        """Replace a stored message's tagging (a model tagger's answer arrived after the message was saved)."""
-        with self._write() as conn:
-            conn.execute(messages.update().where(messages.c.session_id == session_id, messages.c.seq == seq).values(tagging_json=json.dumps(tagging)))
+    def set_tagging(self, session_id: str, seq: int, tagging: dict, *, tagger: str = "model") -> None:
+        """Replace a stored message's tagging (a model tagger answered after the message was saved).
 
-    def add_persona_message(self, session_id: str, text_: str, *, state: dict, expected_revision: int, interrupted: bool = False) -> int:
+        The rules' tagging it replaces is kept in ``rules_tagging``.
+        """
+        values: dict[str, Any] = {"tagging": tagging, "tagger": tagger}
+        if tagger != "rules":  # SET sees the old row: move the rules' tagging aside if that is what it was
+            values["rules_tagging"] = case((messages.c.tagger == "rules", messages.c.tagging), else_=messages.c.rules_tagging)
         with self._write() as conn:
-            self._check(conn, session_id, expected_revision)
-            conn.execute(messages.insert().values(session_id=session_id, seq=self._next_seq(conn, session_id), role="persona", text=text_, state_json=json.dumps(state), interrupted=interrupted, created_at=_now()))
-            conn.execute(sessions.update().where(sessions.c.id == session_id).values(state_json=json.dumps(state), revision=expected_revision + 1, updated_at=_now()))
+            result = conn.execute(
+                update(messages).where(messages.c.session_id == session_id, messages.c.seq == seq).values(**values)
+            )
+            if result.rowcount != 1:
+                raise StoreError(f"Practice session {session_id} has no message {seq} to re-tag.")
+
+    def add_persona_message(
+        self, session_id: str, text: str, *, state: dict, expected_revision: int, interrupted: bool = False,
+        model: str | None = None, prompt_version: str | None = None, usage: Sequence[Mapping[str, Any]] = (),
+    ) -> int:
+        """Store the persona's reply, the session's new state, and the model calls that made it
+        (rows in model_calls, added to the session's totals): one transaction. Returns the new revision.
+
+        If the write is refused (another tab, or the session ended), the calls' usage is still
+        recorded, since the tokens were spent, and the refusal is raised.
+        """
+        now = _now()
+        rows = _usage_rows(session_id, None, usage, now)
+        with self._write() as conn:
+            seq = self._advance(conn, session_id, expected_revision, {"state": state, **_totals(rows)})
+            if seq is None:
+                refusal = self._refusal(conn, session_id)
+                if rows and isinstance(refusal, (SessionClosed, SessionConflict)):  # the session exists: keep what was spent
+                    self._record_usage(conn, session_id, rows)
+            else:
+                refusal = None
+                conn.execute(insert(messages).values(
+                    session_id=session_id, seq=seq, role="persona", text=text, state=state, interrupted=interrupted,
+                    model=model, prompt_version=prompt_version, created_at=now,
+                ))
+                if rows:
+                    conn.execute(insert(model_calls), [{**r, "seq": seq} for r in rows])
+        if refusal is not None:
+            raise refusal
         return expected_revision + 1
+
+    def _record_usage(self, conn: Connection, session_id: str, rows: list[dict]) -> None:
+        result = conn.execute(update(sessions).where(sessions.c.id == session_id).values(**_totals(rows)))
+        if result.rowcount != 1:
+            raise StoreError(f"Practice session {session_id} does not exist; its model usage cannot be recorded.")
+        conn.execute(insert(model_calls), rows)
 
     def end_session(self, session_id: str, *, state: dict, reason: str) -> None:
         now = _now()
         with self._write() as conn:
             conn.execute(
-                sessions.update().where(sessions.c.id == session_id, sessions.c.ended_at.is_(None)).values(
-                    ended_at=now, end_reason=reason, state_json=json.dumps(state), updated_at=now, revision=sessions.c.revision + 1
+                update(sessions).where(sessions.c.id == session_id, sessions.c.ended_at.is_(None)).values(
+                    ended_at=now, end_reason=reason, state=state, updated_at=now, revision=sessions.c.revision + 1
                 )
             )
 
-    def add_usage(self, session_id: str, *, tokens_in: int, tokens_out: int, cost_usd: float | None) -> None:
-        """Add a model call's tokens (and cost, when the price is known) to the session's totals."""
+    def add_usage(
+        self, session_id: str, *, tokens_in: int, tokens_out: int, cost_usd: float | None, purpose: str = "judge",
+        model: str | None = None, requests: int = 1, source: str = "api",
+    ) -> None:
+        """Record one model call not tied to a message (e.g. the judge's): a model_calls row and the session's totals."""
+        call = {"purpose": purpose, "model": model, "tokens_in": tokens_in, "tokens_out": tokens_out,
+                "requests": requests, "cost_usd": cost_usd, "source": source}
+        rows = _usage_rows(session_id, None, [call], _now())
         with self._write() as conn:
-            values = {"tokens_in": sessions.c.tokens_in + tokens_in, "tokens_out": sessions.c.tokens_out + tokens_out}
-            if cost_usd is not None:
-                values["cost_usd"] = func.coalesce(sessions.c.cost_usd, 0.0) + cost_usd
-            conn.execute(sessions.update().where(sessions.c.id == session_id).values(**values))
+            self._record_usage(conn, session_id, rows)
 
     def save_debrief(self, session_id: str, *, scorer: str, data: dict) -> None:
         with self._write() as conn:
             conn.execute(debriefs.delete().where(debriefs.c.session_id == session_id))
-            conn.execute(debriefs.insert().values(session_id=session_id, scorer=scorer, data_json=json.dumps(data), created_at=_now()))
+            conn.execute(insert(debriefs).values(session_id=session_id, scorer=scorer, data=data, created_at=_now()))
 
     # ------------------------------------------------------------- reads
     def get_session(self, session_id: str) -> SessionRecord | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(sessions).where(sessions.c.id == session_id)).first()
-        return _session(row) if row else None
+            row = conn.execute(select(*_SESSION_COLUMNS).where(sessions.c.id == session_id)).first()
+        return SessionRecord(**row._mapping) if row else None
 
     def list_sessions(self, user: str | None = None, limit: int = 200) -> list[SessionRecord]:
-        query = select(sessions).order_by(sessions.c.started_at.desc()).limit(limit)
+        query = select(*_SESSION_COLUMNS).order_by(sessions.c.started_at.desc()).limit(limit)
         if user is not None:
             query = query.where(sessions.c.user == user)
         with self.engine.connect() as conn:
-            return [_session(r) for r in conn.execute(query)]
+            return [SessionRecord(**r._mapping) for r in conn.execute(query)]
 
     def messages(self, session_id: str) -> list[MessageRecord]:
+        query = select(*_MESSAGE_COLUMNS).where(messages.c.session_id == session_id).order_by(messages.c.seq)
         with self.engine.connect() as conn:
-            rows = conn.execute(select(messages).where(messages.c.session_id == session_id).order_by(messages.c.seq))
-            return [
-                MessageRecord(
-                    seq=r.seq, role=r.role, text=r.text,
-                    tagging=json.loads(r.tagging_json) if r.tagging_json else None,
-                    state=json.loads(r.state_json) if r.state_json else None,
-                    interrupted=bool(r.interrupted), created_at=r.created_at,
-                )
-                for r in rows
-            ]
+            return [MessageRecord(**r._mapping) for r in conn.execute(query)]
 
     def get_debrief(self, session_id: str) -> tuple[str, dict] | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(debriefs).where(debriefs.c.session_id == session_id)).first()
-        return (row.scorer, json.loads(row.data_json)) if row else None
+            row = conn.execute(select(debriefs.c.scorer, debriefs.c.data).where(debriefs.c.session_id == session_id)).first()
+        return (row.scorer, row.data) if row else None
 
+    def scenario_snapshot(self, scenario_hash: str) -> dict | None:
+        """The scenario as stored when a session with this hash started (None if unknown)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(scenario_versions.c.data).where(scenario_versions.c.hash == scenario_hash)).scalar()
 
-def _sqlite_pragmas(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
-        dbapi_conn.isolation_level = None  # let SQLAlchemy's events below issue BEGIN
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # noqa: ANN001
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")
-
-
-def migrate(engine: Engine) -> None:
-    with engine.begin() as conn:
-        metadata.create_all(conn, tables=[migrations_table])
-        done = {r.name for r in conn.execute(select(migrations_table.c.name))}
-        for name, step in MIGRATIONS:
-            if name not in done:
-                step(conn)
-                conn.execute(migrations_table.insert().values(name=name, applied_at=_now()))
+    def model_calls(self, session_id: str) -> list[ModelCallRecord]:
+        query = select(*_MODEL_CALL_COLUMNS).where(model_calls.c.session_id == session_id).order_by(model_calls.c.id)
+        with self.engine.connect() as conn:
+            return [ModelCallRecord(**r._mapping) for r in conn.execute(query)]
 
 
 def open_store(url: str) -> Store:
-    """Open (and create or migrate) the database at a SQLAlchemy URL."""
+    """Open the database at a SQLAlchemy URL, creating it or upgrading its schema if needed."""
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         path = Path(url.removeprefix("sqlite:///"))
         try:
@@ -322,13 +360,21 @@ def open_store(url: str) -> Store:
                 "Set SIMULATOR_DATA_DIR to a folder you can write to."
             ) from None
     try:
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False} if url.startswith("sqlite") else {})
-        if engine.dialect.name == "sqlite":
-            _sqlite_pragmas(engine)
-        migrate(engine)
-    except (OperationalError, SQLAlchemyError) as exc:
+        engine = make_engine(url)
+        upgrade(engine)
+    except StoreError:
+        raise
+    except (SQLAlchemyError, ImportError) as exc:
         raise StoreError(
-            f"Cannot open the database at {url}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}. "
-            "Check SIMULATOR_DATABASE_URL and that the folder is writable."
+            f"Cannot open the database at {_safe_url(url)}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}. "
+            "Check SIMULATOR_DATABASE_URL, that the server is running and that the folder is writable."
         ) from None
     return Store(engine)
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for error messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:  # not a URL at all: nothing to hide
+        return url
