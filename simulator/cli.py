@@ -184,6 +184,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from simulator.evaluation import evaluate
+    from simulator.evaluation.floors import check_floors, default_floors_file, load_floors
 
     predictors = {"offline": evaluate.offline_predictor()}
     limit = args.limit
@@ -198,8 +199,22 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         predictors[f"judge {args.judge}"] = evaluate.judge_predictor(LLMJudge(chat_model(settings, args.judge)))
         limit = limit or args.sample
         print(f"Evaluating the judge on a sample of {limit} items per set (one request each); the offline scorer on the same sample.", file=sys.stderr)
+    floors_file = Path(args.floors) if args.floors else default_floors_file()
+    floors = load_floors(floors_file)  # read first: a broken floors file should not cost a full run
     rows = evaluate.run(predictors=predictors, public=Path(args.public) if args.public else None, limit=limit)
     print(evaluate.render(rows))
+    if limit:
+        print(f"Floors not checked: --limit/--judge score a sample; the floors in {floors_file} hold for the full sets.", file=sys.stderr)
+        return 0
+    report = check_floors(evaluate.figures(rows, "offline"), floors)
+    for name in report.unchecked:
+        print(f"floor not checked: {name} (its data set is absent)", file=sys.stderr)
+    for line in report.under:
+        print(f"UNDER FLOOR: {line} ({floors_file})", file=sys.stderr)
+    if not report.ok:
+        print(f"error: {len(report.under)} figure(s) fell under their floor. Fix the scorer, or lower the floor in {floors_file} with a reason.", file=sys.stderr)
+        return 1
+    print(f"Floors: {report.checked} figures at or above their floors in {floors_file}.", file=sys.stderr)
     return 0
 
 
@@ -231,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--limit", type=int, help="use at most N items of each public set (quick runs)")
     ev.add_argument("--judge", help="also evaluate the LLM judge with this model (at OPENAI_BASE_URL), on a sample")
     ev.add_argument("--sample", type=int, default=40, help="items per set when --judge is given (default: 40)")
+    ev.add_argument("--floors", help="TOML file of figure floors; exit 1 when a figure falls under one (default: eval/floors.toml)")
     ev.set_defaults(func=_cmd_eval)
     return parser
 
