@@ -188,7 +188,10 @@ class Scenario(_Strict):
 
 
 def default_scenarios_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "scenarios"
+    """The shipped library: simulator/scenarios/ in an installed wheel, else scenarios/ of the checkout (see setup.py)."""
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "scenarios"
+    return installed if installed.is_dir() else package.parent / "scenarios"
 
 
 def json_schema() -> str:
