@@ -186,6 +186,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from simulator.evaluation import evaluate
     from simulator.evaluation.floors import check_floors, default_floors_file, load_floors
 
+    if not evaluate.labelled_dir().is_dir():
+        raise SimulatorError(f"simulator eval reads the labelled replies in {evaluate.labelled_dir()}: run it from a checkout of the repository.")
     predictors = {"offline": evaluate.offline_predictor()}
     limit = args.limit
     if args.judge:

@@ -61,3 +61,7 @@ def test_the_wheel_installs_into_a_new_venv_and_plays_from_another_folder(tmp_pa
     validated = _run([simulator, "scenarios", "validate"], cwd=elsewhere, env=env).stdout.splitlines()
     assert len(validated) == len(SHIPPED_IDS) == len(shipped)
     assert all(line.startswith(str(venv_site / "simulator" / "scenarios")) and ": ok (" in line for line in validated), validated
+
+    evaluated = subprocess.run([simulator, "eval"], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120)
+    assert evaluated.returncode == 1 and "Traceback" not in evaluated.stderr
+    assert "run it from a checkout of the repository" in evaluated.stderr
