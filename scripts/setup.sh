@@ -66,7 +66,7 @@ if [[ "${SIMULATOR_SETUP_VENV_ONLY:-0}" == 1 ]]; then
 fi
 
 stamp=.venv/.setup-stamp
-want="$(sha256sum pyproject.toml setup.py 2>/dev/null | cut -d' ' -f1 | tr '\n' ' ')$(.venv/bin/python -c 'import sys; print(sys.version.split()[0])')"
+want="$(sha256sum pyproject.toml setup.py | cut -d' ' -f1 | tr '\n' ' ')$(.venv/bin/python -c 'import sys; print(sys.version.split()[0])')"
 if [[ "${SIMULATOR_SETUP_FORCE:-0}" != 1 && -f "$stamp" && "$(cat "$stamp")" == "$want" ]] \
     && .venv/bin/python -c 'import simulator, streamlit, pytest, playwright' 2>/dev/null; then
     exit 0

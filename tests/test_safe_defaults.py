@@ -1,7 +1,7 @@
 """The app's defaults: it listens on loopback only and makes no network call at start.
 
-`streamlit run app.py` starts as a user would (the repository's .streamlit/config.toml,
-no address on the command line) under a sitecustomize guard that records, and refuses,
+The app starts as a user starts it (`scripts/run-app.sh` with only a port: the
+repository's .streamlit/config.toml decides the address) under a sitecustomize guard that records, and refuses,
 every DNS look-up or connection to anything but loopback.
 """
 
@@ -100,11 +100,14 @@ def test_the_app_listens_on_loopback_only_and_makes_no_network_call_at_start(tmp
     env = _guarded_env(tmp_path)
     port = _free_port()
     log_path = tmp_path / "streamlit.log"
+    options = ["--server.port", str(port), "--server.fileWatcherType", "none"]
+    if (ROOT / ".venv" / "bin" / "streamlit").exists():  # as a user starts it; setup only checks .venv (no install)
+        command = ["bash", "scripts/run-app.sh", *options]
+        env["SIMULATOR_SETUP_VENV_ONLY"] = "1"
+    else:
+        command = [sys.executable, "-m", "streamlit", "run", "app.py", *options]
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 90
         while True:
