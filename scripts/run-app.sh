@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# Run the app: `bash scripts/run-app.sh [extra streamlit args]` (default http://localhost:8501).
+# Run the app: `bash scripts/run-app.sh [extra streamlit args]`, at http://127.0.0.1:8501.
+# Address, port and the rest come from .streamlit/config.toml (loopback only, headless,
+# no usage statistics); pass e.g. `--server.port 8600` to change one for this run.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
-exec .venv/bin/streamlit run app.py \
-    --server.headless true \
-    --browser.gatherUsageStats false \
-    "$@"
+exec .venv/bin/streamlit run app.py "$@"

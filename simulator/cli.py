@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -39,10 +41,31 @@ def _cmd_schema(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_text(path: str) -> str:
+    """The text of a file the user named ('-' for stdin); a SimulatorError naming the file says what is wrong."""
+    if path == "-":
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:  # a text stream put in place by the caller
+            return sys.stdin.read()
+        data, name = stream.read(), "standard input"
+    else:
+        name = path
+        if Path(path).is_dir():
+            raise SimulatorError(f"{path} is a folder, not a file. Pass the path of a file inside it.")
+        try:
+            data = Path(path).read_bytes()
+        except FileNotFoundError:
+            raise SimulatorError(f"{path}: no such file. Check the path (relative paths start from {Path.cwd()}).") from None
+        except OSError as exc:
+            raise SimulatorError(f"{path} cannot be read ({exc.strerror}). Check that the file exists and that you may read it.") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SimulatorError(f"{name} is not UTF-8 text (byte {exc.start} cannot be decoded). Save it as UTF-8 plain text.") from None
+
+
 def _read_lines(path: str) -> list[str]:
-    source = sys.stdin if path == "-" else open(path, encoding="utf-8")
-    with source:
-        return [line.rstrip("\n") for line in source if line.strip()]
+    return [line for line in _read_text(path).splitlines() if line.strip()]
 
 
 def _cmd_play(args: argparse.Namespace) -> int:
@@ -168,29 +191,30 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
     scorer = OfflineScorer()
     scenarios, _ = load_library()
-    source = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
     status = 0
-    with source:
-        for number, line in enumerate(source, 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-                reply = item["reply"]
-                if not isinstance(reply, str):
-                    raise TypeError
-            except (json.JSONDecodeError, KeyError, TypeError):
-                print(f"{args.file}:{number}: expected a JSON object with a string \"reply\" (and \"id\"); skipped.", file=sys.stderr)
-                status = 1
-                continue
-            scored = scorer.score(reply, scenario=scenarios.get(str(item.get("scenario", ""))))
-            print(json.dumps({"id": item.get("id"), **scored.to_json()}, ensure_ascii=False))
+    for number, line in enumerate(_read_text(args.file).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            reply = item["reply"]
+            if not isinstance(reply, str):
+                raise TypeError
+        except (json.JSONDecodeError, KeyError, TypeError):
+            print(f"{args.file}:{number}: expected a JSON object with a string \"reply\" (and \"id\"); skipped.", file=sys.stderr)
+            status = 1
+            continue
+        scored = scorer.score(reply, scenario=scenarios.get(str(item.get("scenario", ""))))
+        print(json.dumps({"id": item.get("id"), **scored.to_json()}, ensure_ascii=False))
     return status
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from simulator.evaluation import evaluate
+    from simulator.evaluation.floors import check_floors, default_floors_file, load_floors
 
+    if not evaluate.labelled_dir().is_dir():
+        raise SimulatorError(f"simulator eval reads the labelled replies in {evaluate.labelled_dir()}: run it from a checkout of the repository.")
     predictors = {"offline": evaluate.offline_predictor()}
     limit = args.limit
     if args.judge:
@@ -204,8 +228,22 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         predictors[f"judge {args.judge}"] = evaluate.judge_predictor(LLMJudge(chat_model(settings, args.judge)))
         limit = limit or args.sample
         print(f"Evaluating the judge on a sample of {limit} items per set (one request each); the offline scorer on the same sample.", file=sys.stderr)
+    floors_file = Path(args.floors) if args.floors else default_floors_file()
+    floors = load_floors(floors_file)  # read first: a broken floors file should not cost a full run
     rows = evaluate.run(predictors=predictors, public=Path(args.public) if args.public else None, limit=limit)
     print(evaluate.render(rows))
+    if limit:
+        print(f"Floors not checked: --limit/--judge score a sample; the floors in {floors_file} hold for the full sets.", file=sys.stderr)
+        return 0
+    report = check_floors(evaluate.figures(rows, "offline"), floors)
+    for name in report.unchecked:
+        print(f"floor not checked: {name} (its data set is absent)", file=sys.stderr)
+    for line in report.under:
+        print(f"UNDER FLOOR: {line} ({floors_file})", file=sys.stderr)
+    if not report.ok:
+        print(f"error: {len(report.under)} figure(s) fell under their floor. Fix the scorer, or lower the floor in {floors_file} with a reason.", file=sys.stderr)
+        return 1
+    print(f"Floors: {report.checked} figures at or above their floors in {floors_file}.", file=sys.stderr)
     return 0
 
 
@@ -237,16 +275,39 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--limit", type=int, help="use at most N items of each public set (quick runs)")
     ev.add_argument("--judge", help="also evaluate the LLM judge with this model (at OPENAI_BASE_URL), on a sample")
     ev.add_argument("--sample", type=int, default=40, help="items per set when --judge is given (default: 40)")
+    ev.add_argument("--floors", help="TOML file of figure floors; exit 1 when a figure falls under one (default: eval/floors.toml)")
     ev.set_defaults(func=_cmd_eval)
     return parser
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for the user: what went wrong and how to fix it (never a traceback)."""
+    if isinstance(exc, ScenarioError) and len(exc.problems) > 1:
+        more = len(exc.problems) - 1
+        return f"{exc.problems[0].strip()} (and {more} more problem{'s' * (more > 1)}: run `simulator scenarios validate {exc.path or ''}`)"
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}. Check the path and that you may read (or write) it."
+    return " ".join(str(exc).split())
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail on a closed pipe."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except SimulatorError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (SimulatorError, OSError) as exc:
+        if isinstance(exc, BrokenPipeError):  # the reader went away (`simulator ... | head`): nothing to report
+            _silence_stdout()
+            return 1
+        print(f"error: {describe_error(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -24,3 +24,49 @@ def test_bad_number_says_how_to_fix():
 
     with pytest.raises(SimulatorError, match="positive whole number"):
         load_settings({"SIMULATOR_MAX_MESSAGE_CHARS": "lots"})
+
+
+def test_every_setting_has_help_text():
+    assert len(SETTINGS_HELP) == 13
+    assert all(len(text) > 20 for text in SETTINGS_HELP.values())
+
+
+def test_the_environment_is_read_when_asked_not_at_import(monkeypatch):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import simulator.config, simulator.cli"],
+        env={"SIMULATOR_MAX_MESSAGE_CHARS": "lots", "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr  # a bad value is only an error when settings are loaded
+    monkeypatch.setenv("SIMULATOR_HISTORY_TOKENS", "123")
+    monkeypatch.setenv("SIMULATOR_PERSONA_MODEL", "  local-model  ")
+    settings = load_settings()
+    assert settings.history_tokens == 123 and settings.models.persona_model == "local-model"
+    monkeypatch.setenv("SIMULATOR_HISTORY_TOKENS", "456")
+    assert load_settings().history_tokens == 456
+
+
+def test_a_given_mapping_is_read_alone_and_blank_means_default(monkeypatch):
+    monkeypatch.setenv("SIMULATOR_MAX_MESSAGE_CHARS", "7")
+    assert load_settings({}).max_message_chars == 2000  # the process environment does not leak in
+    s = load_settings({"SIMULATOR_MAX_MESSAGE_CHARS": " ", "SIMULATOR_SESSION_TOKEN_CAP": " 900 ", "UNRELATED": "x"})
+    assert s.max_message_chars == 2000 and s.session_token_cap == 900
+
+
+def test_zero_and_negative_numbers_are_refused_with_the_name():
+    import pytest
+
+    from simulator.errors import SimulatorError
+
+    for raw in ("0", "-5", "1.5"):
+        with pytest.raises(SimulatorError, match=rf"SIMULATOR_SESSION_TOKEN_CAP='{raw}' is not a positive whole number. Set it to e.g. 200000"):
+            load_settings({"SIMULATOR_SESSION_TOKEN_CAP": raw})
+
+
+def test_offline_switch_and_default_persona(tmp_path):
+    online = load_settings({"SIMULATOR_DATA_DIR": str(tmp_path), "OPENAI_API_KEY": "sk-test"})
+    assert online.models.persona_model == "gpt-4o-mini" and online.models.judge_model == "gpt-4o-mini"
+    off = load_settings({"SIMULATOR_DATA_DIR": str(tmp_path), "OPENAI_API_KEY": "sk-test", "SIMULATOR_OFFLINE": "1"})
+    assert off.models.persona_model is None and off.models.judge_model is None and off.models.api_key == "sk-test"

@@ -84,3 +84,45 @@ def test_eval_with_a_judge_puts_both_scorers_in_one_table(tmp_path, monkeypatch,
         out = capsys.readouterr().out
         assert "| offline | judge gpt-4o-mini |" in out.splitlines()[0]
         assert len(server.chat_requests) == 5  # one request per sampled held-out reply
+
+
+def _write_floors(path, floors):
+    path.write_text("".join(f'"{name}" = {value}\n' for name, value in floors.items()))
+    return path
+
+
+def test_eval_exits_non_zero_when_a_figure_falls_under_its_floor(tmp_path, capsys):
+    absent = str(tmp_path / "absent")
+    floors = _write_floors(tmp_path / "floors.toml", {"own.empathy.spearman": 0.99, "own.data.kappa": -1.0, "epitome.exploration.present.f1": 50})
+    assert main(["eval", "--public", absent, "--floors", str(floors)]) == 1
+    err = capsys.readouterr().err
+    assert "UNDER FLOOR: own.empathy.spearman = " in err and "is under its floor 0.99" in err
+    assert "own.data.kappa" not in err.replace("floor not checked", "")  # a figure above its floor is not reported
+    assert "floor not checked: epitome.exploration.present.f1" in err
+
+    _write_floors(floors, {"own.empathy.spearman": -1.0, "own.evidence.spearman": -1.0})
+    assert main(["eval", "--public", absent, "--floors", str(floors)]) == 0
+    assert "Floors: 2 figures at or above their floors" in capsys.readouterr().err
+
+
+def test_committed_floors_name_figures_the_harness_computes(tmp_path):
+    from simulator.evaluation.floors import default_floors_file, load_floors
+
+    floors = load_floors(default_floors_file())
+    assert len(floors) >= 15
+    (tmp_path / "epitome").mkdir()
+    for name in evaluate.EPITOME_FILES.values():
+        (tmp_path / "epitome" / name).write_text("sp_id,rp_id,seeker_post,response_post,level,rationales\na,b,p,What happened?,2,\nc,d,p,Ok.,0,\n")
+    (tmp_path / "annomi").mkdir()
+    (tmp_path / "annomi" / "AnnoMI-simple.csv").write_text(
+        "interlocutor,utterance_text,main_therapist_behaviour\ntherapist,What brings you here?,question\ntherapist,It sounds hard.,reflection\n"
+    )
+    computed = evaluate.figures(evaluate.run(public=tmp_path, limit=30))
+    assert set(floors) <= set(computed), set(floors) - set(computed)
+
+
+def test_a_broken_floors_file_is_one_clear_error(tmp_path, capsys):
+    bad = tmp_path / "floors.toml"
+    bad.write_text('"own.empathy.spearman" = "high"\n')
+    assert main(["eval", "--public", str(tmp_path), "--floors", str(bad)]) == 1
+    assert "must be a number" in capsys.readouterr().err

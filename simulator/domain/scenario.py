@@ -188,7 +188,10 @@ class Scenario(_Strict):
 
 
 def default_scenarios_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "scenarios"
+    """The shipped library: simulator/scenarios/ in an installed wheel, else scenarios/ of the checkout (see setup.py)."""
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "scenarios"
+    return installed if installed.is_dir() else package.parent / "scenarios"
 
 
 def json_schema() -> str:
@@ -204,12 +207,19 @@ def load_scenario(path: str | Path) -> Scenario:
         size = path.stat().st_size
     except FileNotFoundError:
         raise ScenarioNotFound(f"{path}: no such scenario file. Check the path, or list scenarios with `simulator scenarios validate`.") from None
+    if path.is_dir():
+        raise ScenarioError(f"{path} is a folder, not a scenario file. Pass its .yaml files ({path}/*.yaml).", path=str(path))
     if size > MAX_FILE_BYTES:
         raise ScenarioError(
             f"{path}: file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit. Split it or trim the offline lines.",
             path=str(path),
         )
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: not UTF-8 text (byte {exc.start} cannot be decoded). Save the file as UTF-8.", path=str(path)) from None
+    except OSError as exc:
+        raise ScenarioError(f"{path} cannot be read ({exc.strerror}). Check that you may read the file.", path=str(path)) from None
     return parse_scenario(text, source=str(path))
 
 
@@ -267,7 +277,7 @@ def load_library(directory: str | Path | None = None) -> tuple[dict[str, Scenari
 def find_scenario(name: str, directory: str | Path | None = None) -> Scenario:
     """A scenario by id (from the library) or by file path."""
     candidate = Path(name)
-    if candidate.suffix in (".yaml", ".yml") and candidate.exists():
+    if candidate.suffix in (".yaml", ".yml"):
         return load_scenario(candidate)
     scenarios, _ = load_library(directory)
     if name in scenarios:

@@ -106,6 +106,7 @@ class Row:
     n: int
     values: dict[str, str]  # column -> formatted value
     anchor: str = ""
+    figures: dict[str, dict[str, float]] = field(default_factory=dict)  # column -> {figure name: value}, for floors
 
 
 def _fmt(x: float) -> str:
@@ -164,29 +165,33 @@ def evaluate_own(items: list[LabelledReply], predictors: dict[str, Predictor], *
     golds = [i.gold for i in held]
     source = f"own held-out ({len(held)} of {len(items)})"
     for headline in ("empathy", "evidence"):
-        values = {name: _fmt(spearman([g[headline] for g in golds], [p[headline] for p in ps])) for name, ps in preds.items()}
-        rows.append(Row(source, f"Spearman ρ, {headline}", len(held), values, ANCHORS["own_headline"]))
+        rho = {name: spearman([g[headline] for g in golds], [p[headline] for p in ps]) for name, ps in preds.items()}
+        rows.append(Row(source, f"Spearman ρ, {headline}", len(held), {n: _fmt(v) for n, v in rho.items()}, ANCHORS["own_headline"],
+                        figures={n: {f"own.{headline}.spearman": v} for n, v in rho.items()}))
     for skill in SUBSKILLS:
-        values = {name: _fmt(cohen_kappa([g[skill] for g in golds], [p[skill] for p in ps], weights="quadratic")) for name, ps in preds.items()}
-        rows.append(Row(source, f"weighted κ, {skill}", len(held), values))
+        kappa = {name: cohen_kappa([g[skill] for g in golds], [p[skill] for p in ps], weights="quadratic") for name, ps in preds.items()}
+        rows.append(Row(source, f"weighted κ, {skill}", len(held), {n: _fmt(v) for n, v in kappa.items()},
+                        figures={n: {f"own.{skill}.kappa": v} for n, v in kappa.items()}))
     for penalty in PENALTY_NAMES:
         gold = [penalty in g["penalties"] for g in golds]
         if not any(gold):
             continue
-        values = {}
+        values, figures = {}, {}
         for name, ps in preds.items():
             pr, rc = precision_recall(gold, [penalty in p["penalties"] for p in ps])
             values[name] = f"P {_fmt(pr)} / R {_fmt(rc)}"
-        rows.append(Row(source, f"penalty {penalty} ({sum(gold)} gold)", len(held), values))
+            figures[name] = {f"own.penalty.{penalty}.precision": pr, f"own.penalty.{penalty}.recall": rc}
+        rows.append(Row(source, f"penalty {penalty} ({sum(gold)} gold)", len(held), values, figures=figures))
     gold_facts = [i.contradicts_ledger for i in items]
     if any(gold_facts):
-        values = {}
+        values, figures = {}, {}
         for name, p in predictors.items():
             if name != "offline":
                 continue
             pr, rc = precision_recall(gold_facts, [p(i.reply, i.scenario)["disputed"] for i in items])
             values[name] = f"P {_fmt(pr)} / R {_fmt(rc)}"
-        rows.append(Row(f"own, all {len(items)}", f"fact-ledger check ({sum(gold_facts)} contradicting)", len(items), values))
+            figures[name] = {"own.facts.precision": pr, "own.facts.recall": rc}
+        rows.append(Row(f"own, all {len(items)}", f"fact-ledger check ({sum(gold_facts)} contradicting)", len(items), values, figures=figures))
     return rows
 
 
@@ -224,14 +229,18 @@ def evaluate_epitome(directory: Path, predictors: dict[str, Predictor], *, limit
         if limit:
             data = data[:limit]
         gold = [level for _, level in data]
-        values3, values2 = {}, {}
+        values3, values2, figures3, figures2 = {}, {}, {}, {}
         for name, predict in predictors.items():
             pred = [predict(text, "")[skill] for text, _ in data]
-            values3[name] = f"acc {accuracy(gold, pred) * 100:.1f} / F1 {macro_f1(gold, pred) * 100:.1f}"
+            acc3, f1_3 = accuracy(gold, pred) * 100, macro_f1(gold, pred) * 100
+            values3[name] = f"acc {acc3:.1f} / F1 {f1_3:.1f}"
+            figures3[name] = {f"epitome.{skill}.levels.f1": f1_3}
             g2, p2 = [int(g > 0) for g in gold], [int(p > 0) for p in pred]
-            values2[name] = f"acc {accuracy(g2, p2) * 100:.1f} / F1 {macro_f1(g2, p2) * 100:.1f}"
-        rows.append(Row("EPITOME Reddit", f"{skill}, 3 levels", len(data), values3, ANCHORS[f"epitome_{skill}"]))
-        rows.append(Row("EPITOME Reddit", f"{skill}, present or not", len(data), values2, "target F1 ≥ 80"))
+            acc2, f1_2 = accuracy(g2, p2) * 100, macro_f1(g2, p2) * 100
+            values2[name] = f"acc {acc2:.1f} / F1 {f1_2:.1f}"
+            figures2[name] = {f"epitome.{skill}.present.f1": f1_2}
+        rows.append(Row("EPITOME Reddit", f"{skill}, 3 levels", len(data), values3, ANCHORS[f"epitome_{skill}"], figures=figures3))
+        rows.append(Row("EPITOME Reddit", f"{skill}, present or not", len(data), values2, "target F1 ≥ 80", figures=figures2))
     return rows
 
 
@@ -251,8 +260,10 @@ def evaluate_annomi(directory: Path, predictors: dict[str, Predictor], *, limit:
         ("reflection", "interpretation", ANCHORS["annomi_reflection"]),
     ):
         gold = [int(b == label) for _, b in data]
-        values = {name: f"κ {cohen_kappa(gold, [int(p[skill] > 0) for p in preds]):.2f}" for name, preds in predicted.items()}
-        rows.append(Row("AnnoMI therapist", f"{label} vs not", len(data), values, anchor + "; target " + ("0.80" if label == "question" else "0.60")))
+        kappa = {name: cohen_kappa(gold, [int(p[skill] > 0) for p in preds]) for name, preds in predicted.items()}
+        rows.append(Row("AnnoMI therapist", f"{label} vs not", len(data), {n: f"κ {v:.2f}" for n, v in kappa.items()},
+                        anchor + "; target " + ("0.80" if label == "question" else "0.60"),
+                        figures={n: {f"annomi.{label}.kappa": v} for n, v in kappa.items()}))
     return rows
 
 
@@ -267,6 +278,11 @@ def run(*, predictors: dict[str, Predictor] | None = None, public: Path | None =
         + evaluate_epitome(public, predictors, limit=limit)
         + evaluate_annomi(public, predictors, limit=limit)
     )
+
+
+def figures(rows: list[Row], column: str = "offline") -> dict[str, float]:
+    """Every named figure of one column (a scorer), for the floors check."""
+    return {name: value for row in rows for name, value in row.figures.get(column, {}).items()}
 
 
 def render(rows: list[Row]) -> str:
