@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from simulator.engine.prompts import tagger_messages
 from simulator.engine.tagger import RuleTagger, Span, Tagging
 from simulator.models.base import ModelError
-from simulator.domain.moves import MOVE_HELP, Move
+from simulator.domain.moves import Move
 
 
 class TaggedMove(BaseModel):
@@ -34,7 +34,7 @@ class ModelTagger:
 
     def tag(self, text: str) -> Tagging:
         try:
-            verdict = self.model.parse(tagger_messages(text, {m.value: h for m, h in MOVE_HELP.items()}), TaggerVerdict, max_tokens=self.max_tokens)
+            verdict = self.model.parse(tagger_messages(text), TaggerVerdict, max_tokens=self.max_tokens)
         except ModelError:
             self.failures += 1
             return self.fallback.tag(text)

@@ -162,7 +162,9 @@ class PracticeSession:
         history = [(m.role, m.text) for m in self.transcript()]
         request = VoiceRequest(
             scenario=self.scenario, state=new_state, note=self.engine.director_note(new_state, outcome), tagging=tagging,
-            history=history, disputed=[c.text for c in disputed_claims(self.scenario, tagging.text)],
+            history=history,
+            # what the persona has said is on the record: repeating it is never disputed
+            disputed=[c.text for c in disputed_claims(self.scenario, tagging.text, said=[t for role, t in history if role != "manager"])],
         )
         return self._stream(request, new_state, outcome)
 

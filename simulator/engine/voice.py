@@ -22,6 +22,8 @@ from simulator.domain.scenario import Mood, Scenario
 # Penalties first: a person reacts to being blamed before anything else.
 SALIENCE: tuple[Move, ...] = (
     Move.pressures,
+    Move.guilt_trip,
+    Move.contempt,
     Move.blame,
     Move.label_judgment,
     Move.minimises,

@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from simulator.evaluation.agreement import accuracy, cohen_kappa, macro_f1, precision_recall, spearman
+from simulator.domain.moves import PENALTY_MOVES
 from simulator.domain.rubric import EMPATHY_SKILLS, EVIDENCE_SKILLS
 
 SUBSKILLS = EMPATHY_SKILLS + EVIDENCE_SKILLS
-PENALTY_NAMES = ("label_judgment", "absolute", "blame", "hearsay", "minimises", "pressures")
+PENALTY_NAMES = tuple(sorted(m.value for m in PENALTY_MOVES))
 HELDOUT_SHARE = 3  # in 10: ids whose hash falls in 0..2 are held out
 
 # Published reference figures, shown beside ours.
