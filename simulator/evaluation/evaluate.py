@@ -257,6 +257,45 @@ def evaluate_annomi(directory: Path, predictors: dict[str, Predictor], *, limit:
     return rows
 
 
+def claims_path() -> Path:
+    return labelled_dir().parent / "claims.jsonl"
+
+
+def fact_check_agreement(path: Path | None = None) -> tuple[int, int, int]:
+    """(true, false, missed) flags of the fact check on the labelled claims (eval/claims.jsonl).
+
+    A flag is true when it overlaps a claim labelled as contradicting the record; every labelled
+    claim no flag overlaps is missed. Each line gives the persona's words so far ("said").
+    """
+    from simulator.domain.scenario import load_library
+    from simulator.scoring.facts import disputed_claims
+
+    scenarios, _ = load_library()
+    true = false = missed = 0
+    for row in _jsonl(path or claims_path()):
+        text = row["text"]
+        flags = disputed_claims(scenarios[row["scenario"]], text, said=row.get("said", []))
+        gold = [(text.index(g), text.index(g) + len(g)) for g in row["contradicts"]]
+        for flag in flags:
+            if any(a < flag.end and flag.start < b for a, b in gold):
+                true += 1
+            else:
+                false += 1
+        missed += sum(1 for a, b in gold if not any(a < f.end and f.start < b for f in flags))
+    return true, false, missed
+
+
+def evaluate_claims(path: Path | None = None) -> list[Row]:
+    path = path or claims_path()
+    if not path.exists():
+        return [Row("own claims", f"not found at {path}: skipped", 0, {})]
+    n = len(_jsonl(path))
+    true, false, missed = fact_check_agreement(path)
+    precision = true / (true + false) if true + false else float("nan")
+    recall = true / (true + missed) if true + missed else float("nan")
+    return [Row(f"own claims ({n})", f"fact check ({true + missed} contradicting)", n, {"offline": f"P {_fmt(precision)} / R {_fmt(recall)}"}, "target P ≥ 0.95")]
+
+
 def run(*, predictors: dict[str, Predictor] | None = None, public: Path | None = None, limit: int | None = None) -> list[Row]:
     """The agreement table. `limit` caps every set (the judge makes one request per item)."""
     predictors = predictors or {"offline": offline_predictor()}
@@ -264,6 +303,7 @@ def run(*, predictors: dict[str, Predictor] | None = None, public: Path | None =
     public = public or public_dir()
     return (
         evaluate_own(items, predictors, limit=limit)
+        + evaluate_claims()
         + human_agreement(items)
         + evaluate_epitome(public, predictors, limit=limit)
         + evaluate_annomi(public, predictors, limit=limit)

@@ -40,12 +40,18 @@ _UNITS = {
     "engineer": "people", "colleague": "people", "people": "people", "person": "people",
     "renewal": "renewals", "review": "reviews", "ticket": "tickets", "report": "reports", "deadline": "deadlines",
     "contract": "contracts", "account": "accounts", "nomination": "nominations", "session": "sessions",
+    "member": "people", "year": "years", "arrival": "occasions", "module": "modules",
 }
-_NUMBER_UNIT = re.compile(
-    rf"\b(\d+(?:\.\d+)?|{NUMBER_WORD}|twice)\s?(?:late\s|more\s|separate\s|different\s|of\s(?:the\s)?)?"
-    r"(%|percent|minutes?|mins?|hours?|days?|weeks?|months?|times|occasions?|mornings?|shifts?|callers?|calls?|customers?|"
-    r"engineers?|colleagues?|people|persons?|renewals?|reviews?|tickets?|reports?|deadlines?|contracts?|accounts?|nominations?|sessions?)(?![a-z])",
-    re.I,
+_UNIT_WORDS = (
+    r"(%|percent|minutes?|mins?|hours?|days?|weeks?|months?|years?|times|occasions?|mornings?|shifts?|callers?|calls?|customers?|"
+    r"engineers?|colleagues?|members?|people|persons?|renewals?|reviews?|tickets?|reports?|deadlines?|contracts?|accounts?|"
+    r"nominations?|sessions?|arrivals?|modules?)(?![a-z])"
+)
+# a count: a number, at most one describing word ("nine late mornings", "38 Looker reports"), a unit
+_NUMBER_UNIT = re.compile(rf"\b(\d+(?:\.\d+)?|{NUMBER_WORD}|twice)[\s-]?(?:(?!and\b|or\b|of\b|to\b|in\b|on\b)[a-z]+\s)?{_UNIT_WORDS}", re.I)
+# "five of the nine contracts": the first number counts the same unit
+_PART_OF = re.compile(
+    rf"\b(\d+|{NUMBER_WORD}) (?:out )?of (?:the |his |her |your |their )?(?:\d+|{NUMBER_WORD}) (?:[a-z]+\s)?{_UNIT_WORDS}", re.I
 )
 _WORD = re.compile(r"[a-zà-ÿ]{3,}", re.I)
 _STOP = frozenset(
@@ -70,7 +76,7 @@ class Claim:
 class Count:
     unit: str
     value: float
-    topic: frozenset[str]  # content words of the ledger sentence that holds the count
+    topic: frozenset[str]  # content words of the clause that holds the count on the record
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,16 @@ def _topic(sentence: str) -> frozenset[str]:
     return frozenset(_stem(w) for w in _WORD.findall(sentence) if w.lower() not in _STOP)
 
 
+_CLAUSE_END = re.compile(r"[,;:()]|[.!?](?!\d)(?:\s|$)|\n")
+
+
+def _clause(text: str, start: int, end: int) -> str:
+    """The clause around a count on the ledger ("in front of nine team members"): what it counts."""
+    left = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+    right = _CLAUSE_END.search(text, end)
+    return text[left : right.start() if right else len(text)]
+
+
 def _dates(text: str) -> list[tuple[tuple[int, int], re.Match]]:
     found = []
     for m in _DAY_MONTH.finditer(text):
@@ -118,7 +134,9 @@ def _unit_of(raw_unit: str) -> str:
 
 
 def _numbers(text: str) -> list[tuple[str, float, re.Match]]:
-    return [(_unit_of(m.group(2)), number_value(m.group(1)), m) for m in _NUMBER_UNIT.finditer(text)]
+    found = [(_unit_of(m.group(2)), number_value(m.group(1)), m) for m in _NUMBER_UNIT.finditer(text)]
+    found += [(_unit_of(m.group(2)), number_value(m.group(1)), m) for m in _PART_OF.finditer(text)]
+    return found
 
 
 def record_of(scenario: Scenario, said: Sequence[str] = ()) -> Record:
@@ -127,7 +145,8 @@ def record_of(scenario: Scenario, said: Sequence[str] = ()) -> Record:
     counts: list[Count] = []
     refs: set[str] = set()
     numbers: set[float] = set()
-    ledger = [f.text for f in scenario.facts]
+    # the ledger and the manager's brief: what both sides can know
+    ledger = [f.text for f in scenario.facts] + [scenario.brief.situation, scenario.brief.you_are]
     for fact in scenario.facts:
         if fact.date:
             dates.add((fact.date.month, fact.date.day))
@@ -139,12 +158,12 @@ def record_of(scenario: Scenario, said: Sequence[str] = ()) -> Record:
         refs.update(_REF.findall(text))
         # numbers with no unit of their own ("63 waiting callers") support a count in any unit;
         # the days of dates and counts with their own unit are kept apart
-        bare = _NUMBER_UNIT.sub(" ", _ISO.sub(" ", _MONTH_DAY.sub(" ", _DAY_MONTH.sub(" ", _DAY_LIST.sub(" ", text)))))
+        bare = _PART_OF.sub(" ", _NUMBER_UNIT.sub(" ", _ISO.sub(" ", _MONTH_DAY.sub(" ", _DAY_MONTH.sub(" ", _DAY_LIST.sub(" ", text))))))
         numbers.update(float(n) for n in re.findall(r"(?<![\d:.])\b\d+(?:\.\d+)?\b(?![:\d])", bare))
         numbers.update(number_value(w) for w in re.findall(rf"\b(?:{NUMBER_WORD}|twice)\b", bare, re.I))
     for text in [*ledger, *said]:
         for unit, value, m in _numbers(text):
-            counts.append(Count(unit, value, _topic(sentence_at(text, m.start(), m.end()))))
+            counts.append(Count(unit, value, _topic(_clause(text, m.start(), m.end()))))
     return Record(frozenset(dates), tuple(counts), frozenset(numbers), frozenset(refs))
 
 
