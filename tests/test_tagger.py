@@ -612,3 +612,30 @@ def test_numbers_that_are_not_evidence_are_not_data(text: str):
 def test_empathy_without_feeling_words_is_acknowledged_and_validated():
     tagging = TAGGER.tag("Of course you hoped. Anyone would.")
     assert {M.acknowledges_feelings, M.validates} <= tagging.moves
+
+
+# ---- one table of move definitions: the codebook, the model tagger and the judge ----------
+
+
+def test_the_codebook_lists_every_move_from_the_one_table():
+    from pathlib import Path
+
+    from simulator.domain.moves import DEFINITIONS, codebook_table
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "codebook.md").read_text(encoding="utf-8")
+    assert codebook_table() in doc, "regenerate the moves table in docs/codebook.md from codebook_table()"
+    assert [d.move for d in DEFINITIONS] == list(Move)
+    for move in Move:
+        assert f"| `{move.value}` |" in doc
+
+
+def test_model_tagger_and_judge_prompts_use_the_same_definitions(library):
+    from simulator.domain.moves import DEFINITION, PENALTY_MOVES
+    from simulator.engine.prompts import judge_messages, tagger_messages
+
+    tagger_prompt = tagger_messages("Okay.")[0]["content"]
+    judge_prompt = judge_messages(library["lateness"], [])[0]["content"]
+    for move in Move:
+        assert DEFINITION[move].definition in tagger_prompt, move
+    for move in PENALTY_MOVES:
+        assert DEFINITION[move].definition in judge_prompt, move
