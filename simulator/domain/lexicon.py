@@ -90,6 +90,7 @@ FUTURE = re.compile(
     r"\b(?:i|we|you|they|he|she|it|that|this)(?:'ll| will| shall| are going to|'re going to|'m going to| am going to)\b|"
     r"\b(?:will|won't|shall)\b|\blet's\b|\blet us\b|\bnext (?:week|month|sprint|cycle|quarter|time|year)\b|\bfrom (?:next|now on)\b|"
     r"\bgoing forward\b|\bgoing to\b|\bif\b|\bunless\b|\bby the end\b|\b(?:need|want|'d like|would like) you to\b|"
+    r"\b(?:i've|i have|we've|we have) decided\b|\bfrom \d{1,2}(?:st|nd|rd|th)? [a-z]+,? (?:you're|you are|you'll|we're|we are|your|the|i'm)\b|"
     r"\b(?:i'd|i would|we'd|we would) like (?:us|you|to (?:meet|review|check|catch up|follow up|book|schedule|look again))\b|\byou need to\b|\b(?:i|we) (?:need|expect)\b(?! to (?:tell|talk|say|discuss|raise|mention|go over|look at))|\b(?:can|could|shall) (?:i|we|you(?: two)?)\b",
     re.IGNORECASE,
 )

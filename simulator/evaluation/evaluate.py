@@ -124,12 +124,12 @@ def offline_predictor() -> Predictor:
     scorer = OfflineScorer()
     scenarios, _ = load_library()
 
-    def predict(reply: str, scenario_id: str = "") -> dict:
+    def predict(reply: str, scenario_id: str = "", context: str = "") -> dict:
         # Human labels judge the wording (docs/codebook.md); the fact-ledger check is measured on its own.
         scored = scorer.score(reply)
         out = {"empathy": scored.empathy, "evidence": scored.evidence, **scored.skills.model_dump()}
         scenario = scenarios.get(scenario_id)
-        out["disputed"] = bool(disputed_claims(scenario, reply)) if scenario else False
+        out["disputed"] = bool(disputed_claims(scenario, reply, said=[context] if context else [])) if scenario else False
         return out
 
     return predict
@@ -185,7 +185,7 @@ def evaluate_own(items: list[LabelledReply], predictors: dict[str, Predictor], *
         for name, p in predictors.items():
             if name != "offline":
                 continue
-            pr, rc = precision_recall(gold_facts, [p(i.reply, i.scenario)["disputed"] for i in items])
+            pr, rc = precision_recall(gold_facts, [p(i.reply, i.scenario, i.context)["disputed"] for i in items])
             values[name] = f"P {_fmt(pr)} / R {_fmt(rc)}"
         rows.append(Row(f"own, all {len(items)}", f"fact-ledger check ({sum(gold_facts)} contradicting)", len(items), values))
     return rows

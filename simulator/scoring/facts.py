@@ -48,11 +48,27 @@ _UNIT_WORDS = (
     r"nominations?|sessions?|arrivals?|modules?)(?![a-z])"
 )
 # a count: a number, at most one describing word ("nine late mornings", "38 Looker reports"), a unit
-_NUMBER_UNIT = re.compile(rf"\b(\d+(?:\.\d+)?|{NUMBER_WORD}|twice)[\s-]?(?:(?!and\b|or\b|of\b|to\b|in\b|on\b)[a-z]+\s)?{_UNIT_WORDS}", re.I)
-# "five of the nine contracts": the first number counts the same unit
+# (not part of a time like "08:00", not a subset like "the first six reports")
+_NUMBER_UNIT = re.compile(
+    rf"(?<![\d:.,])(?<!first )(?<!last )(?<!top )\b(\d+(?:\.\d+)?|{NUMBER_WORD}|twice)[\s-]?"
+    rf"(?:(?!and\b|or\b|of\b|to\b|in\b|on\b|{MONTH}\b)[a-z]+\s)?{_UNIT_WORDS}",
+    re.I,
+)
+# "five of the nine contracts": a part of a whole. It is compared only with parts of the same whole on
+# the ledger: "six of the 38 reports" is progress, not a contradiction of the 38.
 _PART_OF = re.compile(
     rf"\b(\d+|{NUMBER_WORD}) (?:out )?of (?:the |his |her |your |their )?(?:\d+|{NUMBER_WORD}) (?:[a-z]+\s)?{_UNIT_WORDS}", re.I
 )
+def _stem(word: str) -> str:
+    word = word.lower()
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if len(word) > 4 and word.endswith("e") else word  # "move", "moving" -> "mov"
+
+
+_UNIT_STEMS = frozenset(_stem(w) for pair in _UNITS.items() for w in pair if w.isalpha())
 _WORD = re.compile(r"[a-zà-ÿ]{3,}", re.I)
 _STOP = frozenset(
     "the and that this with was were have has had for from you your our their them they she her his him its are not "
@@ -82,6 +98,7 @@ class Count:
 @dataclass(frozen=True)
 class Record:
     dates: frozenset[tuple[int, int]]  # (month, day)
+    dated: tuple[tuple[tuple[int, int], frozenset[str]], ...]  # ledger dates with the topic of their clause
     counts: tuple[Count, ...]  # counts on the ledger, with what they count
     numbers: frozenset[float]  # numbers on the record with no unit of their own
     references: frozenset[str]
@@ -92,17 +109,16 @@ class Record:
             return False
         return any(c.unit == unit and c.topic & topic for c in self.counts)
 
-
-def _stem(word: str) -> str:
-    word = word.lower()
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+    def contradicts_date(self, date: tuple[int, int], topic: frozenset[str]) -> bool:
+        """A date in a plan contradicts the ledger only when the ledger dates the same thing differently
+        ("health cover to 30 June" against "your health cover continues until 31 July")."""
+        return date not in self.dates and any(d != date and len(t & topic) >= 2 for d, t in self.dated)
 
 
 def _topic(sentence: str) -> frozenset[str]:
-    return frozenset(_stem(w) for w in _WORD.findall(sentence) if w.lower() not in _STOP)
+    """What a sentence is about: its content words, stemmed, without the units counts are made of."""
+    stems = (_stem(w) for w in _WORD.findall(sentence) if w.lower() not in _STOP)
+    return frozenset(s for s in stems if s not in _UNIT_STEMS)
 
 
 _CLAUSE_END = re.compile(r"[,;:()]|[.!?](?!\d)(?:\s|$)|\n")
@@ -134,9 +150,11 @@ def _unit_of(raw_unit: str) -> str:
 
 
 def _numbers(text: str) -> list[tuple[str, float, re.Match]]:
+    """Counts with their unit; a part of a whole ("six of the 38 reports") is counted as a "part of" unit."""
+    dates = [m for _, m in _dates(text)]
     found = [(_unit_of(m.group(2)), number_value(m.group(1)), m) for m in _NUMBER_UNIT.finditer(text)]
-    found += [(_unit_of(m.group(2)), number_value(m.group(1)), m) for m in _PART_OF.finditer(text)]
-    return found
+    found += [("part of " + _unit_of(m.group(2)), number_value(m.group(1)), m) for m in _PART_OF.finditer(text)]
+    return [(u, v, m) for u, v, m in found if not any(d.start() < m.end() and m.start() < d.end() for d in dates)]
 
 
 def record_of(scenario: Scenario, said: Sequence[str] = ()) -> Record:
@@ -161,23 +179,27 @@ def record_of(scenario: Scenario, said: Sequence[str] = ()) -> Record:
         bare = _PART_OF.sub(" ", _NUMBER_UNIT.sub(" ", _ISO.sub(" ", _MONTH_DAY.sub(" ", _DAY_MONTH.sub(" ", _DAY_LIST.sub(" ", text))))))
         numbers.update(float(n) for n in re.findall(r"(?<![\d:.])\b\d+(?:\.\d+)?\b(?![:\d])", bare))
         numbers.update(number_value(w) for w in re.findall(rf"\b(?:{NUMBER_WORD}|twice)\b", bare, re.I))
+    dated = tuple((d, _topic(_clause(text, m.start(), m.end()))) for text in ledger for d, m in _dates(text))
     for text in [*ledger, *said]:
         for unit, value, m in _numbers(text):
             counts.append(Count(unit, value, _topic(_clause(text, m.start(), m.end()))))
-    return Record(frozenset(dates), tuple(counts), frozenset(numbers), frozenset(refs))
+    return Record(frozenset(dates), dated, tuple(counts), frozenset(numbers), frozenset(refs))
 
 
 def disputed_claims(scenario: Scenario, text: str, *, said: Sequence[str] = ()) -> list[Claim]:
     """Claims in the manager's text that contradict the record (the ledger and `said`, the persona's words so far)."""
     record = record_of(scenario, said)
     claims: list[Claim] = []
-    for (month, day), m in _dates(text):
-        if (month, day) in record.dates or is_future(sentence_at(text, m.start(), m.end())):
+    for date, m in _dates(text):
+        sentence = sentence_at(text, m.start(), m.end())
+        if date in record.dates:
+            continue
+        # a date in a plan is checked only against what the ledger dates ("health cover to 30 June")
+        if is_future(sentence) and not record.contradicts_date(date, _topic(sentence)):
             continue
         claims.append(Claim("date", m.group(0), m.start(), m.end()))
     for unit, value, m in _numbers(text):
-        sentence = sentence_at(text, m.start(), m.end())
-        if is_future(sentence) or not record.contradicts(unit, value, _topic(sentence)):
+        if not record.contradicts(unit, value, _topic(sentence_at(text, m.start(), m.end()))):
             continue
         claims.append(Claim("number", m.group(0), m.start(), m.end()))
     for m in _REF.finditer(text):
