@@ -117,3 +117,23 @@ def test_fact_check_precision_on_the_labelled_claims():
     assert true + missed >= 25, "the set needs contradicting claims"
     precision = true / (true + false)
     assert precision >= 0.95, (true, false, missed)
+
+
+# ---- the shared lexicon --------------------------------------------------------------
+
+
+def test_lexicon_numbers_sentences_and_plans():
+    from simulator.domain.lexicon import NUMBER_WORD, is_future, month_number, number_value, sentence_at
+    import re
+
+    assert re.match(NUMBER_WORD, "seventeen callers").group(0) == "seventeen"
+    assert number_value("twenty-one") == 21 and number_value("twice") == 2 and number_value("4.6") == 4.6
+    assert month_number("Sept") == 9 and month_number("may") == 5
+    text = "The rate was 4.6 out of 5. On 3 March you left early."
+    assert sentence_at(text, text.index("3 March")) == "On 3 March you left early."
+    assert is_future("I'll book us 30 minutes on 12 June.") and not is_future("On 12 June you shipped it.")
+
+
+def test_a_count_in_words_is_read_whole(library):
+    la = library["lateness"]
+    assert [c.text for c in disputed_claims(la, "On 17 February seventeen callers hung up.")] == ["seventeen callers"]

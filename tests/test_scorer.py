@@ -255,3 +255,46 @@ def test_quadrant_by_kind():
     assert quadrant(60, 0, Kind.relationship) == "building trust"
     assert quadrant(60, 0, Kind.relationship, {"blame"}) == "closing them down"
     assert quadrant(10, 80, Kind.decision) == "obnoxious aggression"
+
+
+def test_score_command_takes_scenario_and_context_and_lists_moves(tmp_path, capsys):
+    import json
+
+    from simulator.cli import main
+
+    src = tmp_path / "replies.jsonl"
+    lines = [
+        {"id": "repeat", "reply": "You said the design doc is due on 24 July.", "scenario": "performance-feedback",
+         "context": "The design doc is due on 24 July, I know."},
+        {"id": "invented", "reply": "You said the design doc is due on 24 July.", "scenario": "performance-feedback"},
+        {"id": "threat", "reply": "Sign the paperwork with HR today or you'll lose the severance.", "scenario": "letting-go"},
+    ]
+    src.write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
+    assert main(["score", str(src)]) == 0
+    out = {row["id"]: row for row in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert "disputed" not in out["repeat"] and out["invented"]["disputed"] == ["24 July"]
+    assert {"move": "pressures", "text": "or you'll lose the severance"} in out["threat"]["moves"]
+    assert out["threat"]["skills"]["support"] is False and out["threat"]["empathy"] <= EMPATHY_BASE
+    for row in out.values():
+        for move in row["moves"]:
+            assert set(move) == {"move", "text"} and move["text"]
+
+
+def test_the_judge_never_counts_a_threat_as_support(library):
+    from simulator.scoring.judge import JudgedReply, LLMJudge, SkillEvidence, Verdict
+    from simulator.store.db import MessageRecord
+
+    text = "Sign the paperwork with HR today or you'll lose the severance."
+    nothing = SkillEvidence(level=0, quote="")
+
+    class FakeModel:  # a model that calls the threat an offer of support
+        name = "gpt-4o-mini"
+
+        def parse(self, messages, schema, max_tokens):
+            reply = JudgedReply(number=1, **{k: nothing for k in ("emotional_reaction", "interpretation", "exploration", "validation",
+                                "situation", "behaviour", "impact", "data")}, offers_support=True, penalties=["pressures"], better_phrasing="")
+            return Verdict(replies=[reply], summary="")
+
+    message = MessageRecord(seq=1, role="manager", text=text, tagging=None, state=None, interrupted=False, created_at=None)
+    scored = LLMJudge(FakeModel()).judge(library["letting-go"], [message]).scores[1]
+    assert scored["skills"].support is False and scored["empathy"] <= EMPATHY_BASE

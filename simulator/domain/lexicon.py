@@ -28,9 +28,10 @@ NUMBER_WORDS: dict[str, int] = {
 }
 _TENS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
 _UNITS_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine)"
-# a number in words, "twenty-one" included ("twice" is a count but not a number word here)
+# a number in words, "twenty-one" included, longest first so "seventeen" is not read as "seven"
+# ("twice" is a count but not a number word here)
 NUMBER_WORD = (
-    r"(?:" + rf"{_TENS}-{_UNITS_WORD}|" + "|".join(w for w in NUMBER_WORDS if w != "twice") + r")"
+    r"(?:" + rf"{_TENS}-{_UNITS_WORD}|" + "|".join(sorted((w for w in NUMBER_WORDS if w != "twice"), key=len, reverse=True)) + r")"
 )
 
 
@@ -90,7 +91,7 @@ FUTURE = re.compile(
     r"\b(?:i|we|you|they|he|she|it|that|this)(?:'ll| will| shall| are going to|'re going to|'m going to| am going to)\b|"
     r"\b(?:will|won't|shall)\b|\blet's\b|\blet us\b|\bnext (?:week|month|sprint|cycle|quarter|time|year)\b|\bfrom (?:next|now on)\b|"
     r"\bgoing forward\b|\bgoing to\b|\bif\b|\bunless\b|\bby the end\b|\b(?:need|want|'d like|would like) you to\b|"
-    r"\b(?:i've|i have|we've|we have) decided\b|\bfrom \d{1,2}(?:st|nd|rd|th)? [a-z]+,? (?:you're|you are|you'll|we're|we are|your|the|i'm)\b|"
+    r"\bplease\b|\b(?:by|at|before) \d{1,2}(?:[:.]\d{2})? every (?:day|morning|week)\b|\b(?:i've|i have|we've|we have) decided\b|\bfrom \d{1,2}(?:st|nd|rd|th)? [a-z]+,? (?:you're|you are|you'll|we're|we are|your|the|i'm)\b|"
     r"\b(?:i'd|i would|we'd|we would) like (?:us|you|to (?:meet|review|check|catch up|follow up|book|schedule|look again))\b|\byou need to\b|\b(?:i|we) (?:need|expect)\b(?! to (?:tell|talk|say|discuss|raise|mention|go over|look at))|\b(?:can|could|shall) (?:i|we|you(?: two)?)\b",
     re.IGNORECASE,
 )

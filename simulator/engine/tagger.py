@@ -534,6 +534,9 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:your|the) (?:job|role|position|lead role|contract|severance|bonus) (?:is|will be) (?:on the line|at risk|in (?:jeopardy|question)|off the table)\b",
         r"\byou(?:'ll| will)? lose (?:the|your) (?:lead|severance|bonus|job|role|position|reference|promotion)\b(?=[^.!?]*\b(?:if|unless|or|one more|again)\b)|(?:\bif|\bunless|\bor|\bone more|\bagain)\b[^.!?]*\byou(?:'ll| will)? lose (?:the|your) (?:lead|severance|bonus|job|role|position|reference|promotion)\b",
         r"\bthe (?:last|final) time (?:i|we)(?:'re| are| will) (?:having|having this|going to have)\b",
+        # a replacement held over them: "if you can't manage it, I'll find someone who can"
+        r"\bif you (?:can't|cannot|can not|don't|won't|aren't able to|are not able to)\b[^.!?]*\b(?:i|we)(?:'ll| will)(?: have to)? (?:find|get|hire|bring in) (?:someone|somebody|a replacement)\b",
+        r"\b(?:i|we)(?:'ll| will)(?: have to| just)? (?:find|get|hire|bring in) (?:someone|somebody) else\b",
     ],
     Move.contempt: [
         r"\b(?:oh|ah|wow),? (?:great|brilliant|wonderful|fantastic|perfect|lovely|marvellous|marvelous|super|terrific|good)\b[,.!]*(?: (?:another|more|so|just|that's|what a))?",
