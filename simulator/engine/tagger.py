@@ -619,6 +619,9 @@ class Tagging:
 
 
 class Tagger(Protocol):
+    """What the engine and the scorer need from any tagger (rules, a model, a learned tagger):
+    the moves of one message, each with the exact words (spans into `text`) that carry it."""
+
     def tag(self, text: str) -> Tagging: ...
 
 
