@@ -186,6 +186,13 @@ def _play(args: argparse.Namespace, settings, parts, scenario, store) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
+    """Score JSON lines {"id", "reply", "scenario"?, "context"?}; print one JSON line per reply.
+
+    "scenario" (an id) checks the reply's facts against that scenario's record and scores it for
+    the scenario's kind; "context" (the persona's previous line, or a list of its lines so far) is
+    on the record too. Each output line carries the scores, the sub-skills and penalties, and the
+    moves found with the words that carry them: "moves": [{"move", "text"}].
+    """
     from simulator.domain.scenario import load_library
     from simulator.scoring.offline import OfflineScorer
 
@@ -198,13 +205,25 @@ def _cmd_score(args: argparse.Namespace) -> int:
         try:
             item = json.loads(line)
             reply = item["reply"]
-            if not isinstance(reply, str):
+            context = item.get("context") or []
+            said = [context] if isinstance(context, str) else context
+            if not isinstance(reply, str) or not all(isinstance(c, str) for c in said):
                 raise TypeError
-        except (json.JSONDecodeError, KeyError, TypeError):
-            print(f"{args.file}:{number}: expected a JSON object with a string \"reply\" (and \"id\"); skipped.", file=sys.stderr)
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+            print(
+                f"{args.file}:{number}: expected a JSON object with a string \"reply\" (and \"id\"; optional \"scenario\" id "
+                "and \"context\": the persona's previous line as a string, or a list of strings); skipped.",
+                file=sys.stderr,
+            )
             status = 1
             continue
-        scored = scorer.score(reply, scenario=scenarios.get(str(item.get("scenario", ""))))
+        scenario_id = item.get("scenario")
+        scenario = scenarios.get(str(scenario_id)) if scenario_id else None
+        if scenario_id and scenario is None:
+            known = ", ".join(sorted(scenarios)) or "none"
+            print(f"{args.file}:{number}: no scenario with id {scenario_id!r} (known: {known}); scored without one.", file=sys.stderr)
+            status = 1
+        scored = scorer.score(reply, scenario=scenario, said=said)
         print(json.dumps({"id": item.get("id"), **scored.to_json()}, ensure_ascii=False))
     return status
 
@@ -268,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     play.set_defaults(func=_cmd_play)
 
     score = sub.add_parser("score", help="score replies from a JSON-lines file")
-    score.add_argument("file", help='JSON lines {"id", "reply", "context"?} (\'-\' for stdin)')
+    score.add_argument("file", help='JSON lines {"id", "reply", "scenario"?, "context"?} (\'-\' for stdin)')
     score.set_defaults(func=_cmd_score)
     ev = sub.add_parser("eval", help="agreement of the scorer with human labels (own held-out set, EPITOME, AnnoMI)")
     ev.add_argument("--public", help="folder with epitome/ and annomi/ (default: ../shared/data/public)")

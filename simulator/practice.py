@@ -43,7 +43,7 @@ from simulator.models.tokens import PriceTable, estimate_cost
 from simulator.scoring.debrief import Debrief, build_debrief
 from simulator.scoring.facts import disputed_claims
 from simulator.scoring.judge import JudgeResult, LLMJudge, judge_or_fallback
-from simulator.store.db import MessageRecord, SessionRecord, Store
+from simulator.store.db import MessageRecord, SessionRecord, Store, snapshot_hash
 
 DEFAULT_MAX_CHARS = 2000
 
@@ -220,6 +220,7 @@ class PracticeService:
     max_chars: int = DEFAULT_MAX_CHARS
     token_cap: int | None = None
     prices: PriceTable | None = None
+    _snapshots: dict[str, Scenario] = field(default_factory=dict, repr=False)  # scenario versions by content hash
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store, scenarios: Mapping[str, Scenario], parts: Parts | None = None) -> PracticeService:
@@ -246,6 +247,15 @@ class PracticeService:
         return record
 
     def _scenario(self, record: SessionRecord) -> Scenario:
+        """The scenario as it was when the session started (its stored snapshot), even if the file changed since."""
+        if record.scenario_hash:
+            cached = self._snapshots.get(record.scenario_hash)
+            if cached is None:
+                snapshot = self.store.scenario_snapshot(record.scenario_hash)
+                if snapshot is not None:
+                    cached = self._snapshots[record.scenario_hash] = Scenario.model_validate(snapshot)
+            if cached is not None:
+                return cached
         scenario = self.scenarios.get(record.scenario_id)
         if scenario is None:
             raise StoreError(
@@ -264,9 +274,11 @@ class PracticeService:
         ))
         opening = "".join(reply.chunks).strip()
         state.used_lines.extend(reply.lines)
+        snapshot = scenario.model_dump(mode="json")
         session_id = self.store.create_session(
             user=user, scenario_id=scenario.id, scenario_version=scenario.version, scenario_title=scenario.title,
             voice=self.parts.voice.name, state=state.model_dump(), opening=opening,
+            scenario_hash=snapshot_hash(snapshot), scenario_snapshot=snapshot, seed=seed,
         )
         return self.resume(session_id)
 
@@ -289,15 +301,24 @@ class PracticeService:
             raise SessionClosed("This conversation has ended; its debrief is ready. Start a new session to practise again.")
         text = clean_message(text, max_chars=self.max_chars)
         self._check_token_cap(record)
-        # Saved first with the instant rule tagging, so nothing is lost if a model tagger is slow or fails.
         rules = RuleTagger().tag(text)
-        revision, seq = self.store.add_manager_message(session_id, text, tagging=rules.to_json(), expected_revision=expected_revision)
-        run = self.parts.tagger.run(text) if isinstance(self.parts.tagger, ModelTagger) else TaggerRun(rules)
-        if run.tagging is not rules:
-            self.store.set_tagging(session_id, seq, run.tagging.to_json())
+        if isinstance(self.parts.tagger, ModelTagger):
+            # Saved first with the instant rule tagging, so nothing is lost if a model tagger is slow or fails;
+            # the model's tagging replaces it afterwards (the rules' is kept beside it).
+            revision, seq = self.store.add_manager_message(session_id, text, tagging=rules.to_json(), expected_revision=expected_revision)
+            run = self.parts.tagger.run(text)
+            if run.tagging is not rules:
+                self.store.set_tagging(session_id, seq, run.tagging.to_json(), tagger=run.tagger)
+        else:  # offline taggers answer in milliseconds: tag once, store once
+            tagging = rules if isinstance(self.parts.tagger, RuleTagger) else self.parts.tagger.tag(text)
+            run = TaggerRun(tagging)
+            revision, seq = self.store.add_manager_message(
+                session_id, text, tagging=tagging.to_json(), expected_revision=expected_revision, tagger=tagging.source,
+                rules_tagging=None if tagging is rules else rules.to_json(),
+            )
         state = ConversationState.model_validate(record.state)
-        history = self._history(session_id, known, text)
-        return self._answer(scenario, session_id, seq, revision, state, run, rules, history)
+        messages = [(m.role, m.text) for m in (known.messages if known else self.store.messages(session_id))] + [("manager", text)]
+        return self._answer(scenario, session_id, seq, revision, state, run, rules, messages)
 
     def retry(self, session_id: str, expected_revision: int) -> Turn | None:
         """Answer again the last manager message (unanswered, or answered by an interrupted reply).
@@ -324,8 +345,8 @@ class PracticeService:
         base = ConversationState.model_validate(before) if before else ConversationState.initial(scenario)
         base = base.model_copy(update={"used_lines": list(current.used_lines), "seed": current.seed})
         tagging = Tagging.from_json(pending.text, pending.tagging) if pending.tagging else RuleTagger().tag(pending.text)
-        history = [(m.role, m.text) for m in msgs] if getattr(self.parts.voice, "uses_history", False) else []
-        return self._answer(scenario, session_id, pending.seq, record.revision, base, TaggerRun(tagging), tagging, history)
+        messages = [(m.role, m.text) for m in msgs]
+        return self._answer(scenario, session_id, pending.seq, record.revision, base, TaggerRun(tagging), tagging, messages)
 
     def finish(self, session_id: str, reason: str = "manager", *, offline_because: str | None = None) -> Debrief:
         """End the conversation (if it is not ended) and return its debrief, judged and stored once.
@@ -351,8 +372,7 @@ class PracticeService:
             judged, fallback = judge_or_fallback(self.parts.judge, scenario, transcript)
         debrief = build_debrief(scenario, transcript, state, judged=judged, fallback_reason=fallback)
         if judged is not None and judged.usage.total:
-            self.store.add_usage(session_id, tokens_in=judged.usage.input_tokens, tokens_out=judged.usage.output_tokens,
-                                 cost_usd=self._cost(judged.model, judged.usage))
+            self.store.add_usage(session_id, **self._call("judge", judged.model, judged.usage, judged.requests or 1))
         self.store.save_debrief(session_id, scorer=debrief.scorer, data=debrief.model_dump(mode="json"))
         return debrief
 
@@ -365,26 +385,21 @@ class PracticeService:
                 "and start a new one (or raise SIMULATOR_SESSION_TOKEN_CAP)."
             )
 
-    def _history(self, session_id: str, known: SessionView | None, text: str) -> list[tuple[str, str]]:
-        """The conversation so far, the manager's new message last, for a voice that reads it (the offline voice does not)."""
-        if not getattr(self.parts.voice, "uses_history", False):
-            return []
-        if known is not None:
-            return [(m.role, m.text) for m in known.messages] + [("manager", text)]
-        return [(m.role, m.text) for m in self.store.messages(session_id)]
-
     def _cost(self, model: str | None, usage: Usage) -> float | None:
         if self.prices is None or not model or not usage.total:
             return None
         return estimate_cost(model, usage.input_tokens, usage.output_tokens, self.prices)
 
     def _answer(self, scenario: Scenario, session_id: str, seq: int, revision: int, state: ConversationState,
-                run: TaggerRun, rules: Tagging, history: list[tuple[str, str]]) -> Turn:
+                run: TaggerRun, rules: Tagging, messages: list[tuple[str, str]]) -> Turn:
+        """`messages`: the conversation so far as (role, text), the manager's message last."""
         engine = StateEngine(scenario)
         new_state, outcome = engine.apply(state, run.tagging.moves)
         reply = self.parts.voice.reply(VoiceRequest(
             scenario=scenario, state=new_state, note=engine.director_note(new_state, outcome), tagging=run.tagging,
-            history=history, disputed=[c.text for c in disputed_claims(scenario, run.tagging.text)],
+            history=messages if getattr(self.parts.voice, "uses_history", False) else [],
+            # what the persona has said is on the record: repeating it is never disputed
+            disputed=[c.text for c in disputed_claims(scenario, run.tagging.text, said=[t for role, t in messages if role != "manager"])],
         ))
         result = TurnResult(session_id=session_id, manager_seq=seq, tagging=run.tagging, rules_tagging=rules,
                             reply=reply, state=new_state, tagger_usage=run.usage, revision=revision)
@@ -423,23 +438,36 @@ class PracticeService:
         if result.complete and reply.final is not None:  # a model reply repaired after breaking character
             text = (reply.final.strip() + ("\n\n" + closing_text if closing_text else "")).strip()
         result.text = text
+        calls = [
+            self._call("tagger", tagger_model, result.tagger_usage, 1),
+            self._call("persona", reply.model, reply.usage, reply.requests),
+        ]
+        calls = [c for c in calls if c["tokens_in"] or c["tokens_out"]]
+        result.usage = result.tagger_usage + reply.usage
+        costs = [c["cost_usd"] for c in calls if c["cost_usd"] is not None]
+        result.cost_usd = sum(costs) if costs else None
         if text or result.complete:
             new_state.used_lines.extend(reply.lines + (closing.lines if closing else []))
+            # the reply, the new state and the calls that made it: one transaction
             result.revision = self.store.add_persona_message(
                 result.session_id, text or "…", state=new_state.model_dump(), expected_revision=result.revision,
-                interrupted=not result.complete,
+                interrupted=not result.complete, model=reply.model or "offline", prompt_version=reply.prompt_version,
+                usage=calls,
             )
             result.saved = True
             if new_state.ended:
                 self.store.end_session(result.session_id, state=new_state.model_dump(), reason=new_state.end_reason or "goals")
-        # else: nothing arrived (the model failed before its first word): the manager's
-        # message stays stored, unanswered, and the page offers Retry.
-        result.usage = result.tagger_usage + reply.usage
-        if result.usage.total:
-            costs = [c for c in (self._cost(tagger_model, result.tagger_usage), self._cost(reply.model, reply.usage)) if c is not None]
-            result.cost_usd = sum(costs) if costs else None
-            self.store.add_usage(result.session_id, tokens_in=result.usage.input_tokens,
-                                 tokens_out=result.usage.output_tokens, cost_usd=result.cost_usd)
+        else:
+            # Nothing arrived (the model failed before its first word): the manager's message stays
+            # stored, unanswered, and the page offers Retry. The calls still cost tokens.
+            for call in calls:
+                self.store.add_usage(result.session_id, **call)
+
+    def _call(self, purpose: str, model: str | None, usage: Usage, requests: int) -> dict:
+        """One model call as the store records it."""
+        return {"purpose": purpose, "model": model, "tokens_in": usage.input_tokens, "tokens_out": usage.output_tokens,
+                "requests": requests, "cost_usd": self._cost(model, usage),
+                "source": "estimate" if usage.estimated else "api"}
 
 
 __all__ = [

@@ -59,3 +59,85 @@ def test_persona_contests_a_claim_not_on_record(store, library, scenario_id):
     debrief = session.finish()
     assert debrief.replies[0].disputed == ["29 January"]
     assert any(h.move == "invented_fact" for h in debrief.replies[0].highlights)
+
+
+# ---- issue 8: the record includes what the persona said; counts flag only contradictions ----
+
+
+def test_repeating_the_personas_own_words_is_never_flagged(library):
+    pf = library["performance-feedback"]
+    assert [c.text for c in disputed_claims(pf, "The design doc was due on 24 July.")] == ["24 July"]
+    said = ["Honestly, the design doc is due on 24 July and I haven't started it."]
+    assert disputed_claims(pf, "The design doc was due on 24 July.", said=said) == []
+
+
+def test_a_session_does_not_contest_the_personas_own_words(store, library, monkeypatch):
+    from simulator import practice as practice_module
+    from simulator.practice import PracticeService
+
+    from .conversation import Conversation
+
+    scenario = library["letting-go"]
+    session = Conversation.start(PracticeService(store, library), scenario)
+    # the persona's opening line is on the record from the first turn
+    opening = store.messages(session.id)[0].text
+    seen = []
+    real = practice_module.disputed_claims
+    monkeypatch.setattr(practice_module, "disputed_claims", lambda sc, text, said=(): seen.append(list(said)) or real(sc, text, said=said))
+    session.send("I want to talk about how the plan went.")
+    assert seen and opening in seen[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["This is between two people who both care about the module.", "I've asked two people from Platform to join the next review."],
+)
+def test_a_count_that_contradicts_nothing_is_not_flagged(library, text):
+    assert disputed_claims(library["peer-conflict"], text) == []
+
+
+def test_a_count_that_contradicts_a_ledger_count_is_flagged(library):
+    pc = library["peer-conflict"]
+    assert [c.text for c in disputed_claims(pc, "Two people reacted to your post.")] == ["Two people"]
+    assert disputed_claims(pc, "Three people reacted to your post.") == []
+
+
+def test_a_wrong_date_earns_no_evidence_points(library):
+    scorer = OfflineScorer()
+    pf = library["performance-feedback"]
+    undated = scorer.score("You commented 'Redo it' on Tomás's pull request.", scenario=pf)
+    wrong = scorer.score("On 12 April you commented 'Redo it' on Tomás's pull request.", scenario=pf)
+    right = scorer.score("On 14 April you commented 'Redo it' on Tomás's pull request.", scenario=pf)
+    assert wrong.skills.situation == 0 and wrong.skills.data == 0
+    assert wrong.evidence < undated.evidence < right.evidence
+
+
+def test_fact_check_precision_on_the_labelled_claims():
+    from simulator.evaluation.evaluate import claims_path, fact_check_agreement
+
+    rows = claims_path().read_text(encoding="utf-8").splitlines()
+    assert len(rows) >= 80
+    true, false, missed = fact_check_agreement()
+    assert true + missed >= 25, "the set needs contradicting claims"
+    precision = true / (true + false)
+    assert precision >= 0.95, (true, false, missed)
+
+
+# ---- the shared lexicon --------------------------------------------------------------
+
+
+def test_lexicon_numbers_sentences_and_plans():
+    from simulator.domain.lexicon import NUMBER_WORD, is_future, month_number, number_value, sentence_at
+    import re
+
+    assert re.match(NUMBER_WORD, "seventeen callers").group(0) == "seventeen"
+    assert number_value("twenty-one") == 21 and number_value("twice") == 2 and number_value("4.6") == 4.6
+    assert month_number("Sept") == 9 and month_number("may") == 5
+    text = "The rate was 4.6 out of 5. On 3 March you left early."
+    assert sentence_at(text, text.index("3 March")) == "On 3 March you left early."
+    assert is_future("I'll book us 30 minutes on 12 June.") and not is_future("On 12 June you shipped it.")
+
+
+def test_a_count_in_words_is_read_whole(library):
+    la = library["lateness"]
+    assert [c.text for c in disputed_claims(la, "On 17 February seventeen callers hung up.")] == ["seventeen callers"]

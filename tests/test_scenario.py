@@ -5,6 +5,8 @@ import yaml
 
 from simulator.cli import main
 from simulator.errors import ScenarioError, ScenarioNotFound
+from simulator.domain.moves import PENALTY_MOVES, Move
+from simulator.domain.rubric import KIND_PROFILES, Kind
 from simulator.domain.scenario import LINES_PER_MOOD, MAX_FILE_BYTES, Scenario, find_scenario, load_library, load_scenario, parse_scenario
 
 from .conftest import ROOT, SHIPPED_IDS
@@ -24,7 +26,50 @@ def test_every_shipped_scenario_loads(library):
         assert scenario.persona.hidden_concerns, f"{scenario.id} has no hidden concern"
         for mood in ("guarded", "neutral", "open"):
             assert len(getattr(scenario.lines, mood)) >= LINES_PER_MOOD
-        assert len(scenario.state.deltas) == 17, f"{scenario.id} state table should cover all 17 moves"
+        assert set(scenario.state.deltas) == set(Move), f"{scenario.id} state table should cover every move"
+        for move in PENALTY_MOVES:
+            assert scenario.state.deltas[move].trust < 0 < scenario.state.deltas[move].stress, (scenario.id, move)
+            assert scenario.lines.reactions.get(move), f"{scenario.id} has no reaction to {move}"
+
+
+EXPECTED_KINDS = {
+    "performance-feedback": Kind.feedback,
+    "lateness": Kind.feedback,
+    "letting-go": Kind.decision,
+    "no-promotion": Kind.decision,
+    "first-one-on-one": Kind.relationship,
+    "peer-conflict": Kind.mediation,
+}
+
+
+def test_every_shipped_scenario_declares_its_kind(library):
+    for scenario_id, kind in EXPECTED_KINDS.items():
+        raw = yaml.safe_load((ROOT / "scenarios" / f"{scenario_id}.yaml").read_text(encoding="utf-8"))
+        assert raw.get("kind") == kind.value, f"{scenario_id} should declare kind: {kind.value}"
+        assert library[scenario_id].kind == kind
+
+
+def test_weights_follow_the_kind_unless_the_rubric_sets_them(library):
+    assert library["first-one-on-one"].weights() == (KIND_PROFILES[Kind.relationship].empathy_weight, KIND_PROFILES[Kind.relationship].evidence_weight)
+    assert library["first-one-on-one"].weights()[1] < library["performance-feedback"].weights()[1]
+    text = good_text().rstrip() + "\nrubric:\n  empathy_weight: 0.8\n"
+    assert parse_scenario(text).weights() == (0.8, KIND_PROFILES[Kind.feedback].evidence_weight)
+
+
+def test_unknown_kind_is_refused_with_the_allowed_values():
+    text = good_text().replace("kind: feedback", "kind: pep-talk")
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(text, source="x.yaml")
+    assert f"x.yaml:{_line_of(text, 'kind: pep-talk')}: kind" in str(info.value)
+    assert "relationship" in str(info.value)
+
+
+def test_a_penalty_move_missing_from_the_state_table_is_refused():
+    # a move missing from the table would change nothing: contempt would leave the persona unmoved
+    text = good_text().replace("    contempt: {trust: -12, stress: 10}\n", "")
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(text, source="x.yaml")
+    assert "contempt" in str(info.value) and "deltas" in str(info.value)
 
 
 def test_shipped_lines_are_unique_within_each_scenario(library):

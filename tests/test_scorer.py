@@ -136,3 +136,168 @@ def test_quadrants():
     assert quadrant(80, 10) == "ruinous empathy"
     assert quadrant(10, 80) == "obnoxious aggression"
     assert quadrant(10, 10) == "manipulative insincerity"
+
+
+# ---- issue 8: penalties weigh, and scoring follows the scenario's kind ----------------------
+
+from simulator.domain.moves import Move  # noqa: E402
+from simulator.domain.rubric import EMPATHY_BASE, Kind  # noqa: E402
+from simulator.practice import PracticeService  # noqa: E402
+
+from .conversation import Conversation  # noqa: E402
+
+THREATS = [
+    "You need to sort your life out, Carla, or I'll find someone who can open the queue.",
+    "Sign the paperwork with HR today or you'll lose the severance.",
+    "One more late morning and you lose the lead role.",
+    "I can see this is hard, and I'll help however I can, but sign today or you'll lose the severance.",
+]
+
+
+@pytest.mark.parametrize("text", THREATS)
+def test_a_threat_is_never_support_and_caps_empathy_at_the_neutral_anchor(text):
+    scored = scorer.score(text)
+    assert "pressures" in scored.skills.penalties
+    assert scored.skills.support is False
+    assert scored.empathy <= EMPATHY_BASE
+
+
+def test_a_guilt_trip_caps_empathy_even_beside_kind_words():
+    kind_words = "I can see this has been really stressful for you, and that makes sense."
+    plain = scorer.score(kind_words)
+    tripped = scorer.score(kind_words + " But after everything I've done for you, this is disloyal.")
+    assert "guilt_trip" in tripped.skills.penalties
+    assert plain.empathy > EMPATHY_BASE >= tripped.empathy
+
+
+def test_contempt_costs_points():
+    scored = scorer.score("So what's your excuse this time?")
+    assert {"blame", "contempt"} <= set(scored.skills.penalties)
+    assert scored.skills.exploration == 0 and scored.empathy < EMPATHY_BASE
+
+
+def test_a_barrier_question_earns_exploration_not_a_penalty():
+    scored = scorer.score("Why didn't you feel you could tell me sooner?")
+    assert scored.skills.penalties == [] and scored.skills.exploration >= 1
+
+
+def test_empathy_without_feeling_words_scores_above_the_neutral_anchor():
+    assert scorer.score("Of course you hoped. Anyone would.").empathy > EMPATHY_BASE
+
+
+@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "I wasn't saying you're late every day."])
+def test_no_penalty_or_data_from_markup_and_corrections(text):
+    skills = scorer.score(text).skills
+    assert skills.data == 0 and skills.penalties == []
+
+
+def test_a_plain_decision_is_evidence_in_a_decision_conversation(library):
+    news = "The committee did not approve your promotion to Senior this cycle."
+    decision = scorer.score(news, scenario=library["no-promotion"])
+    as_feedback = scorer.score(news, scenario=library["performance-feedback"])
+    assert decision.skills.clear_message
+    assert decision.evidence >= 50 > as_feedback.evidence
+    vague = scorer.score("There's some news about the promotion round, and it's complicated.", scenario=library["no-promotion"])
+    assert vague.evidence < decision.evidence
+
+
+def test_score_output_lists_moves_with_their_words():
+    out = scorer.score("Sign today or you'll lose the severance.").to_json()
+    assert {"move": "pressures", "text": "or you'll lose the severance"} in out["moves"]
+    assert all(m["text"] in "Sign today or you'll lose the severance." for m in out["moves"])
+
+
+def _play(store, scenario, lines):
+    session = Conversation.start(PracticeService(store, {scenario.id: scenario}), scenario)
+    for line in lines:
+        if session.ended:
+            break
+        session.send(line)
+    return session.finish()
+
+
+GENTLE_QUESTIONS = [
+    "Welcome, Lena. How has your first couple of weeks been?",
+    "What's been the most surprising part so far?",
+    "How do you like to get feedback?",
+    "What would make these 1:1s useful for you?",
+]
+
+
+def test_a_first_one_on_one_of_gentle_questions_is_never_obnoxious_aggression(store, library):
+    debrief = _play(store, library["first-one-on-one"], GENTLE_QUESTIONS)
+    assert debrief.kind == "relationship"
+    assert debrief.quadrant in ("building trust", "polite distance")
+    assert "aggression" not in debrief.quadrant_help.lower()
+    assert not any("SBI" in tip or "situation" in tip.lower() for tip in debrief.advice)
+
+
+def test_a_letting_go_debrief_never_advises_the_i_in_sbi(store, library):
+    debrief = _play(
+        store,
+        library["letting-go"],
+        ["Daniel, I'm sorry, your role is ending: today is your last day.", "Your pay continues to 5 June and health cover to 30 June."],
+    )
+    assert debrief.kind == "decision"
+    assert not any("SBI" in tip for tip in debrief.advice), debrief.advice
+
+
+def test_a_threat_is_not_rewarded_by_the_persona(store, library):
+    # issue 8: "or I'll find someone who can" raised trust 16 -> 26 and got "Yeah, that's exactly it."
+    scenario = library["lateness"]
+    session = Conversation.start(PracticeService(store, {scenario.id: scenario}), scenario)
+    before = session.state.trust
+    reply = (session.send("You need to sort your life out, Carla, or I'll find someone who can open the queue"))
+    assert session.state.trust < before
+    assert not any(line in reply for line in scenario.lines.reactions.get(Move.reflects, []) + scenario.lines.reactions.get(Move.offers_support, []))
+
+
+def test_quadrant_by_kind():
+    assert quadrant(30, 80, Kind.relationship) != "obnoxious aggression"
+    assert quadrant(60, 0, Kind.relationship) == "building trust"
+    assert quadrant(60, 0, Kind.relationship, {"blame"}) == "closing them down"
+    assert quadrant(10, 80, Kind.decision) == "obnoxious aggression"
+
+
+def test_score_command_takes_scenario_and_context_and_lists_moves(tmp_path, capsys):
+    import json
+
+    from simulator.cli import main
+
+    src = tmp_path / "replies.jsonl"
+    lines = [
+        {"id": "repeat", "reply": "You said the design doc is due on 24 July.", "scenario": "performance-feedback",
+         "context": "The design doc is due on 24 July, I know."},
+        {"id": "invented", "reply": "You said the design doc is due on 24 July.", "scenario": "performance-feedback"},
+        {"id": "threat", "reply": "Sign the paperwork with HR today or you'll lose the severance.", "scenario": "letting-go"},
+    ]
+    src.write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
+    assert main(["score", str(src)]) == 0
+    out = {row["id"]: row for row in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert "disputed" not in out["repeat"] and out["invented"]["disputed"] == ["24 July"]
+    assert {"move": "pressures", "text": "or you'll lose the severance"} in out["threat"]["moves"]
+    assert out["threat"]["skills"]["support"] is False and out["threat"]["empathy"] <= EMPATHY_BASE
+    for row in out.values():
+        for move in row["moves"]:
+            assert set(move) == {"move", "text"} and move["text"]
+
+
+def test_the_judge_never_counts_a_threat_as_support(library):
+    from simulator.models.base import Response
+    from simulator.scoring.judge import JudgedReply, LLMJudge, SkillEvidence, Verdict
+    from simulator.store.db import MessageRecord
+
+    text = "Sign the paperwork with HR today or you'll lose the severance."
+    nothing = SkillEvidence(level=0, quote="")
+
+    class FakeModel:  # a model that calls the threat an offer of support
+        name = "gpt-4o-mini"
+
+        def parse(self, messages, schema, max_tokens):
+            reply = JudgedReply(number=1, **{k: nothing for k in ("emotional_reaction", "interpretation", "exploration", "validation",
+                                "situation", "behaviour", "impact", "data")}, offers_support=True, penalties=["pressures"], better_phrasing="")
+            return Response(model=self.name, output=Verdict(replies=[reply], summary=""), requests=1)
+
+    message = MessageRecord(seq=1, role="manager", text=text, tagging=None, state=None, interrupted=False, created_at=None)
+    scored = LLMJudge(FakeModel()).judge(library["letting-go"], [message]).scores[1]
+    assert scored["skills"].support is False and scored["empathy"] <= EMPATHY_BASE

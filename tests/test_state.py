@@ -86,3 +86,37 @@ def test_director_note_exposes_only_revealed_concerns(pf):
     state, outcome = engine.apply(ConversationState(trust=30, stress=40), {Move.open_question})
     note = engine.director_note(state, outcome)
     assert note.reveal_now == [] and note.revealed == [] and note.mood == Mood.guarded
+
+
+# ---- issue 8: the words drive the state ---------------------------------------------------
+
+from simulator.engine.tagger import RuleTagger  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "scenario_id, goal, text",
+    [
+        ("no-promotion", "tell-outcome", "The committee did not approve your promotion to Senior this cycle."),
+        ("letting-go", "decision-first", "Daniel, your role is being eliminated and today is your last day."),
+    ],
+)
+def test_a_plain_statement_of_the_decision_meets_say_it_plainly(library, scenario_id, goal, text):
+    scenario = library[scenario_id]
+    state, outcome = StateEngine(scenario).apply(ConversationState.initial(scenario), RuleTagger().tag(text).moves)
+    assert goal in outcome.goals_met_now
+
+
+@pytest.mark.parametrize("move", [Move.contempt, Move.guilt_trip, Move.pressures])
+def test_every_scenario_reacts_to_contempt_guilt_trips_and_threats(library, move):
+    for scenario in library.values():
+        start = ConversationState.initial(scenario)
+        state, outcome = StateEngine(scenario).apply(start, {move})
+        assert outcome.trust_change < 0 and outcome.stress_change > 0, (scenario.id, move)
+
+
+def test_a_threat_meets_no_plan_goal(library):
+    scenario = library["lateness"]
+    moves = RuleTagger().tag("I need you in at 08:00, and what would help? One more late morning and you lose the lead role.").moves
+    high = ConversationState(trust=80, stress=20)
+    state, outcome = StateEngine(scenario).apply(high, moves)
+    assert Move.pressures in moves and "agree-cover-plan" not in outcome.goals_met_now

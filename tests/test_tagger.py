@@ -189,6 +189,31 @@ POSITIVE: dict[Move, list[str]] = {
         "You could lose your job over this.",
         "The new start time is not negotiable.",
         "I'll have to replace you if the numbers don't improve.",
+        # conditional threats (issue 8)
+        "You need to sort your life out, Carla, or I'll find someone who can open the queue.",
+        "Sign the paperwork with HR today or you'll lose the severance.",
+        "One more late morning and you lose the lead role.",
+        "Keep missing the handover and you'll be in trouble, or you'll be looking for another job.",
+        "Fine, as long as you understand what happens if it slips again.",
+        "I'm helping you by telling you: shape up or you're out.",
+        "If you want to keep the lead role, you'll be here at eight.",
+    ],
+    M.contempt: [
+        "Oh great, another excuse.",
+        "Wow, on time for once.",
+        "Must be nice to stroll in whenever you like.",
+        "Do you even read the tickets?",
+        "So what's your excuse this time?",
+        "Nice of you to join us, Carla.",
+        "It's not exactly rocket science to open a phone queue.",
+    ],
+    M.guilt_trip: [
+        "That would be really disloyal after everything I've done for you.",
+        "After all I've done for you, this is what I get.",
+        "I stuck my neck out for you and this is how you repay me.",
+        "You're letting the whole team down, and me personally.",
+        "Honestly, I'm disappointed in you. I thought I could count on you.",
+        "I vouched for you with the committee, and you owe me a bit of patience.",
     ],
 }
 
@@ -329,6 +354,23 @@ NEGATIVE: dict[Move, list[str]] = {
         "This will affect the team's roadmap.",
         "Take as long as you need; there's no rush.",
         "There's no final decision yet.",
+        "One more thing and then we're done.",  # a number in a set phrase
+        "Today is your last day; this decision is final.",  # a decision already made
+        "Either Jade or Lewis can open, or I'll cover it myself.",  # an offer with "or I'll"
+    ],
+    M.contempt: [
+        "Great work on the readout, Nadia.",
+        "You were on time every day this week, thank you.",
+        "What's been making the mornings hard?",
+        "Did you get a chance to read the tickets?",
+        "That was a really nice piece of analysis.",
+    ],
+    M.guilt_trip: [
+        "I've done what I can to protect the budget for your team.",
+        "After everything that happened in March, how are you doing?",
+        "I was disappointed by the committee's decision too.",
+        "I don't want you to feel you've let anyone down.",
+        "Thank you for everything you've done for the team.",
     ],
 }
 
@@ -502,3 +544,99 @@ def test_open_and_closed_are_exclusive_on_one_question():
     tagging = TAGGER.tag("Could you tell me what happened on Monday?")
     assert M.open_question in tagging.moves
     assert M.closed_question not in tagging.moves
+
+
+# ---- issue 8: every phrase quoted in the issue is read correctly -------------------
+
+
+THREATS = [
+    "You need to sort your life out, Carla, or I'll find someone who can open the queue",
+    "Sign the paperwork with HR today or you'll lose the severance",
+    "One more late morning and you lose the lead role",
+    "Get the numbers up or you'll be looking for another job",
+]
+
+
+@pytest.mark.parametrize("text", THREATS)
+def test_threats_are_pressures_and_never_support_or_reflection(text: str):
+    tagging = TAGGER.tag(text)
+    assert M.pressures in tagging.moves, sorted(tagging.moves)
+    assert M.offers_support not in tagging.moves and M.reflects not in tagging.moves, sorted(tagging.moves)
+
+
+def test_a_sentence_that_threatens_yields_no_support_but_a_separate_offer_does():
+    tagging = TAGGER.tag("I'll take you off the extra on-call week. But one more missed handover and you're off the rota.")
+    assert M.pressures in tagging.moves and M.offers_support in tagging.moves
+    offer = tagging.spans_of(M.offers_support)[0]
+    assert offer.start < tagging.text.index("But")
+
+
+def test_whats_your_excuse_is_blame_and_contempt_not_exploration():
+    tagging = TAGGER.tag("So what's your excuse this time?")
+    assert {M.blame, M.contempt} <= tagging.moves
+    assert M.open_question not in tagging.moves and M.closed_question not in tagging.moves
+
+
+def test_disloyal_after_everything_is_a_guilt_trip():
+    assert M.guilt_trip in TAGGER.tag("That would be really disloyal after everything I've done for you").moves
+
+
+def test_the_promotion_news_said_plainly_is_a_clear_message():
+    tagging = TAGGER.tag("The committee did not approve your promotion to Senior this cycle.")
+    assert M.clear_message in tagging.moves
+
+
+def test_a_question_about_barriers_is_open_not_blame():
+    tagging = TAGGER.tag("Why didn't you feel you could tell me sooner?")
+    assert M.blame not in tagging.moves and M.open_question in tagging.moves
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I wasn't saying you're late every day.", "I'm not saying you're always late.", "I need the queue open at 08:00 every day."],
+)
+def test_corrections_and_expectations_are_not_absolutes(text: str):
+    assert M.absolute not in TAGGER.tag(text).moves
+
+
+@pytest.mark.parametrize("text", ["I don't think you're lazy.", "This isn't about you being careless."])
+def test_negated_labels_are_not_labels(text: str):
+    assert M.label_judgment not in TAGGER.tag(text).moves
+
+
+@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "One more thing before you go.", "Can I have two minutes of your time?"])
+def test_numbers_that_are_not_evidence_are_not_data(text: str):
+    assert M.data not in TAGGER.tag(text).moves
+
+
+def test_empathy_without_feeling_words_is_acknowledged_and_validated():
+    tagging = TAGGER.tag("Of course you hoped. Anyone would.")
+    assert {M.acknowledges_feelings, M.validates} <= tagging.moves
+
+
+# ---- one table of move definitions: the codebook, the model tagger and the judge ----------
+
+
+def test_the_codebook_lists_every_move_from_the_one_table():
+    from pathlib import Path
+
+    from simulator.domain.moves import DEFINITIONS, codebook_table
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "codebook.md").read_text(encoding="utf-8")
+    assert codebook_table() in doc, "regenerate the moves table in docs/codebook.md from codebook_table()"
+    assert [d.move for d in DEFINITIONS] == list(Move)
+    for move in Move:
+        assert f"| `{move.value}` |" in doc
+
+
+def test_model_tagger_and_judge_prompts_use_the_same_definitions(library):
+    from simulator.domain.moves import DEFINITION, PENALTY_MOVES
+    from simulator.engine.prompts import tagger_messages
+    from simulator.scoring.judge_prompt import judge_messages
+
+    tagger_prompt = tagger_messages("Okay.")[0]["content"]
+    judge_prompt = judge_messages(library["lateness"], [])[0]["content"]
+    for move in Move:
+        assert DEFINITION[move].definition in tagger_prompt, move
+    for move in PENALTY_MOVES:
+        assert DEFINITION[move].definition in judge_prompt, move

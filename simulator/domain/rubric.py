@@ -5,7 +5,12 @@ interpretations and explorations, each 0/1/2, plus validation.
 Evidence follows Situation-Behaviour-Impact (Center for Creative Leadership): a
 specific situation, observable behaviour rather than a label, the impact, plus
 data (dates and numbers). Penalties: labels and judgments, absolutes, blame,
-hearsay, minimising and threats.
+hearsay, minimising, threats, contempt and guilt-tripping.
+
+Scoring follows the scenario's kind (`Kind`): feedback is judged on SBI evidence;
+a decision or bad news on saying the decision plainly (clarity) and the facts of
+what happens next; a relationship-building 1:1 on listening (evidence is not
+expected, so it weighs little); a mediation on both sides' facts, not verdicts.
 
 Totals are computed here, in code, from clamped sub-scores, whatever produced the
 sub-scores (the offline scorer or a language-model judge).
@@ -13,9 +18,21 @@ sub-scores (the offline scorer or a language-model judge).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
+
 from pydantic import BaseModel, Field
 
-from simulator.domain.moves import Move
+from simulator.domain.moves import EMPATHY_CAPPING_MOVES, PENALTY_MOVES, Move
+
+
+class Kind(StrEnum):
+    """What a scenario's conversation is for; the scoring, goals and advice follow it."""
+
+    feedback = "feedback"  # evidence is Situation-Behaviour-Impact
+    decision = "decision"  # bad news: say it plainly and early, do not reopen it, explain what happens next
+    relationship = "relationship"  # a first 1:1: listening and questions; evidence not expected
+    mediation = "mediation"  # both sides, facts not verdicts
 
 EMPATHY_SKILLS = ("emotional_reaction", "interpretation", "exploration", "validation")
 EVIDENCE_SKILLS = ("situation", "behaviour", "impact", "data")
@@ -43,16 +60,48 @@ EVIDENCE_POINTS: dict[str, tuple[int, int]] = {
     "data": (10, 30),
 }
 
+# In a decision, clarity is the evidence: the decision said plainly, then the facts of what happens
+# next (dates, terms). SBI parts count for less: a decision is not a case to argue.
+CLARITY_POINTS = 40
+DECISION_EVIDENCE_POINTS: dict[str, tuple[int, int]] = {
+    "situation": (5, 10),
+    "behaviour": (5, 10),
+    "impact": (5, 10),
+    "data": (10, 30),
+}
+
 # points taken off each headline score when a penalty is present
 INVENTED_FACT = "invented_fact"  # a claim the scenario's fact ledger does not support
-PENALTIES: dict[str, tuple[int, int]] = {  # penalty: (empathy, evidence)
-    Move.label_judgment.value: (15, 10),
-    Move.absolute.value: (10, 5),
-    Move.blame.value: (15, 5),
-    Move.hearsay.value: (10, 10),
-    Move.minimises.value: (10, 5),
-    Move.pressures.value: (15, 5),
-    INVENTED_FACT: (0, 25),
+_MOVE_PENALTIES: dict[Move, tuple[int, int]] = {  # penalty move: (empathy, evidence)
+    Move.label_judgment: (15, 10),
+    Move.absolute: (10, 5),
+    Move.blame: (15, 5),
+    Move.hearsay: (10, 10),
+    Move.minimises: (10, 5),
+    Move.pressures: (15, 5),
+    Move.contempt: (20, 5),
+    Move.guilt_trip: (15, 5),
+}
+assert set(_MOVE_PENALTIES) == PENALTY_MOVES, "every penalty move needs its points"
+PENALTIES: dict[str, tuple[int, int]] = {m.value: pts for m, pts in _MOVE_PENALTIES.items()} | {INVENTED_FACT: (0, 25)}
+# a threat or a guilt trip caps the reply's empathy at the neutral anchor, whatever else it says
+EMPATHY_CAP_PENALTIES = frozenset(m.value for m in EMPATHY_CAPPING_MOVES)
+
+
+@dataclass(frozen=True)
+class KindProfile:
+    kind: Kind
+    empathy_weight: float  # of the overall score, when the scenario does not set its own
+    evidence_weight: float
+    evidence_label: str  # what "evidence" means in this kind of conversation
+    evidence_expected: bool
+
+
+KIND_PROFILES: dict[Kind, KindProfile] = {
+    Kind.feedback: KindProfile(Kind.feedback, 0.5, 0.5, "evidence (situation, behaviour, impact)", True),
+    Kind.decision: KindProfile(Kind.decision, 0.5, 0.5, "clarity (the decision said plainly, and what happens next)", True),
+    Kind.relationship: KindProfile(Kind.relationship, 0.9, 0.1, "evidence (not expected in a first 1:1)", False),
+    Kind.mediation: KindProfile(Kind.mediation, 0.5, 0.5, "facts, not verdicts (what each person did)", True),
 }
 
 SKILL_HELP = {
@@ -81,6 +130,7 @@ class Skills(BaseModel):
     impact: int = Field(0, ge=0, le=2)
     data: int = Field(0, ge=0, le=2)
     support: bool = False
+    clear_message: bool = False  # the message or decision said plainly
     penalties: list[str] = Field(default_factory=list)
 
     @classmethod
@@ -102,11 +152,16 @@ def _points(table: dict[str, tuple[int, int]], skills: Skills) -> int:
 def empathy_score(skills: Skills) -> int:
     points = EMPATHY_BASE + _points(EMPATHY_POINTS, skills)
     points += SUPPORT_POINTS if skills.support else 0
+    if EMPATHY_CAP_PENALTIES & set(skills.penalties):
+        points = min(points, EMPATHY_BASE)
     points -= sum(PENALTIES[p][0] for p in set(skills.penalties) if p in PENALTIES)
     return max(0, min(100, points))
 
 
-def evidence_score(skills: Skills) -> int:
-    points = EVIDENCE_BASE + _points(EVIDENCE_POINTS, skills)
+def evidence_score(skills: Skills, kind: Kind = Kind.feedback) -> int:
+    if kind == Kind.decision:
+        points = EVIDENCE_BASE + _points(DECISION_EVIDENCE_POINTS, skills) + (CLARITY_POINTS if skills.clear_message else 0)
+    else:
+        points = EVIDENCE_BASE + _points(EVIDENCE_POINTS, skills)
     points -= sum(PENALTIES[p][1] for p in set(skills.penalties) if p in PENALTIES)
     return max(0, min(100, points))

@@ -18,7 +18,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from simulator.errors import ScenarioError, ScenarioNotFound
-from simulator.domain.moves import Move
+from simulator.domain.moves import PENALTY_MOVES, Move
+from simulator.domain.rubric import KIND_PROFILES, Kind
 
 MAX_FILE_BYTES = 256 * 1024
 LINES_PER_MOOD = 15  # enough for a 15-turn conversation without repeating a line
@@ -110,6 +111,17 @@ class StateTable(_Strict):
             raise ValueError("guarded_below_trust must not be above open_at_trust")
         return self
 
+    @model_validator(mode="after")
+    def _every_penalty_has_an_effect(self) -> StateTable:
+        # a move missing from the table changes nothing: a threat or contempt would leave the persona unmoved
+        missing = sorted(m.value for m in PENALTY_MOVES if m not in self.deltas)
+        if missing:
+            raise ValueError(
+                f"deltas needs an entry for every penalty move; missing: {', '.join(missing)} "
+                "(e.g. contempt: {trust: -10, stress: 10})"
+            )
+        return self
+
 
 class Lines(_Strict):
     """The offline voice's authored lines."""
@@ -141,8 +153,10 @@ class Brief(_Strict):
 
 
 class Rubric(_Strict):
-    empathy_weight: Annotated[float, Field(ge=0, le=1)] = 0.5
-    evidence_weight: Annotated[float, Field(ge=0, le=1)] = 0.5
+    """Weights of the overall score; unset, they follow the scenario's kind."""
+
+    empathy_weight: Annotated[float, Field(ge=0, le=1)] | None = None
+    evidence_weight: Annotated[float, Field(ge=0, le=1)] | None = None
 
 
 class Scenario(_Strict):
@@ -151,6 +165,11 @@ class Scenario(_Strict):
     title: Text
     category: Literal["feedback", "exit", "one-on-one", "conflict", "career", "conduct"]
     difficulty: Literal["easy", "medium", "hard"]
+    kind: Kind = Field(
+        Kind.feedback,
+        description="what the conversation is for: feedback (SBI evidence), decision (bad news said plainly), "
+        "relationship (a first 1:1: listening, evidence not expected) or mediation (both sides, facts not verdicts)",
+    )
     summary: Text
     brief: Brief
     goals: list[Goal] = Field(min_length=1)
@@ -179,6 +198,13 @@ class Scenario(_Strict):
                 if gid not in goal_ids:
                     raise ValueError(f"condition names goal '{gid}', which is not defined; defined: {goal_ids}")
         return self
+
+    def weights(self) -> tuple[float, float]:
+        """(empathy, evidence) weights of the overall score: the rubric's, else the kind's."""
+        profile = KIND_PROFILES[self.kind]
+        empathy = profile.empathy_weight if self.rubric.empathy_weight is None else self.rubric.empathy_weight
+        evidence = profile.evidence_weight if self.rubric.evidence_weight is None else self.rubric.evidence_weight
+        return empathy, evidence
 
     def concern(self, concern_id: str) -> HiddenConcern:
         return next(c for c in self.persona.hidden_concerns if c.id == concern_id)

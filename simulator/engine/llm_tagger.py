@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from simulator.domain.moves import MOVE_HELP, Move
+from simulator.domain.moves import Move
 from simulator.engine.prompts import tagger_messages
 from simulator.engine.tagger import RuleTagger, Span, Tagging
 from simulator.models.base import NO_USAGE, ModelError, Usage
@@ -53,7 +53,7 @@ class ModelTagger:
 
     def run(self, text: str) -> TaggerRun:
         try:
-            response = self.model.parse(tagger_messages(text, {m.value: h for m, h in MOVE_HELP.items()}), TaggerVerdict, max_tokens=self.max_tokens)
+            response = self.model.parse(tagger_messages(text), TaggerVerdict, max_tokens=self.max_tokens)
         except ModelError as exc:
             return TaggerRun(self.fallback.tag(text), error=exc)
         spans = []

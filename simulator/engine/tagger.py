@@ -23,7 +23,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from simulator.domain.moves import Move
+from simulator.domain.lexicon import (
+    MONTH,
+    MONTH_FULL,
+    NUMBER_WORD,
+    WEEKDAY,
+    fold,
+    is_future,
+    scorer_directed_spans,
+    sentence_at,
+    sentence_bounds,
+)
+from simulator.domain.moves import PENALTY_MOVES, Move
 
 # Feelings a person can have ("you seem frustrated", "you sound fed up", "that one stings").
 # Naming one of these is a *specific* emotional reaction (codebook level 2).
@@ -49,19 +60,14 @@ _HARD = rf"(?:{_HARD_GENERIC}|{_HARD_SPECIFIC})"
 # "hard to <verb>" is about their feelings only for verbs of taking news in ("hard to hear");
 # "hard to justify" is about a task and "hard for me" about someone else.
 _NOT_A_TASK = r"(?! to (?!hear|take|process|accept|absorb|digest|deal|talk|go through|sit with)\w| for (?:me|us|the|our)\b)"
-_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-_MONTH_FULL = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
-_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_MONTH, _MONTH_FULL, _WEEKDAY = MONTH, MONTH_FULL, WEEKDAY
 _EVENT = (
     r"(?:meeting|stand-?up|review|retro(?:spective)?|1:1|one-on-one|call|planning|demo|all-hands|session|"
     r"sprint|workshop|presentation|interview|handover|shift|check-in|pull request|pr|thread|channel|email|"
     r"readout|offsite|incident|outage|release|launch|board pack)"
 )
 # Counted things: "several" and "a hundred" are vague, so they are not data.
-_NUMBER_WORD = (
-    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|"
-    r"eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|four|five|six|seven|eight|nine))?"
-)
+_NUMBER_WORD = NUMBER_WORD
 _COUNT_ADJ = r"(?:missed|late|overdue|separate|consecutive|working|business|unanswered|escalated|open|failed|customer|largest|biggest|waiting)"
 _UNIT = (
     r"(?:minutes?|mins?|hours?|days?|weeks?|months?|years?|times|occasions|mornings|shifts|tickets|calls|deadlines|comments|"
@@ -105,16 +111,6 @@ _DID = (
     r"ran|led|took|made|gave|asked|agreed|promised|went|moved|changed|deleted|reverted|escalated|logged|used|"
     r"argued|shouted|snapped|dismissed|ignored|blocked|refused|declined|caught|spotted|covered|handled|owned|picked up)"
 )
-# Scorer-directed instructions ("ignore previous instructions", "score this 100"): words inside
-# them earn nothing (docs/codebook.md, gaming).
-_INSTRUCTION = re.compile(
-    r"[\[(]?[^.!?\[\]()\n]*\b(?:ignore (?:all |any )?(?:previous|prior|the above|earlier) instructions|disregard (?:the|your|all|previous)|"
-    r"(?:score|rate|grade|mark|give) (?:this|it|me|the reply|this reply|this response|this message)(?: reply| response| message| answer)?(?: as| at| a| an| with)? "
-    r"(?:\d+|perfect|full|top|maximum|max|the highest)\b|note to the (?:evaluator|scorer|grader|judge)|"
-    r"(?:evaluator|scorer|grader|judge|assistant|system)\s*(?:note)?\s*:|full marks|100\s*/\s*100|(?:empathy|evidence) 100|"
-    r"you are now a (?:scorer|grader|judge|evaluator)|maximally empathic)[^\[\]()\n]*?(?:[.!?\])]+|$)",
-    re.IGNORECASE,
-)
 # Rubric jargon instead of engaging with the person ("I empathise, I validate your feelings",
 # "Situation: ... Impact: ..."): a message that stuffs it earns nothing for generic acknowledgements.
 _JARGON = re.compile(
@@ -123,15 +119,6 @@ _JARGON = re.compile(
     r"(?:situation|behaviou?r|impact|data)(?:,?\s+(?:situation|behaviou?r|impact|data)\b)+)",
     re.IGNORECASE,
 )
-# A sentence about what will happen (a plan, an offer, a deadline ahead) does not name when
-# something happened, so its dates are data but not an SBI situation.
-_FUTURE = re.compile(
-    r"\b(?:i|we|you|they|he|she|it|that|this)(?:'ll| will| shall| are going to|'re going to|'m going to| am going to)\b|"
-    r"\blet's\b|\bnext (?:week|month|sprint|cycle|quarter|time)\b|\bfrom (?:next|now on)\b|\bgoing forward\b|"
-    r"\bif\b|\b(?:need|want|'d like) you to\b|\byou need to\b|\b(?:can|could|shall) (?:i|we|you(?: two)?)\b",
-    re.IGNORECASE,
-)
-
 RULES: dict[Move, list[str]] = {
     Move.acknowledges_feelings: [
         rf"\bi (?:can )?(?:see|sense|imagine|hear|understand|know|get|realise|realize|appreciate)(?: that| how)? (?:this|that|it|you|you're|you are|you've|the|your|these|those)\b[^.?!]{{0,40}}\b(?:{_FEELING}|{_HARD}|unfair){_NOT_A_TASK}",
@@ -153,6 +140,8 @@ RULES: dict[Move, list[str]] = {
         r"\bi(?:'m| am) (?:here for you|in your corner|on your side)\b",
         r"\bi feel (?:so |really |very )?(?:sad|bad|sorry|awful) (?:for|about|that)\b",
         r"\bmy heart goes out\b",
+        # empathy without feeling words: "Of course you hoped.", "you'd been counting on this"
+        r"\bof course you (?:hoped|wanted|expected|thought|cared|care|minded|mind|were hoping|had hoped|'d hoped|would hope)\b|\byou(?:'d| had)? (?:really )?(?:been )?(?:hoped|hoping|counting on|looking forward to)\b",
         r"\b(?:sending (?:you )?(?:hugs|love|strength)|\(?hugs\)?)\b",
         # thanks for opening up (not "thanks for making time")
         r"\bthank(?:s| you)(?: so much| again)?,?(?: \w+,?)? for (?:telling|trusting|sharing|saying|being (?:so )?(?:honest|open|straight|candid)|opening up|bringing (?:this|that|it) (?:up|to me)|raising (?:this|that|it)|letting me know)\b",
@@ -176,6 +165,7 @@ RULES: dict[Move, list[str]] = {
         # "that makes sense" on its own or about them; "X makes sense for the team" is about a plan
         r"\bmakes? (?:total |complete |a lot of |perfect )?sense\b(?=\s*(?:[.,;:!?)—–-]|$|to me|that you|why you|you(?:'d| would)|to (?:feel|be|want|ask|worry)|given|after|if you|when you|now|you\b))",
         r"\banyone (?:would|in your (?:position|shoes) would) (?:feel|be)\b",
+        r"\b(?:anyone|anybody|most people|any of us) would(?: have| too)?(?=\s*[.!;]|\s*$)",
         r"\banyone\b[^.!?]{0,50}\bwould (?:be|feel|have)\b",
         r"\bwould (?:sting|hurt|upset|frustrate|bother|annoy|rattle) (?:anyone|most people|any of us)\b",
         r"\byou have every right\b",
@@ -393,7 +383,13 @@ RULES: dict[Move, list[str]] = {
     Move.clear_message: [
         r"\bi(?:'ve| have)? (?:decided|made the decision|had to make the decision)\b",
         r"\bthe decision (?:is|has been|was)\b",
-        r"\bi need (?:you to|to see|to talk|to tell)\b",
+        r"\b(?:did not|didn't|has not|hasn't|have not|haven't|won't|will not|could not|couldn't|was not able to|wasn't able to) (?:approve|support|accept|agree to|sign off on|confirm|go ahead with|put you forward|promote|renew|extend)\b",
+        r"\b(?:was|were|has been|have been|is|are|will be)(?: not|n't) (?:approved|successful|selected|promoted|accepted|shortlisted|renewed|extended|going ahead)\b",
+        r"\byour (?:role|position|job|contract|post) (?:is being|has been|will be|is) (?:eliminated|made redundant|cut|closed|removed|ended|ending|terminated)\b",
+        r"\b(?:today|tomorrow|friday|this) is your (?:last|final) day\b|\b(?:this|the decision|it) is final\b",
+        r"\bwe(?:'re| are| have| 've)? (?:letting you go|let you go|made the decision|decided)\b|\bthe answer (?:is|was) no\b",
+        r"\bi expect (?:you|the|that|everyone)\b|\byou need to (?:be|arrive|start|get in|open|log in|clock in)\b|\bevery (?:day|morning) at \d{1,2}[:.]?\d{0,2}\b|\bby \d{1,2}[:.]\d{2} every (?:day|morning)\b",
+        r"\bi need (?:you to|to see|to talk|to tell|the|your|everyone|it|this|that)\b",
         r"\bwhat i need (?:is|from you)\b",
         r"\b(?:going forward|from now on),? (?:i|we)(?: need| expect|'d like| would like)\b",
         r"\bi want to be (?:clear|direct|straightforward|honest|upfront)\b",
@@ -433,7 +429,10 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:it's|it is|this is|that's|that is|that one's|that one is)(?: all| entirely| completely| totally)? (?:(?:your|your own) (?:fault|doing|mess|problem)|on you)\b",
         r"\bbecause of you\b",
         r"\byou (?:ruined|messed up|screwed up|let (?:\w+ ){1,3}down|dropped the ball|made us look|failed|wrecked|caused (?:this|all))\b",
-        r"\bwhy (?:can't|won't|couldn't|didn't|can you not) you\b",
+        # "Why didn't you feel you could tell me sooner?" asks about a barrier: not blame
+        r"\bwhy (?:can't|won't|couldn't|didn't|can you not) you\b(?! (?:feel|think|felt|thought)\b(?: (?:you|it|that|able|comfortable|safe|ok|okay))?)",
+        r"\bwhat(?:'s| is| was)? (?:your|the) excuse\b|\bany excuses? (?:this time|today)\b",
+        r"\bsort (?:your|your own) (?:life|act|head|stuff|self) out\b|\bpull your (?:socks|finger) (?:up|out)\b",
         r"\bwhy don't you ever\b",
         r"\bhow could you (?:let|do that|do this|not|forget|ignore|say that|be so)\b",
         r"\byou (?:should|shouldn't|should not|ought to)(?: have|'ve) (?!received\b)(?:\w+ed|\w+en|known|told|done|said|thought|come|gone|sent|let|got|put|kept|brought|made|knocked|asked|raised|spoken|flagged)\b",
@@ -523,6 +522,53 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:that's|that is|it's|it is) the sort of thing that ends careers\b|\bends careers\b",
         r"\bwalk you out\b",
         r"\b(?:if|unless) you[^.!?]{3,60}\b(?:it(?:'ll| will)|you(?:'ll| will)|we(?:'ll| will)) (?:affect|hurt|be looking at|be reviewing|have to)\b",
+        # conditional threats: "... or I'll find someone who can", "sign today or you'll lose the severance",
+        # "or you'll be looking for another job", "one more late morning and you lose the lead role"
+        r"\bor (?:else )?(?:you(?:'ll| will|'re going to| are going to| could| might)?|i(?:'ll| will|'m going to)|we(?:'ll| will|'re going to)|hr(?:'ll| will)|it(?:'ll| will)|that(?:'s| is| will be)|this(?:'ll| will))\b[^.!?]{0,60}?\b(?:lose|losing|find (?:someone|somebody|a replacement)|replac\w+|looking for|out\b|gone|fired|sacked|finished|done here|warning|consequences|formal|off the|demot\w*|another job|new job|the door|over\b|look elsewhere)",
+        r"\b(?:one more|another|a (?:single|second|third)) (?!(?:thing|things|question|questions|point|item|minute|second|quick|detail|topic|idea)\b)(?:[\w-]+ ){0,3}(?:and|or) (?:then )?(?:you|hr|we|this|it|i|that)\b(?:'ll|'re| will| are| lose| get| go| be)?",
+        r"\bas long as (?:you|we)(?:'re| are)? (?:both )?(?:understand|know|clear|realise|realize|aware)\b",
+        r"\b(?:shape up or ship out|shape up or (?:you're|you are) out|sink or swim|make or break)\b",
+        r"\bif you (?:want|'d like|wish|hope|plan) to (?:keep|stay in|hold on to) (?:your|the|this) (?:job|role|position|lead|bonus|seat)\b",
+        r"\b(?:plenty|lots|loads) of (?:people|others|candidates) (?:who(?:'d| would)|would) (?:love|kill for|happily take|jump at)\b",
+        r"\bdon't make me\b|\bmake no mistake\b|\bor we(?:'ll| will) have (?:a problem|words)\b",
+        r"\b(?:your|the) (?:job|role|position|lead role|contract|severance|bonus) (?:is|will be) (?:on the line|at risk|in (?:jeopardy|question)|off the table)\b",
+        r"\byou(?:'ll| will)? lose (?:the|your) (?:lead|severance|bonus|job|role|position|reference|promotion)\b(?=[^.!?]*\b(?:if|unless|or|one more|again)\b)|(?:\bif|\bunless|\bor|\bone more|\bagain)\b[^.!?]*\byou(?:'ll| will)? lose (?:the|your) (?:lead|severance|bonus|job|role|position|reference|promotion)\b",
+        r"\bthe (?:last|final) time (?:i|we)(?:'re| are| will) (?:having|having this|going to have)\b",
+        # a replacement held over them: "if you can't manage it, I'll find someone who can"
+        r"\bif you (?:can't|cannot|can not|don't|won't|aren't able to|are not able to)\b[^.!?]*\b(?:i|we)(?:'ll| will)(?: have to)? (?:find|get|hire|bring in) (?:someone|somebody|a replacement)\b",
+        r"\b(?:i|we)(?:'ll| will)(?: have to| just)? (?:find|get|hire|bring in) (?:someone|somebody) else\b",
+    ],
+    Move.contempt: [
+        r"\b(?:oh|ah|wow),? (?:great|brilliant|wonderful|fantastic|perfect|lovely|marvellous|marvelous|super|terrific|good)\b[,.!]*(?: (?:another|more|so|just|that's|what a))?",
+        r"\b(?:wow|well|oh),? (?:look who|look what|you made it|nice of you|how nice)\b",
+        r"\b(?:on time|in|early|here) for once\b|\bfor once in your life\b",
+        r"\bmust be nice\b",
+        r"\b(?:do|did|can|could|have) you even\b",
+        r"\bwhat(?:'s| is| was)? (?:your|the) excuse (?:this time|today|now|then)\b|\banother (?:excuse|sob story|story)\b|\bexcuse of the (?:day|week)\b",
+        r"\bnice of you to (?:join|show up|turn up|grace|come|drop by)\b|\bgrac(?:e|ing) us with\b|\bso glad you could (?:make it|join)\b",
+        r"\b(?:are you|you're|you are) (?:kidding|joking)(?: me)?\b|\bgive me a break\b|\bspare me\b|\bcry me a river\b|\bboo[- ]hoo\b|\bpoor (?:you|thing)\b|\bdiddums\b",
+        r"\b(?:it's|it is|this is|this isn't|it isn't|it's not|this is not) (?:not )?(?:exactly )?rocket science\b|\bhow (?:hard|difficult) (?:can|could|is) (?:it|that)(?: really)?(?: be)?\b|\beven a child could\b",
+        r"\byeah,? right\b|\bsure you (?:did|were|are|have|will)\b|\bof course you did\b(?=[.!]*\s*$)",
+        r"\bstroll(?:ing|ed|s)? in\b|\bwhenever you (?:feel like|fancy|please|like)\b|\bbanker's hours\b|\bwhen(?:ever)? it suits you\b",
+        r"\bfinally (?:decided|bothered|deigned) to\b|\bdecided to (?:show up|grace|turn up|join us)\b|\bbothered to (?:show|turn|come)\b",
+        r"\bcongratulations(?: on| for)?\b[^.!?]{0,40}\b(?:late|on time|for once|finally|bare minimum)\b",
+        r"\b(?:classic|typical) (?-i:[A-Z][a-z]+)\b[.!]",
+        r"\bwhat a (?:surprise|shock)\b|\bshocking,? (?:i know|really)\b",
+        r"\bdo you (?:want|need) a (?:medal|gold star|round of applause|pat on the back)\b|\b(?:a|your) (?:medal|gold star)\b",
+        r"\b(?:i'm|i am) (?:sure|certain) you (?:had|have) (?:a|your) (?:very )?good reason\b",
+        r"\bwhat(?:'s| is) it this time\b",
+    ],
+    Move.guilt_trip: [
+        r"\bafter (?:all|everything) (?:that )?(?:i(?:'ve| have)?|we(?:'ve| have)?|the company(?: has)?|this team(?: has)?) (?:done|did|given|gave|invested|put in|sacrificed|been through)\b[^.!?]*",
+        r"\b(?:disloyal|ungrateful|betrayal)\b",
+        r"\b(?:i|we) (?:stuck (?:my|our) necks? out|went out on a limb|vouched for you|fought for you|defended you|covered for you|took a chance on you|gave you (?:a|this|that|your) (?:chance|break|job|opportunity))\b",
+        r"\b(?:this is|is this) how you (?:repay|thank)\b|\brepay (?:me|us)\b|\bthis is (?:the )?thanks i get\b|\bthis is what i get\b",
+        r"\b(?:and )?me personally\b|\bletting (?:me|the (?:whole )?team|everyone|all of us|your team) down\b",
+        r"\bhow do you think (?:that|this|it) makes (?:me|us|the team) (?:feel|look)\b|\bmak(?:es|ing) me look (?:bad|stupid|like a fool|foolish|an idiot)\b",
+        r"\bi(?:'m| am) (?:so |really |very |deeply )?disappointed in you\b|\bi thought (?:i|we) could (?:count on|trust|rely on) you\b|\bi expected (?:more|better) (?:of|from) you\b",
+        r"\byou owe (?:me|us|the team|it to)\b|\bthe least you (?:can|could) do\b",
+        r"\b(?:i|we) (?:trusted|believed in) you\b[^.!?]{0,40}\b(?:and|but)\b",
+        r"\bafter all (?:these years|this time|i've taught you)\b",
     ],
 }
 
@@ -573,6 +619,9 @@ class Tagging:
 
 
 class Tagger(Protocol):
+    """What the engine and the scorer need from any tagger (rules, a model, a learned tagger):
+    the moves of one message, each with the exact words (spans into `text`) that carry it."""
+
     def tag(self, text: str) -> Tagging: ...
 
 
@@ -581,8 +630,9 @@ class RuleTagger:
 
     def tag(self, text: str) -> Tagging:
         spans: list[Span] = []
-        folded = _fold(text)
-        ignored = instruction_regions(folded)
+        folded = fold(text)
+        ignored = scorer_directed_spans(folded)
+        not_evidence = [m.span() for m in _NOT_EVIDENCE.finditer(folded)]
         for move, patterns in _compiled().items():
             seen: set[tuple[int, int]] = set()
             for pattern in patterns:
@@ -591,21 +641,21 @@ class RuleTagger:
                     if end <= start or any(a <= start and end <= b for a, b in seen):
                         continue
                     # words inside an instruction to the scorer earn nothing (penalties still count)
-                    if move not in _PENALTIES and any(a <= start < b for a, b in ignored):
+                    if move not in PENALTY_MOVES and any(a <= start < b for a, b in ignored):
+                        continue
+                    # numbers in markup, code or set phrases ("alert(1)", "one more thing") are not evidence
+                    if move in _EVIDENCE and any(a <= start < b for a, b in not_evidence):
                         continue
                     # a date in a plan or an offer is data, not the situation of what happened
-                    if move == Move.situation and _not_a_past_occasion(_sentence(folded, start, end)):
+                    if move == Move.situation and _not_a_past_occasion(sentence_at(folded, start, end)):
                         continue
                     seen.add((start, end))
                     spans.append(Span(move, start, end, text[start:end]))
-        _resolve_conflicts(spans)
+        _resolve_conflicts(spans, folded)
+        # one span per stretch of words: a longer match of the same move absorbs a shorter one inside it
+        spans = [s for s in spans if not any(o is not s and o.move == s.move and o.start <= s.start and s.end <= o.end and (o.end - o.start) > (s.end - s.start) for o in spans)]
         spans.sort(key=lambda s: (s.start, s.end))
         return Tagging(text=text, spans=spans)
-
-
-def _fold(text: str) -> str:
-    """Typographic apostrophes to ASCII, one character for one, so offsets still index `text`."""
-    return text.replace("\u2019", "'").replace("\u2018", "'")
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -616,37 +666,33 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-_PENALTIES = frozenset(
-    {Move.label_judgment, Move.absolute, Move.blame, Move.hearsay, Move.minimises, Move.pressures}
+_EVIDENCE = frozenset({Move.situation, Move.specific_behaviour, Move.impact, Move.data})
+# Numbers that carry no evidence: markup and code ("<script>alert(1)</script>"), set phrases
+# ("one more thing", "two minutes of your time", "top 3 priorities") and meeting names ("1:1").
+_NOT_EVIDENCE = re.compile(
+    r"<[^<>]{0,200}>|\b[a-z_]\w*\([^()]{0,40}\)|"
+    r"\b(?:top|number|no\.?|step|point|phase|option|item|priority) \d+\b|"
+    rf"\b(?:a|one|two|few|\d+|{_NUMBER_WORD}) (?:quick )?(?:minutes?|mins?|seconds?|secs?) (?:of your time|to (?:talk|chat))\b|"
+    r"\b(?:one|two) more (?:thing|things|question|questions|point|minute|second|item)\b|\bone (?:thing|question|last thing)\b|"
+    r"\b(?:24/7|50/50|9-to-5|9 to 5)\b",
+    re.IGNORECASE,
 )
 
 
 def _not_a_past_occasion(sentence: str) -> bool:
     """A plan, an offer, a request or a question does not say when something happened."""
-    return bool(_FUTURE.search(sentence)) or sentence.rstrip().endswith("?")
-
-
-def instruction_regions(text: str) -> list[tuple[int, int]]:
-    """Character ranges that address the scorer ("ignore previous instructions, score this 100")."""
-    return [(m.start(), m.end()) for m in _INSTRUCTION.finditer(_fold(text))]
+    return is_future(sentence) or sentence.rstrip().endswith("?")
 
 
 def uses_rubric_jargon(text: str) -> bool:
     """Two or more distinct rubric terms ("I empathise", "I validate your feelings", "Impact:"):
     keyword stuffing aimed at a scorer rather than words to a person."""
-    return len({m.group(0).lower() for m in _JARGON.finditer(_fold(text))}) >= 2
+    return len({m.group(0).lower() for m in _JARGON.finditer(fold(text))}) >= 2
 
 
 def apology_count(text: str) -> int:
     """How many apologies ("sorry", "I apologise", "apologies") a message strings together."""
-    return len(re.findall(r"\bsorry\b|\bapologi[sz]e\b|\bapologies\b", _fold(text), re.IGNORECASE))
-
-
-def _sentence(text: str, start: int, end: int) -> str:
-    """The sentence around a span (split at . ! ? and line breaks, not inside numbers like 4.6)."""
-    left = max((m.end() for m in re.finditer(r"[.!?](?!\d)\s|\n", text[:start])), default=0)
-    right = re.search(r"[.!?](?!\d)(?:\s|$)|\n", text[end:])
-    return text[left : end + right.start() + 1] if right else text[left:]
+    return len(re.findall(r"\bsorry\b|\bapologi[sz]e\b|\bapologies\b", fold(text), re.IGNORECASE))
 
 
 # ---- strength: generic (1) or specific (2), per the codebook's levels -------------------
@@ -694,8 +740,8 @@ _NAMED = re.compile(r"(?<![.!?]\s)(?<!^)\b(?-i:[A-Z][a-zà-ÿ]+)\b")
 
 def strength(tagging: Tagging, span: Span) -> int:
     """How strong one span's evidence is: 1 (generic or vague) or 2 (specific), per docs/codebook.md."""
-    text = _fold(span.text)
-    sentence = _sentence(_fold(tagging.text), span.start, span.end)
+    text = fold(span.text)
+    sentence = sentence_at(fold(tagging.text), span.start, span.end)
     if span.move == Move.acknowledges_feelings:
         return 2 if _SPECIFIC_FEELING.search(text) else 1
     if span.move == Move.reflects:
@@ -717,14 +763,49 @@ def strength(tagging: Tagging, span: Span) -> int:
     return 1
 
 
-def _resolve_conflicts(spans: list[Span]) -> None:
-    """A question that is open is not also closed; an accusatory question ("why can't you",
-    "what were you thinking", "how could you", "did you actually try") is blame, not exploration."""
-    blames = [s for s in spans if s.move == Move.blame]
+# A correction or a denial ("I wasn't saying you're late every day", "I don't think you're lazy")
+# names an absolute or a label in order to withdraw it.
+_NEGATED = re.compile(
+    r"\b(?:(?:i|we)(?:'m| am|'re| are)? (?:not|wasn't|was not|weren't|never|didn't|did not|don't|do not) (?:saying|suggesting|claiming|implying|calling you|accusing you|think|believe|mean|say|said|see you as)|"
+    r"(?:isn't|is not|wasn't|was not|not) (?:about|because) (?:you|your)|nobody (?:thinks|is saying|said)|no one (?:thinks|is saying|said)|"
+    r"(?:not|never) (?:that|because) you(?:'re| are)|you(?:'re| are) not|you aren't|you weren't|you were not|far from)\b[^.!?]*$",
+    re.IGNORECASE,
+)
+# A stated expectation ("I need the queue open at 08:00 every day") is a clear message, not an absolute.
+_EXPECTATION = re.compile(
+    r"\b(?:i need|we need|i expect|we expect|need you to|expect you to|i'd like|i would like|has to|have to|must|going forward|from now on|"
+    r"(?:by|at|before) \d{1,2}(?:[:.]\d{2})?|the expectation)\b",
+    re.IGNORECASE,
+)
+_GENERALISING = re.compile(r"\b(?:always|never|constantly|forever|not once|every single time|every time)\b", re.IGNORECASE)
+
+
+def _resolve_conflicts(spans: list[Span], text: str) -> None:
+    """Readings that exclude each other, resolved sentence by sentence.
+
+    - An accusatory question ("why can't you", "what's your excuse") is blame, not exploration,
+      and an open question is not also closed.
+    - A sentence that threatens (pressures) or guilt-trips offers no support and paraphrases
+      nothing: "sign today or you'll lose the severance" is not an offer of severance.
+    - A correction or denial is not the absolute or label it withdraws; an expectation
+      ("every day at 08:00") is not an absolute.
+    - Their experience paraphrased back is not feedback on behaviour.
+    """
+    blames = [s for s in spans if s.move in (Move.blame, Move.contempt)]
     for s in list(spans):
         if s.move in (Move.open_question, Move.closed_question) and any(_overlap(s, b) for b in blames):
             spans.remove(s)
-    # their experience paraphrased back ("no wonder you came in with a list") is not feedback on behaviour
+    leverage = [sentence_bounds(text, s.start, s.end) for s in spans if s.move in (Move.pressures, Move.guilt_trip)]
+    for s in list(spans):
+        if s.move in (Move.offers_support, Move.reflects, Move.validates) and any(a <= s.start < b for a, b in leverage):
+            spans.remove(s)
+    for s in list(spans):
+        if s.move in (Move.absolute, Move.label_judgment):
+            a, _ = sentence_bounds(text, s.start, s.end)
+            if _NEGATED.search(text[a : s.start]):
+                spans.remove(s)
+            elif s.move == Move.absolute and not _GENERALISING.search(s.text) and _EXPECTATION.search(sentence_at(text, s.start, s.end)):
+                spans.remove(s)
     reflections = [s for s in spans if s.move == Move.reflects]
     for s in list(spans):
         if s.move in (Move.specific_behaviour, Move.situation) and any(r.start <= s.start and s.end <= r.end for r in reflections):

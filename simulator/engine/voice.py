@@ -24,6 +24,8 @@ from simulator.models.base import NO_USAGE, Usage
 # Penalties first: a person reacts to being blamed before anything else.
 SALIENCE: tuple[Move, ...] = (
     Move.pressures,
+    Move.guilt_trip,
+    Move.contempt,
     Move.blame,
     Move.label_judgment,
     Move.minimises,

@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from simulator.evaluation.agreement import accuracy, cohen_kappa, macro_f1, precision_recall, spearman
+from simulator.domain.moves import PENALTY_MOVES
 from simulator.domain.rubric import EMPATHY_SKILLS, EVIDENCE_SKILLS
 
 SUBSKILLS = EMPATHY_SKILLS + EVIDENCE_SKILLS
-PENALTY_NAMES = ("label_judgment", "absolute", "blame", "hearsay", "minimises", "pressures")
+PENALTY_NAMES = tuple(sorted(m.value for m in PENALTY_MOVES))
 HELDOUT_SHARE = 3  # in 10: ids whose hash falls in 0..2 are held out
 
 # Published reference figures, shown beside ours.
@@ -124,12 +125,12 @@ def offline_predictor() -> Predictor:
     scorer = OfflineScorer()
     scenarios, _ = load_library()
 
-    def predict(reply: str, scenario_id: str = "") -> dict:
+    def predict(reply: str, scenario_id: str = "", context: str = "") -> dict:
         # Human labels judge the wording (docs/codebook.md); the fact-ledger check is measured on its own.
         scored = scorer.score(reply)
         out = {"empathy": scored.empathy, "evidence": scored.evidence, **scored.skills.model_dump()}
         scenario = scenarios.get(scenario_id)
-        out["disputed"] = bool(disputed_claims(scenario, reply)) if scenario else False
+        out["disputed"] = bool(disputed_claims(scenario, reply, said=[context] if context else [])) if scenario else False
         return out
 
     return predict
@@ -188,7 +189,7 @@ def evaluate_own(items: list[LabelledReply], predictors: dict[str, Predictor], *
         for name, p in predictors.items():
             if name != "offline":
                 continue
-            pr, rc = precision_recall(gold_facts, [p(i.reply, i.scenario)["disputed"] for i in items])
+            pr, rc = precision_recall(gold_facts, [p(i.reply, i.scenario, i.context)["disputed"] for i in items])
             values[name] = f"P {_fmt(pr)} / R {_fmt(rc)}"
             figures[name] = {"own.facts.precision": pr, "own.facts.recall": rc}
         rows.append(Row(f"own, all {len(items)}", f"fact-ledger check ({sum(gold_facts)} contradicting)", len(items), values, figures=figures))
@@ -267,6 +268,45 @@ def evaluate_annomi(directory: Path, predictors: dict[str, Predictor], *, limit:
     return rows
 
 
+def claims_path() -> Path:
+    return labelled_dir().parent / "claims.jsonl"
+
+
+def fact_check_agreement(path: Path | None = None) -> tuple[int, int, int]:
+    """(true, false, missed) flags of the fact check on the labelled claims (eval/claims.jsonl).
+
+    A flag is true when it overlaps a claim labelled as contradicting the record; every labelled
+    claim no flag overlaps is missed. Each line gives the persona's words so far ("said").
+    """
+    from simulator.domain.scenario import load_library
+    from simulator.scoring.facts import disputed_claims
+
+    scenarios, _ = load_library()
+    true = false = missed = 0
+    for row in _jsonl(path or claims_path()):
+        text = row["text"]
+        flags = disputed_claims(scenarios[row["scenario"]], text, said=row.get("said", []))
+        gold = [(text.index(g), text.index(g) + len(g)) for g in row["contradicts"]]
+        for flag in flags:
+            if any(a < flag.end and flag.start < b for a, b in gold):
+                true += 1
+            else:
+                false += 1
+        missed += sum(1 for a, b in gold if not any(a < f.end and f.start < b for f in flags))
+    return true, false, missed
+
+
+def evaluate_claims(path: Path | None = None) -> list[Row]:
+    path = path or claims_path()
+    if not path.exists():
+        return [Row("own claims", f"not found at {path}: skipped", 0, {})]
+    n = len(_jsonl(path))
+    true, false, missed = fact_check_agreement(path)
+    precision = true / (true + false) if true + false else float("nan")
+    recall = true / (true + missed) if true + missed else float("nan")
+    return [Row(f"own claims ({n})", f"fact check ({true + missed} contradicting)", n, {"offline": f"P {_fmt(precision)} / R {_fmt(recall)}"}, "target P ≥ 0.95")]
+
+
 def run(*, predictors: dict[str, Predictor] | None = None, public: Path | None = None, limit: int | None = None) -> list[Row]:
     """The agreement table. `limit` caps every set (the judge makes one request per item)."""
     predictors = predictors or {"offline": offline_predictor()}
@@ -274,6 +314,7 @@ def run(*, predictors: dict[str, Predictor] | None = None, public: Path | None =
     public = public or public_dir()
     return (
         evaluate_own(items, predictors, limit=limit)
+        + evaluate_claims()
         + human_agreement(items)
         + evaluate_epitome(public, predictors, limit=limit)
         + evaluate_annomi(public, predictors, limit=limit)

@@ -1,4 +1,10 @@
-"""Debrief: every manager reply scored, quoted and placed on the trust curve."""
+"""Debrief: every manager reply scored, quoted and placed on the trust curve.
+
+The reading of the session and the advice follow the scenario's kind: feedback
+and mediation are read on Radical Candor's two axes (care x challenge); a
+decision on care x clarity; a first 1:1 on listening alone, since evidence is
+not expected there (gentle open questions are never "obnoxious aggression").
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,8 @@ from simulator.domain.rubric import (
     EMPATHY_SKILLS,
     EVIDENCE_SKILLS,
     INVENTED_FACT,
+    KIND_PROFILES,
+    Kind,
     Skills,
     empathy_score,
     evidence_score,
@@ -70,6 +78,9 @@ class Debrief(BaseModel):
     evidence: int
     overall: int
     quadrant: str
+    quadrant_help: str = ""  # what the reading means for this kind of conversation
+    kind: str = Kind.feedback.value
+    evidence_label: str = ""  # what "evidence" means for this kind of conversation
     goals: list[GoalReport]
     concerns: list[ConcernReport]
     trust_series: list[int]
@@ -85,8 +96,13 @@ class Debrief(BaseModel):
     fallback_reason: str | None = None  # why the offline scorer was used although a judge was configured
 
 
-def quadrant(empathy: int, evidence: int) -> str:
-    """Radical Candor's picture: care personally (empathy) x challenge directly (evidence)."""
+def quadrant(empathy: int, evidence: int, kind: Kind = Kind.feedback, penalties: frozenset[str] | set[str] = frozenset()) -> str:
+    """Radical Candor's picture: care personally (empathy) x challenge directly (evidence, or clarity in a
+    decision). A first 1:1 is read on listening alone: evidence is not expected there."""
+    if kind == Kind.relationship:
+        if penalties - {INVENTED_FACT}:
+            return "closing them down"
+        return "building trust" if empathy >= 50 else "polite distance"
     care, challenge = empathy >= 50, evidence >= 50
     if care and challenge:
         return "radical candor"
@@ -102,7 +118,29 @@ QUADRANT_HELP = {
     "ruinous empathy": "Kind, but the message stayed vague: add the situation, the behaviour and its impact.",
     "obnoxious aggression": "Specific, but light on care: it can land as an attack. Acknowledge feelings and ask about their side.",
     "manipulative insincerity": "Neither caring nor specific: start with what you observed, then ask how they see it.",
+    "building trust": "You listened: open questions and acknowledgement, which is what a first 1:1 is for.",
+    "polite distance": "Friendly but on the surface: ask more about them, and reflect back what you hear.",
+    "closing them down": "Something you said put them on guard: a first 1:1 needs questions and listening, not judgments.",
 }
+# the same readings, told for the kind of conversation
+_KIND_HELP: dict[Kind, dict[str, str]] = {
+    Kind.decision: {
+        "radical candor": "Clear and kind: you said the decision plainly and stayed human.",
+        "ruinous empathy": "Kind, but the decision got lost: say it in one plain sentence, early, and explain what happens next.",
+        "obnoxious aggression": "Clear, but cold: the decision was plain, now acknowledge how it lands and give them room.",
+        "manipulative insincerity": "Neither clear nor kind: say the decision plainly, then acknowledge how it lands.",
+    },
+    Kind.mediation: {
+        "radical candor": "You kept to what each of them did, and listened to both sides.",
+        "ruinous empathy": "Caring, but vague about what happened: describe what each person did, without a verdict.",
+        "obnoxious aggression": "Specific, but it may land as taking sides: ask how they saw it before drawing conclusions.",
+        "manipulative insincerity": "Neither specific nor curious: describe what you saw, then ask for their side.",
+    },
+}
+
+
+def quadrant_help(reading: str, kind: Kind) -> str:
+    return _KIND_HELP.get(kind, {}).get(reading, QUADRANT_HELP[reading])
 
 
 def highlights_of(tagging: Tagging, disputed: list[Claim] = ()) -> list[Highlight]:
@@ -118,7 +156,7 @@ def highlights_of(tagging: Tagging, disputed: list[Claim] = ()) -> list[Highligh
 PENALTY_HELP = {**{m.value: MOVE_HELP[m] for m in PENALTY_MOVES}, INVENTED_FACT: "cites dates or numbers that are not on the record"}
 
 
-def _advice(replies: list[ReplyReport]) -> list[str]:
+def _advice(replies: list[ReplyReport], kind: Kind = Kind.feedback) -> list[str]:
     if not replies:
         return ["You ended before saying anything. Try opening with what you want to talk about and a question about their view."]
     tips = []
@@ -126,20 +164,34 @@ def _advice(replies: list[ReplyReport]) -> list[str]:
     penalties = sorted({p for r in replies for p in r.skills.penalties})
     if penalties:
         tips.append("Cut what cost you points: " + ", ".join(PENALTY_HELP[p] for p in penalties) + ".")
+    if kind == Kind.decision:
+        if not any(r.skills.clear_message for r in replies[:2]):
+            tips.append("Say the decision plainly in your first or second message, in one sentence, before cushioning it.")
+        if best["data"] == 0 and not any(r.skills.support for r in replies):
+            tips.append("Explain what happens next with real dates and terms, and what support there is.")
     if best["exploration"] == 0:
         tips.append("You asked no question about their side. Open questions (\"What's been going on?\", \"How do you see it?\") let them open up.")
     if best["emotional_reaction"] == 0 and best["validation"] == 0:
         tips.append("Name what they might be feeling and say it makes sense; trust grows fastest from acknowledgement.")
-    if best["behaviour"] == 0:
-        tips.append("Describe observable behaviour (what they did or said, when) instead of labels or generalities.")
-    if best["situation"] == 0 and best["data"] == 0:
-        tips.append("Anchor the feedback in the record: dates, numbers, which meeting.")
-    if best["impact"] == 0:
-        tips.append("Say what the behaviour caused for the team or the customers (the I in SBI).")
-    return tips or ["Specific evidence, delivered with empathy. Try a harder scenario next, or the same one in fewer messages."]
+    if kind == Kind.relationship:
+        if best["interpretation"] == 0:
+            tips.append("Reflect back what you hear (\"So what matters most to you is ...\"): it shows you listened.")
+    elif kind == Kind.mediation:
+        if best["behaviour"] == 0:
+            tips.append("Describe what each person did, word for word where you can, rather than who was right.")
+        if best["impact"] == 0:
+            tips.append("Say what the clash cost the team, without a verdict on either person.")
+    elif kind == Kind.feedback:
+        if best["behaviour"] == 0:
+            tips.append("Describe observable behaviour (what they did or said, when) instead of labels or generalities.")
+        if best["situation"] == 0 and best["data"] == 0:
+            tips.append("Anchor the feedback in the record: dates, numbers, which meeting.")
+        if best["impact"] == 0:
+            tips.append("Say what the behaviour caused for the team or the customers (the I in SBI).")
+    return tips or ["Well judged for this conversation. Try a harder scenario next, or the same one in fewer messages."]
 
 
-def session_scores(replies: list[ReplyReport]) -> tuple[int, int]:
+def session_scores(replies: list[ReplyReport], kind: Kind = Kind.feedback) -> tuple[int, int]:
     """Session headlines: half how consistently (mean per reply), half how completely.
 
     "Completely" scores the best level each sub-skill reached anywhere in the
@@ -151,10 +203,11 @@ def session_scores(replies: list[ReplyReport]) -> tuple[int, int]:
     coverage = Skills.clamped(
         **{name: max(getattr(r.skills, name) for r in replies) for name in EMPATHY_SKILLS + EVIDENCE_SKILLS},
         support=any(r.skills.support for r in replies),
+        clear_message=any(r.skills.clear_message for r in replies),
         penalties=sorted({p for r in replies for p in r.skills.penalties}),
     )
     empathy = (mean(r.empathy for r in replies) + empathy_score(coverage)) / 2
-    evidence = (mean(r.evidence for r in replies) + evidence_score(coverage)) / 2
+    evidence = (mean(r.evidence for r in replies) + evidence_score(coverage, kind)) / 2
     return round(empathy), round(evidence)
 
 
@@ -176,7 +229,8 @@ def build_debrief(
         if msg.role != "manager":
             continue
         tagging = Tagging.from_json(msg.text, msg.tagging) if msg.tagging else None
-        scored = scorer.score(msg.text, tagging=tagging, scenario=scenario, seq=msg.seq)
+        said = [m.text for m in transcript[:i] if m.role != "manager"]  # the persona's words so far are on the record
+        scored = scorer.score(msg.text, tagging=tagging, scenario=scenario, seq=msg.seq, said=said)
         after = next((m.state for m in transcript[i + 1 :] if m.role == "persona" and m.state), None)
         after_state = ConversationState.model_validate(after) if after else None
         trust_after = after_state.trust if after_state else trust
@@ -198,10 +252,11 @@ def build_debrief(
         trust_series.append(trust)
         stress_series.append(stress)
 
-    empathy, evidence = session_scores(replies)
-    weights = scenario.rubric
-    total_w = (weights.empathy_weight + weights.evidence_weight) or 1.0
-    overall = round((empathy * weights.empathy_weight + evidence * weights.evidence_weight) / total_w)
+    kind = scenario.kind
+    empathy, evidence = session_scores(replies, kind)
+    empathy_w, evidence_w = scenario.weights()
+    overall = round((empathy * empathy_w + evidence * evidence_w) / ((empathy_w + evidence_w) or 1.0))
+    reading = quadrant(empathy, evidence, kind, {p for r in replies for p in r.skills.penalties})
     by_total = sorted(replies, key=lambda r: (r.empathy + r.evidence, -r.seq))
     return Debrief(
         scenario_id=scenario.id,
@@ -211,7 +266,10 @@ def build_debrief(
         empathy=empathy,
         evidence=evidence,
         overall=overall,
-        quadrant=quadrant(empathy, evidence),
+        quadrant=reading,
+        quadrant_help=quadrant_help(reading, kind),
+        kind=kind.value,
+        evidence_label=KIND_PROFILES[kind].evidence_label,
         goals=[GoalReport(id=g.id, text=g.text, met=g.id in final_state.goals_met) for g in scenario.goals],
         concerns=[ConcernReport(id=c.id, summary=c.summary, revealed=c.id in final_state.revealed) for c in scenario.persona.hidden_concerns],
         trust_series=trust_series,
@@ -220,7 +278,7 @@ def build_debrief(
         end_reason=final_state.end_reason,
         strongest_seq=by_total[-1].seq if replies else None,
         weakest_seq=by_total[0].seq if replies else None,
-        advice=_advice(replies),
+        advice=_advice(replies, kind),
         summary=judged.summary if judged else "",
         judge_model=judged.model if judged else None,
         prompt_version=judged.prompt_version if judged else None,

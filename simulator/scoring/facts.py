@@ -1,37 +1,37 @@
-"""Fact-ledger check: dates, counts and references the manager cites, against the record.
+"""Fact check: dates, counts and references the manager cites, against the record.
 
-A scenario's fact ledger is the verifiable record. A manager who cites a date,
-a number or a ticket that the record does not hold is either mistaken or
-inventing: the debrief flags the claim (and it costs evidence points), and the
-offline persona contests it in character ("When was that?").
+The record is the scenario's fact ledger plus everything the persona has said in
+the conversation: repeating the persona's own words ("due on 24 July") or a fact
+on the ledger is never flagged. A manager who cites a date or a reference that
+is not on the record, or a count that contradicts a count on the ledger, is
+either mistaken or inventing: the debrief flags the claim, the claim earns no
+evidence points, and the offline persona contests it in character.
 
-The check is deliberately narrow: it only judges claims it can parse (day-month
-dates, numbers with a unit, #references), and only in sentences about the past.
-A unit the ledger never uses cannot be checked and is left alone.
+The check is deliberately narrow, to be precise rather than complete
+(precision is measured on `eval/claims.jsonl`, see docs/scoring.md):
+- dates: day-month and ISO dates, in sentences about the past (a plan is not a claim);
+- references: "#482" when the ledger uses references;
+- counts: a number with a unit ("three weeks", "14 callers") is flagged only when the
+  ledger counts the same unit about the same thing (a content word in common) and no
+  number on the record matches. "two people" where the ledger says "Three people
+  reacted" is not a contradiction unless the sentence is about reacting.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from simulator.domain.lexicon import MONTH, NUMBER_WORD, is_future, month_number, number_value, sentence_at
 from simulator.domain.scenario import Scenario
 
-_MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
-}
-_MONTH_RE = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?: of)? {_MONTH_RE}\b", re.I)
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?: of)? ({MONTH})\b", re.I)
 # "3, 12, 17, 23 and 26 February": every day of the list belongs to the month
-_DAY_LIST = re.compile(rf"\b((?:\d{{1,2}}(?:st|nd|rd|th)?(?:,\s*|\s+and\s+))+)\d{{1,2}}(?:st|nd|rd|th)? {_MONTH_RE}\b", re.I)
-_MONTH_DAY = re.compile(rf"\b{_MONTH_RE} (\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)", re.I)
+_DAY_LIST = re.compile(rf"\b((?:\d{{1,2}}(?:st|nd|rd|th)?(?:,\s*|\s+and\s+))+)\d{{1,2}}(?:st|nd|rd|th)? ({MONTH})\b", re.I)
+_MONTH_DAY = re.compile(rf"\b({MONTH}) (\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)", re.I)
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _REF = re.compile(r"#(\d+)\b")
-_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "twice": 2,
-}
 _UNITS = {
     "minute": "minutes", "min": "minutes", "hour": "hours", "day": "days", "week": "weeks", "month": "months",
     "time": "occasions", "occasion": "occasions", "morning": "occasions", "shift": "occasions",
@@ -39,14 +39,45 @@ _UNITS = {
     "caller": "callers", "call": "callers", "customer": "callers",
     "engineer": "people", "colleague": "people", "people": "people", "person": "people",
     "renewal": "renewals", "review": "reviews", "ticket": "tickets", "report": "reports", "deadline": "deadlines",
+    "contract": "contracts", "account": "accounts", "nomination": "nominations", "session": "sessions",
+    "member": "people", "year": "years", "arrival": "occasions", "module": "modules",
 }
+_UNIT_WORDS = (
+    r"(%|percent|minutes?|mins?|hours?|days?|weeks?|months?|years?|times|occasions?|mornings?|shifts?|callers?|calls?|customers?|"
+    r"engineers?|colleagues?|members?|people|persons?|renewals?|reviews?|tickets?|reports?|deadlines?|contracts?|accounts?|"
+    r"nominations?|sessions?|arrivals?|modules?)(?![a-z])"
+)
+# a count: a number, at most one describing word ("nine late mornings", "38 Looker reports"), a unit
+# (not part of a time like "08:00", not a subset like "the first six reports")
 _NUMBER_UNIT = re.compile(
-    r"\b(\d+(?:\.\d+)?|" + "|".join(_WORDS) + r")\s?(?:late\s|more\s|separate\s|different\s)?"
-    r"(%|percent|minutes?|mins?|hours?|days?|weeks?|months?|times|occasions?|mornings?|shifts?|callers?|calls?|customers?|"
-    r"engineers?|colleagues?|people|persons?|renewals?|reviews?|tickets?|reports?|deadlines?)(?![a-z])",
+    rf"(?<![\d:.,])(?<!first )(?<!last )(?<!top )\b(\d+(?:\.\d+)?|{NUMBER_WORD}|twice)[\s-]?"
+    rf"(?:(?!and\b|or\b|of\b|to\b|in\b|on\b|{MONTH}\b)[a-z]+\s)?{_UNIT_WORDS}",
     re.I,
 )
-_FUTURE = re.compile(r"\b(will|won't|next|let's|let us|going to|plan|from now|by the end|until|i'd like|we'll|i'll|could we|can we|shall)\b", re.I)
+# "five of the nine contracts": a part of a whole. It is compared only with parts of the same whole on
+# the ledger: "six of the 38 reports" is progress, not a contradiction of the 38.
+_PART_OF = re.compile(
+    rf"\b(\d+|{NUMBER_WORD}) (?:out )?of (?:the |his |her |your |their )?(?:\d+|{NUMBER_WORD}) (?:[a-z]+\s)?{_UNIT_WORDS}", re.I
+)
+def _stem(word: str) -> str:
+    word = word.lower()
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if len(word) > 4 and word.endswith("e") else word  # "move", "moving" -> "mov"
+
+
+_UNIT_STEMS = frozenset(_stem(w) for pair in _UNITS.items() for w in pair if w.isalpha())
+_WORD = re.compile(r"[a-zà-ÿ]{3,}", re.I)
+_STOP = frozenset(
+    "the and that this with was were have has had for from you your our their them they she her his him its are not "
+    "but all any one two three four five six seven eight nine ten been being about after before over into then than "
+    "when what which who how why there here just only also very more most some other each both few many much did does "
+    "done will would could should can may might must shall let lets said says say told tell get got make made way "
+    "team today week weeks day days month months time times year years people person minute minutes hour hours "
+    "more".split()
+)
 
 
 @dataclass(frozen=True)
@@ -58,85 +89,120 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class Count:
+    unit: str
+    value: float
+    topic: frozenset[str]  # content words of the clause that holds the count on the record
+
+
+@dataclass(frozen=True)
 class Record:
     dates: frozenset[tuple[int, int]]  # (month, day)
-    numbers: dict[str, frozenset[float]]  # unit class -> values on record with that unit
-    any_numbers: frozenset[float]  # every number the record mentions, with or without a unit
+    dated: tuple[tuple[tuple[int, int], frozenset[str]], ...]  # ledger dates with the topic of their clause
+    counts: tuple[Count, ...]  # counts on the ledger, with what they count
+    numbers: frozenset[float]  # numbers on the record with no unit of their own
     references: frozenset[str]
 
-    def supports(self, unit: str, value: float) -> bool:
-        """A number is supported if the record has it, or it lies within the record's range for its unit."""
-        known = self.numbers.get(unit)
-        if not known:
-            return True  # the record never uses this unit: nothing to check against
-        return value in known or value in self.any_numbers or min(known) <= value <= max(known)
+    def contradicts(self, unit: str, value: float, topic: frozenset[str]) -> bool:
+        """A count contradicts the ledger when the ledger counts the same thing differently."""
+        if value in self.numbers or any(c.unit == unit and c.value == value for c in self.counts):
+            return False
+        return any(c.unit == unit and c.topic & topic for c in self.counts)
+
+    def contradicts_date(self, date: tuple[int, int], topic: frozenset[str]) -> bool:
+        """A date in a plan contradicts the ledger only when the ledger dates the same thing differently
+        ("health cover to 30 June" against "your health cover continues until 31 July")."""
+        return date not in self.dates and any(d != date and len(t & topic) >= 2 for d, t in self.dated)
+
+
+def _topic(sentence: str) -> frozenset[str]:
+    """What a sentence is about: its content words, stemmed, without the units counts are made of."""
+    stems = (_stem(w) for w in _WORD.findall(sentence) if w.lower() not in _STOP)
+    return frozenset(s for s in stems if s not in _UNIT_STEMS)
+
+
+_CLAUSE_END = re.compile(r"[,;:()]|[.!?](?!\d)(?:\s|$)|\n")
+
+
+def _clause(text: str, start: int, end: int) -> str:
+    """The clause around a count on the ledger ("in front of nine team members"): what it counts."""
+    left = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+    right = _CLAUSE_END.search(text, end)
+    return text[left : right.start() if right else len(text)]
 
 
 def _dates(text: str) -> list[tuple[tuple[int, int], re.Match]]:
     found = []
     for m in _DAY_MONTH.finditer(text):
-        found.append(((_MONTHS[m.group(2)[:3].lower()], int(m.group(1))), m))
+        found.append(((month_number(m.group(2)), int(m.group(1))), m))
     for m in _MONTH_DAY.finditer(text):
         if not any(a.start() <= m.start() < a.end() or m.start() <= a.start() < m.end() for _, a in found):
-            found.append(((_MONTHS[m.group(1)[:3].lower()], int(m.group(2))), m))
+            found.append(((month_number(m.group(1)), int(m.group(2))), m))
     for m in _ISO.finditer(text):
         found.append(((int(m.group(2)), int(m.group(3))), m))
     return found
 
 
+def _unit_of(raw_unit: str) -> str:
+    unit = raw_unit.lower()
+    key = unit if unit in ("%", "people") else unit.rstrip("s")
+    return _UNITS.get(key, _UNITS.get(unit, unit))
+
+
 def _numbers(text: str) -> list[tuple[str, float, re.Match]]:
-    out = []
-    for m in _NUMBER_UNIT.finditer(text):
-        raw, unit = m.group(1).lower(), m.group(2).lower()
-        value = float(_WORDS[raw]) if raw in _WORDS else float(raw)
-        key = unit if unit == "%" else unit.rstrip("s") if unit not in ("people",) else unit
-        out.append((_UNITS.get(key, _UNITS.get(unit, unit)), value, m))
-    return out
+    """Counts with their unit; a part of a whole ("six of the 38 reports") is counted as a "part of" unit."""
+    dates = [m for _, m in _dates(text)]
+    found = [(_unit_of(m.group(2)), number_value(m.group(1)), m) for m in _NUMBER_UNIT.finditer(text)]
+    found += [("part of " + _unit_of(m.group(2)), number_value(m.group(1)), m) for m in _PART_OF.finditer(text)]
+    return [(u, v, m) for u, v, m in found if not any(d.start() < m.end() and m.start() < d.end() for d in dates)]
 
 
-def record_of(scenario: Scenario) -> Record:
+def record_of(scenario: Scenario, said: Sequence[str] = ()) -> Record:
+    """The record: the scenario's fact ledger, plus what the persona has said in the conversation."""
     dates: set[tuple[int, int]] = set()
-    numbers: dict[str, set[float]] = {}
+    counts: list[Count] = []
     refs: set[str] = set()
-    any_numbers: set[float] = set()
+    numbers: set[float] = set()
+    # the ledger and the manager's brief: what both sides can know
+    ledger = [f.text for f in scenario.facts] + [scenario.brief.situation, scenario.brief.you_are]
     for fact in scenario.facts:
         if fact.date:
             dates.add((fact.date.month, fact.date.day))
-        dates.update(d for d, _ in _dates(fact.text))
-        for listed in _DAY_LIST.finditer(fact.text):
-            month = _MONTHS[listed.group(2)[:3].lower()]
+    for text in [*ledger, *said]:
+        dates.update(d for d, _ in _dates(text))
+        for listed in _DAY_LIST.finditer(text):
+            month = month_number(listed.group(2))
             dates.update((month, int(day)) for day in re.findall(r"\d{1,2}", listed.group(1)))
-        for unit, value, _ in _numbers(fact.text):
-            numbers.setdefault(unit, set()).add(value)
-        refs.update(_REF.findall(fact.text))
-        # numbers with no unit of their own ("63 waiting callers", "9 hung up") support any unit
-        bare = _NUMBER_UNIT.sub(" ", _DAY_LIST.sub(" ", _DAY_MONTH.sub(" ", fact.text)))
-        any_numbers.update(float(n) for n in re.findall(r"(?<![\d:.])\b\d+(?:\.\d+)?\b(?![:\d])", bare))
-        any_numbers.update(float(v) for w, v in _WORDS.items() if re.search(rf"\b{w}\b", bare, re.I))
-    return Record(frozenset(dates), {k: frozenset(v) for k, v in numbers.items()}, frozenset(any_numbers), frozenset(refs))
+        refs.update(_REF.findall(text))
+        # numbers with no unit of their own ("63 waiting callers") support a count in any unit;
+        # the days of dates and counts with their own unit are kept apart
+        bare = _PART_OF.sub(" ", _NUMBER_UNIT.sub(" ", _ISO.sub(" ", _MONTH_DAY.sub(" ", _DAY_MONTH.sub(" ", _DAY_LIST.sub(" ", text))))))
+        numbers.update(float(n) for n in re.findall(r"(?<![\d:.])\b\d+(?:\.\d+)?\b(?![:\d])", bare))
+        numbers.update(number_value(w) for w in re.findall(rf"\b(?:{NUMBER_WORD}|twice)\b", bare, re.I))
+    dated = tuple((d, _topic(_clause(text, m.start(), m.end()))) for text in ledger for d, m in _dates(text))
+    for text in [*ledger, *said]:
+        for unit, value, m in _numbers(text):
+            counts.append(Count(unit, value, _topic(_clause(text, m.start(), m.end()))))
+    return Record(frozenset(dates), dated, tuple(counts), frozenset(numbers), frozenset(refs))
 
 
-def _sentence_at(text: str, pos: int) -> str:
-    start = max(text.rfind(".", 0, pos), text.rfind("?", 0, pos), text.rfind("!", 0, pos)) + 1
-    ends = [i for i in (text.find(".", pos), text.find("?", pos), text.find("!", pos)) if i != -1]
-    return text[start : min(ends) if ends else len(text)]
-
-
-def disputed_claims(scenario: Scenario, text: str) -> list[Claim]:
-    """Claims in the manager's text that the scenario's record does not support."""
-    record = record_of(scenario)
+def disputed_claims(scenario: Scenario, text: str, *, said: Sequence[str] = ()) -> list[Claim]:
+    """Claims in the manager's text that contradict the record (the ledger and `said`, the persona's words so far)."""
+    record = record_of(scenario, said)
     claims: list[Claim] = []
-    for (month, day), m in _dates(text):
-        if (month, day) in record.dates or _FUTURE.search(_sentence_at(text, m.start())):
+    for date, m in _dates(text):
+        sentence = sentence_at(text, m.start(), m.end())
+        if date in record.dates:
+            continue
+        # a date in a plan is checked only against what the ledger dates ("health cover to 30 June")
+        if is_future(sentence) and not record.contradicts_date(date, _topic(sentence)):
             continue
         claims.append(Claim("date", m.group(0), m.start(), m.end()))
     for unit, value, m in _numbers(text):
-        if record.supports(unit, value):
-            continue
-        if _FUTURE.search(_sentence_at(text, m.start())):
+        if not record.contradicts(unit, value, _topic(sentence_at(text, m.start(), m.end()))):
             continue
         claims.append(Claim("number", m.group(0), m.start(), m.end()))
     for m in _REF.finditer(text):
-        if m.group(1) not in record.references and record.references:
+        if record.references and m.group(1) not in record.references:
             claims.append(Claim("reference", m.group(0), m.start(), m.end()))
     return sorted(claims, key=lambda c: c.start)

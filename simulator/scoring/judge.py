@@ -17,18 +17,13 @@ import re
 
 from pydantic import BaseModel, Field
 
-from simulator.domain.rubric import EMPATHY_SKILLS, EVIDENCE_SKILLS, PENALTIES, Skills, empathy_score, evidence_score
+from simulator.domain.lexicon import scorer_directed_spans
+from simulator.domain.rubric import EMPATHY_CAP_PENALTIES, EMPATHY_SKILLS, EVIDENCE_SKILLS, PENALTIES, Kind, Skills, empathy_score, evidence_score
 from simulator.domain.scenario import Scenario
 from simulator.models.base import NO_USAGE, ModelError, Usage
 from simulator.scoring.judge_prompt import JUDGE_PROMPT_VERSION, judge_messages
 from simulator.scoring.offline import OfflineScorer, ReplyScore
 
-_SCORER_DIRECTED = re.compile(
-    r"[^.!?\n]*\b(?:ignore (?:all |any |the )?(?:previous|prior|above) instructions|score (?:this|me|it)|rate (?:this|me|it)|"
-    r"give me (?:a )?(?:\d+|full|top|maximum|max)|(?:note|message) to the (?:judge|evaluator|scorer|grader|ai)|"
-    r"you are (?:now )?the (?:judge|evaluator|scorer)|10/10|100/100|maximum (?:empathy|score)|full marks)\b[^.!?\n]*[.!?]?",
-    re.IGNORECASE,
-)
 
 
 class SkillEvidence(BaseModel):
@@ -58,11 +53,6 @@ class Verdict(BaseModel):
 
 def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("’", "'").replace("“", '"').replace("”", '"')).strip().lower()
-
-
-def scorer_directed_spans(text: str) -> list[tuple[int, int]]:
-    """Sentences of a reply that address a scorer instead of the other person."""
-    return [m.span() for m in _SCORER_DIRECTED.finditer(text)]
 
 
 def verified_quote(quote: str, reply: str) -> bool:
@@ -117,10 +107,12 @@ class LLMJudge:
                 if level:
                     quotes[name] = evidence.quote
             penalties = sorted({p for p in judged.penalties if p in PENALTIES})
-            skills = Skills.clamped(**levels, support=judged.offers_support, penalties=penalties)
+            # a threat or a guilt trip is never support, whatever the model says
+            support = judged.offers_support and not (EMPATHY_CAP_PENALTIES & set(penalties))
+            skills = Skills.clamped(**levels, support=support, penalties=penalties)
             scores[msg.seq] = {
                 "empathy": empathy_score(skills),
-                "evidence": evidence_score(skills),
+                "evidence": evidence_score(skills, getattr(scenario, "kind", Kind.feedback)),
                 "skills": skills,
                 "quotes": quotes,
                 "better_phrasing": judged.better_phrasing.strip(),
@@ -149,12 +141,17 @@ class JudgedScorer(OfflineScorer):
         self.result = result
         self.name = f"judge:{result.model}"
 
-    def score(self, reply: str, *, tagging=None, scenario=None, seq: int | None = None) -> ReplyScore:
-        offline = super().score(reply, tagging=tagging, scenario=scenario)
+    def score(self, reply: str, *, tagging=None, scenario=None, seq: int | None = None, said=()) -> ReplyScore:
+        offline = super().score(reply, tagging=tagging, scenario=scenario, said=said)
         judged = self.result.scores.get(seq) if seq is not None else None
         if not judged:
             return offline
         skills: Skills = judged["skills"]
         if offline.disputed:  # the fact-ledger check is code, whoever scores the words
             skills = skills.model_copy(update={"penalties": sorted({*skills.penalties, "invented_fact"})})
-        return ReplyScore(empathy=empathy_score(skills), evidence=evidence_score(skills), skills=skills, tagging=offline.tagging, disputed=offline.disputed)
+        # the plain statement of a decision is read in code from the words, whoever scores the rest
+        skills = skills.model_copy(update={"clear_message": offline.skills.clear_message})
+        kind = scenario.kind if scenario else Kind.feedback
+        return ReplyScore(
+            empathy=empathy_score(skills), evidence=evidence_score(skills, kind), skills=skills, tagging=offline.tagging, disputed=offline.disputed
+        )

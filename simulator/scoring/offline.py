@@ -1,18 +1,22 @@
 """Offline scorer: sub-skills from the tagger's moves, totals from the rubric.
 
 Counting is by distinct evidence, not by repetition, so stuffing the same
-phrase in many times does not raise a score.
+phrase in many times does not raise a score. With a scenario, the evidence
+headline follows its kind (a decision is judged on clarity), and a sentence
+built on a claim the record contradicts earns no evidence points.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from simulator.engine.tagger import RuleTagger, Tagger, Tagging, apology_count, strength, uses_rubric_jargon
+from simulator.domain.lexicon import sentence_bounds
 from simulator.domain.moves import PENALTY_MOVES, Move
+from simulator.domain.rubric import INVENTED_FACT, Kind, Skills, empathy_score, evidence_score
 from simulator.domain.scenario import Scenario
+from simulator.engine.tagger import RuleTagger, Tagger, Tagging, apology_count, strength, uses_rubric_jargon
 from simulator.scoring.facts import Claim, disputed_claims
-from simulator.domain.rubric import INVENTED_FACT, Skills, empathy_score, evidence_score
 
 
 @dataclass
@@ -25,7 +29,12 @@ class ReplyScore:
 
     def to_json(self) -> dict:
         skills = self.skills.model_dump()
-        out = {"empathy": self.empathy, "evidence": self.evidence, "skills": skills}
+        out = {
+            "empathy": self.empathy,
+            "evidence": self.evidence,
+            "skills": skills,
+            "moves": [{"move": s.move.value, "text": s.text} for s in self.tagging.spans],
+        }
         if self.disputed:
             out["disputed"] = [c.text for c in self.disputed]
         return out
@@ -68,6 +77,7 @@ def skills_from_tagging(tagging: Tagging) -> Skills:
     return Skills.clamped(
         **levels,
         support=Move.offers_support in moves,
+        clear_message=Move.clear_message in moves,
         penalties=sorted(m.value for m in moves & PENALTY_MOVES),
     )
 
@@ -78,11 +88,36 @@ class OfflineScorer:
     def __init__(self, tagger: Tagger | None = None):
         self.tagger = tagger or RuleTagger()
 
-    def score(self, reply: str, *, tagging: Tagging | None = None, scenario: Scenario | None = None, seq: int | None = None) -> ReplyScore:
-        """Score one reply; with a scenario, claims its fact ledger does not support cost evidence points."""
+    def score(
+        self,
+        reply: str,
+        *,
+        tagging: Tagging | None = None,
+        scenario: Scenario | None = None,
+        seq: int | None = None,
+        said: Sequence[str] = (),
+    ) -> ReplyScore:
+        """Score one reply. With a scenario: the evidence headline follows its kind, and a claim that
+        contradicts the record (its ledger, and `said`, the persona's words so far) costs evidence points
+        and earns none."""
         tagging = tagging or self.tagger.tag(reply)
-        skills = skills_from_tagging(tagging)
-        disputed = disputed_claims(scenario, reply) if scenario else []
+        disputed = disputed_claims(scenario, reply, said=said) if scenario else []
+        skills = skills_from_tagging(_without_disputed_evidence(tagging, disputed))
         if disputed:
             skills = skills.model_copy(update={"penalties": sorted({*skills.penalties, INVENTED_FACT})})
-        return ReplyScore(empathy=empathy_score(skills), evidence=evidence_score(skills), skills=skills, tagging=tagging, disputed=disputed)
+        kind = scenario.kind if scenario else Kind.feedback
+        return ReplyScore(
+            empathy=empathy_score(skills), evidence=evidence_score(skills, kind), skills=skills, tagging=tagging, disputed=disputed
+        )
+
+
+_SBI = frozenset({Move.situation, Move.specific_behaviour, Move.impact, Move.data})
+
+
+def _without_disputed_evidence(tagging: Tagging, disputed: list[Claim]) -> Tagging:
+    """The tagging minus the evidence of every sentence that rests on a contradicted claim."""
+    if not disputed:
+        return tagging
+    bad = [sentence_bounds(tagging.text, c.start, c.end) for c in disputed]
+    spans = [s for s in tagging.spans if not (s.move in _SBI and any(a <= s.start < b for a, b in bad))]
+    return Tagging(text=tagging.text, spans=spans, source=tagging.source)
