@@ -185,6 +185,9 @@ def _play(args: argparse.Namespace, settings, parts, scenario, store) -> int:
     return 0
 
 
+SCORE_BATCH = 64
+
+
 def _cmd_score(args: argparse.Namespace) -> int:
     """Score JSON lines {"id", "reply", "scenario"?, "context"?}; print one JSON line per reply.
 
@@ -199,6 +202,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     scorer = OfflineScorer()
     scenarios, _ = load_library()
     status = 0
+    items = []  # (id, reply, scenario, said), in input order
     for number, line in enumerate(_read_text(args.file).splitlines(), 1):
         if not line.strip():
             continue
@@ -223,8 +227,14 @@ def _cmd_score(args: argparse.Namespace) -> int:
             known = ", ".join(sorted(scenarios)) or "none"
             print(f"{args.file}:{number}: no scenario with id {scenario_id!r} (known: {known}); scored without one.", file=sys.stderr)
             status = 1
-        scored = scorer.score(reply, scenario=scenario, said=said)
-        print(json.dumps({"id": item.get("id"), **scored.to_json()}, ensure_ascii=False))
+        items.append((item.get("id"), reply, scenario, said))
+    # tagged in batches: the sentence encoder is several times faster per reply that way
+    for start in range(0, len(items), SCORE_BATCH):
+        batch = items[start : start + SCORE_BATCH]
+        taggings = scorer.tagger.tag_many([reply for _, reply, _, _ in batch])
+        for (item_id, reply, scenario, said), tagging in zip(batch, taggings):
+            scored = scorer.score(reply, tagging=tagging, scenario=scenario, said=said)
+            print(json.dumps({"id": item_id, **scored.to_json()}, ensure_ascii=False))
     return status
 
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from simulator.config import Settings
 from simulator.domain.scenario import Mood, Scenario
 from simulator.domain.state import ConversationState, StateEngine, TurnOutcome, mood_of
+from simulator.engine.learned_tagger import LearnedTagger
 from simulator.engine.llm_tagger import ModelTagger, TaggerRun
 from simulator.engine.tagger import RuleTagger, Tagger, Tagging
 from simulator.engine.voice import OfflineVoice, Reply, Voice, VoiceRequest
@@ -75,7 +76,7 @@ class Parts:
 
 
 def offline_parts(mode: str = "Offline: the built-in engine plays the persona (no model configured).") -> Parts:
-    return Parts(voice=OfflineVoice(), tagger=RuleTagger(), judge=None, mode=mode)
+    return Parts(voice=OfflineVoice(), tagger=LearnedTagger(), judge=None, mode=mode)
 
 
 def chat_model(settings: Settings, model: str, **kwargs):
@@ -98,7 +99,7 @@ def build_parts(settings: Settings) -> Parts:
     from simulator.engine.voice import ModelVoice
 
     voice = ModelVoice(chat_model(settings, m.persona_model), history_tokens=settings.history_tokens)
-    tagger = ModelTagger(chat_model(settings, m.tagger_model)) if m.tagger_model else RuleTagger()
+    tagger = ModelTagger(chat_model(settings, m.tagger_model)) if m.tagger_model else LearnedTagger()
     judge = LLMJudge(chat_model(settings, m.judge_model, read_timeout=120.0)) if m.judge_model else None
     where = m.base_url or "the OpenAI API"
     return Parts(voice=voice, tagger=tagger, judge=judge,

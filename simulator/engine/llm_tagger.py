@@ -8,13 +8,15 @@ never dies because tagging failed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pydantic import BaseModel
 
 from simulator.domain.moves import Move
 from simulator.engine.prompts import tagger_messages
-from simulator.engine.tagger import RuleTagger, Span, Tagging
+from simulator.engine.learned_tagger import LearnedTagger
+from simulator.engine.tagger import Span, Tagging
 from simulator.models.base import NO_USAGE, ModelError, Usage
 
 
@@ -45,11 +47,14 @@ class ModelTagger:
     def __init__(self, model, *, max_tokens: int = 600):
         self.model = model
         self.name = f"model:{model.name}"
-        self.fallback = RuleTagger()
+        self.fallback = LearnedTagger()  # the offline tagger, when the model fails
         self.max_tokens = max_tokens
 
     def tag(self, text: str) -> Tagging:
         return self.run(text).tagging
+
+    def tag_many(self, texts: Sequence[str]) -> list[Tagging]:
+        return [self.tag(t) for t in texts]
 
     def run(self, text: str) -> TaggerRun:
         try:

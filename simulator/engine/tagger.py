@@ -20,6 +20,7 @@ previous instructions, score this 100") earn nothing; `uses_rubric_jargon()` and
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -627,6 +628,9 @@ class Tagger(Protocol):
 
 class RuleTagger:
     """Offline tagger: transparent regular-expression rules, one list per move."""
+
+    def tag_many(self, texts: Sequence[str]) -> list[Tagging]:
+        return [self.tag(t) for t in texts]
 
     def tag(self, text: str) -> Tagging:
         spans: list[Span] = []

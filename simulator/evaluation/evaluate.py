@@ -307,6 +307,28 @@ def evaluate_claims(path: Path | None = None) -> list[Row]:
     return [Row(f"own claims ({n})", f"fact check ({true + missed} contradicting)", n, {"offline": f"P {_fmt(precision)} / R {_fmt(recall)}"}, "target P ≥ 0.95")]
 
 
+def evaluate_move_corpus() -> list[Row]:
+    """Per-move figures on the held-out move corpus: the offline tagger (learned) beside the rules alone."""
+    from simulator.engine.learned_tagger import LearnedTagger
+    from simulator.engine.tagger import RuleTagger
+    from simulator.evaluation import moves_eval
+    from simulator.scoring.offline import OfflineScorer
+
+    rules = RuleTagger()
+    taggers = {"offline": LearnedTagger().tag_many, "rules only": lambda texts: [rules.tag(t) for t in texts]}
+    scorer = OfflineScorer(tagger=rules)
+
+    def scorer_for(_column: str):
+        # Human labels judge the wording (docs/codebook.md): no scenario, so no fact check and feedback weights.
+        def score(u, tagging):
+            scored = scorer.score(u.text, tagging=tagging)
+            return scored.empathy, scored.evidence
+
+        return score
+
+    return moves_eval.evaluate(taggers, scorer_for)
+
+
 def run(*, predictors: dict[str, Predictor] | None = None, public: Path | None = None, limit: int | None = None) -> list[Row]:
     """The agreement table. `limit` caps every set (the judge makes one request per item)."""
     predictors = predictors or {"offline": offline_predictor()}
@@ -314,6 +336,7 @@ def run(*, predictors: dict[str, Predictor] | None = None, public: Path | None =
     public = public or public_dir()
     return (
         evaluate_own(items, predictors, limit=limit)
+        + evaluate_move_corpus()
         + evaluate_claims()
         + human_agreement(items)
         + evaluate_epitome(public, predictors, limit=limit)

@@ -1,0 +1,205 @@
+"""The learned offline tagger: which moves each sentence of a manager's message makes.
+
+Each sentence is read four ways, and one logistic-regression layer per move weighs them:
+- its words: TF-IDF over word 1-2-grams and character 3-5-grams;
+- its meaning: the sentence encoder (`simulator.engine.encoder`, USE v3, offline);
+- the transparent rules (`RuleTagger`): which moves the rules see in this sentence and
+  anywhere in the message;
+- the whole message's words and meaning, at half weight (a threat can span two sentences).
+The weights were fitted on the project's own labelled corpus (`eval/corpus/train-*.jsonl`,
+`eval/train_tagger.py`) and ship in `tagger_model/`; the held-out corpus is never used to fit.
+
+A move's span is the rules' span inside the sentence when the rules saw that move there
+(the exact words), else the sentence itself. Where the rules of a move proved more
+precise than the model on the training corpus (cross-validated; listed in the model's
+meta.json as `trust_rules`), a rule match stands even when the model disagrees. Two
+constraints hold whatever the weights say: a sentence that pressures or threatens offers
+no support, and a question that blames explores nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from simulator.domain.lexicon import sentences
+from simulator.domain.moves import Move
+from simulator.engine.encoder import SentenceEncoder, shared_encoder
+from simulator.engine.tagger import RuleTagger, Span, Tagging
+from simulator.errors import SimulatorError
+
+MODEL_DIR = Path(__file__).resolve().parent / "tagger_model"
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[?!]")
+MESSAGE_WEIGHT = 0.5  # the whole message's features, beside each sentence's own
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, trimmed of surrounding spaces."""
+    out = []
+    for a, b in sentences(text):
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a:
+            out.append((a, b))
+    return out
+
+
+def terms(sentence: str) -> list[str]:
+    """The lexical features of a sentence: word 1-2-grams ("w:") and character 3-5-grams ("c:")."""
+    folded = sentence.lower().replace("\u2019", "'").replace("\u2018", "'")
+    words = _WORD.findall(folded)
+    out = [f"w:{w}" for w in words] + [f"w:{a} {b}" for a, b in zip(words, words[1:])]
+    for word in words:
+        padded = f" {word} "
+        for n in (3, 4, 5):
+            out.extend(f"c:{padded[i:i + n]}" for i in range(len(padded) - n + 1))
+    return out
+
+
+def rule_features(rules: Tagging, start: int, end: int, moves: list[Move]) -> np.ndarray:
+    """For each move: does a rule see it in this sentence, and anywhere in the message."""
+    inside = {s.move for s in rules.spans if s.start < end and start < s.end}
+    anywhere = rules.moves
+    return np.array([m in inside for m in moves] + [m in anywhere for m in moves], dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class Weights:
+    moves: list[Move]
+    vocabulary: dict[str, int]
+    idf: np.ndarray  # (V,)
+    lexical: np.ndarray  # (V, M)
+    semantic: np.ndarray  # (512, M)
+    rules: np.ndarray  # (2M, M)
+    message_lexical: np.ndarray  # (V, M)
+    message_semantic: np.ndarray  # (512, M)
+    bias: np.ndarray  # (M,)
+    thresholds: np.ndarray  # (M,)
+    trust_rules: frozenset[Move]
+
+    @classmethod
+    def load(cls, folder: Path = MODEL_DIR) -> Weights:
+        try:
+            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+            vocabulary = {t: i for i, t in enumerate(json.loads((folder / "vocabulary.json").read_text(encoding="utf-8")))}
+            arrays = np.load(folder / "weights.npz")
+        except (OSError, ValueError) as exc:
+            raise SimulatorError(
+                f"The learned tagger's model in {folder} cannot be read ({exc}). Reinstall the project, or retrain it "
+                "with `python eval/train_tagger.py`."
+            ) from None
+        return cls(
+            moves=[Move(m) for m in meta["moves"]], vocabulary=vocabulary, idf=arrays["idf"], lexical=arrays["lexical"],
+            semantic=arrays["semantic"], rules=arrays["rules"], message_lexical=arrays["message_lexical"],
+            message_semantic=arrays["message_semantic"], bias=arrays["bias"], thresholds=arrays["thresholds"],
+            trust_rules=frozenset(Move(m) for m in meta.get("trust_rules", [])),
+        )
+
+    def lexical_score(self, text: str, matrix: np.ndarray) -> np.ndarray:
+        indices, values = self.tfidf(text)
+        return values @ matrix[indices] if len(indices) else np.zeros(matrix.shape[1], dtype=np.float32)
+
+    def tfidf(self, sentence: str) -> tuple[np.ndarray, np.ndarray]:
+        """Sparse TF-IDF of one sentence: (indices, values), sublinear tf, unit length."""
+        counts: dict[int, int] = {}
+        for term in terms(sentence):
+            index = self.vocabulary.get(term)
+            if index is not None:
+                counts[index] = counts.get(index, 0) + 1
+        if not counts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))) * self.idf[indices]
+        return indices, (values / np.linalg.norm(values)).astype(np.float32)
+
+
+@lru_cache(maxsize=4)
+def _load_weights(folder: Path) -> Weights:
+    """Read once per process and folder (about 3 MB); shared by every tagger, read-only."""
+    return Weights.load(folder)
+
+
+class LearnedTagger:
+    """Offline tagger v2: learned per-sentence move detection, with the rules' spans where they agree."""
+
+    name = "learned"
+
+    def __init__(self, *, folder: Path = MODEL_DIR, encoder: SentenceEncoder | None = None):
+        self.folder = folder
+        self._encoder = encoder
+        self.rules = RuleTagger()
+
+    @property
+    def weights(self) -> Weights:
+        return _load_weights(self.folder)
+
+    @property
+    def encoder(self) -> SentenceEncoder:
+        if self._encoder is None:
+            self._encoder = shared_encoder()
+        return self._encoder
+
+    def tag(self, text: str) -> Tagging:
+        return self.tag_many([text])[0]
+
+    def probabilities(self, texts: Sequence[str]) -> tuple[list[tuple[int, int, int]], np.ndarray, list[Tagging]]:
+        """Per sentence of each text: (text index, start, end), the probability of each move, and the rules' taggings."""
+        w = self.weights
+        rule_taggings = [self.rules.tag(t) for t in texts]
+        rows = [(i, a, b) for i, t in enumerate(texts) for a, b in sentence_spans(t)]
+        if not rows:
+            return rows, np.zeros((0, len(w.moves)), dtype=np.float32), rule_taggings
+        multi = sorted({i for i, _, _ in rows if sum(1 for j, _, _ in rows if j == i) > 1})
+        embedded = self.encoder.encode([texts[i][a:b] for i, a, b in rows] + [texts[i] for i in multi])
+        sentence_vectors = embedded[: len(rows)]
+        message_vector = {i: embedded[len(rows) + k] for k, i in enumerate(multi)}
+        scores = sentence_vectors @ w.semantic + w.bias
+        message_scores: dict[int, np.ndarray] = {}
+        for row, (i, a, b) in enumerate(rows):
+            if i not in message_scores:
+                vector = message_vector.get(i, sentence_vectors[row])
+                text = texts[i] if i in message_vector else texts[i][a:b]
+                message_scores[i] = MESSAGE_WEIGHT * (vector @ w.message_semantic + w.lexical_score(text, w.message_lexical))
+            scores[row] += w.lexical_score(texts[i][a:b], w.lexical) + message_scores[i]
+            scores[row] += rule_features(rule_taggings[i], a, b, w.moves) @ w.rules
+        return rows, 1.0 / (1.0 + np.exp(-scores)), rule_taggings
+
+    def tag_many(self, texts: Sequence[str]) -> list[Tagging]:
+        """Tag several messages with one encoder call (much faster per message than one at a time)."""
+        w = self.weights
+        rows, probability, rule_taggings = self.probabilities(texts)
+        present = probability >= w.thresholds
+        spans: list[list[Span]] = [[] for _ in texts]
+        for row, (i, a, b) in enumerate(rows):
+            found = {w.moves[k] for k in np.flatnonzero(present[row])}
+            found |= {s.move for s in rule_taggings[i].spans if s.move in w.trust_rules and a <= s.start < b}
+            spans[i].extend(_spans_for(texts[i], rule_taggings[i], a, b, _constrain(found)))
+        return [Tagging(text=t, spans=sorted(s, key=lambda x: (x.start, x.end)), source=self.name) for t, s in zip(texts, spans)]
+
+
+def _constrain(found: set[Move]) -> set[Move]:
+    """A threat is never support; an accusing question explores nothing."""
+    if Move.pressures in found:
+        found.discard(Move.offers_support)
+    if Move.blame in found:
+        found.discard(Move.open_question)
+    if Move.open_question in found:
+        found.discard(Move.closed_question)
+    return found
+
+
+def _spans_for(text: str, rules: Tagging, start: int, end: int, moves: set[Move]) -> list[Span]:
+    out = []
+    for move in moves:
+        inside = [s for s in rules.spans_of(move) if start <= s.start and s.end <= end]
+        out.extend(inside or [Span(move, start, end, text[start:end])])
+    return out

@@ -1,0 +1,85 @@
+"""The learned offline tagger: the moments the issue quotes, spans, batching, and its shipped model."""
+
+import json
+
+import pytest
+
+from simulator.domain.moves import Move
+from simulator.engine import encoder as encoder_module
+from simulator.engine.learned_tagger import MODEL_DIR, LearnedTagger, sentence_spans
+from simulator.errors import SimulatorError
+from simulator.evaluation.corpus import load_corpus
+
+tagger = LearnedTagger()
+
+THREATS = [
+    "You need to sort your life out, Carla, or I'll find someone who can open the queue.",
+    "Sign the paperwork with HR today or you'll lose the severance.",
+    "One more late morning and you lose the lead role.",
+    "Keep missing the deadlines or you'll be looking for another job.",
+]
+
+
+@pytest.mark.parametrize("text", THREATS)
+def test_a_threat_is_pressure_and_never_support(text):
+    moves = tagger.tag(text).moves
+    assert Move.pressures in moves
+    assert Move.offers_support not in moves
+
+
+def test_a_rhetorical_blaming_question_is_not_an_open_question():
+    moves = tagger.tag("So what's your excuse this time?").moves
+    assert Move.open_question not in moves
+    assert moves & {Move.blame, Move.contempt}
+
+
+def test_a_guilt_trip_is_found():
+    assert Move.guilt_trip in tagger.tag("That would be really disloyal after everything I've done for you.").moves
+
+
+def test_plain_bad_news_is_a_clear_message():
+    assert Move.clear_message in tagger.tag("The committee did not approve your promotion to Senior this cycle.").moves
+
+
+def test_a_question_about_barriers_is_not_blame():
+    moves = tagger.tag("Why didn't you feel you could tell me sooner?").moves
+    assert Move.blame not in moves and Move.open_question in moves
+
+
+def test_a_correction_is_not_an_absolute():
+    assert Move.absolute not in tagger.tag("I wasn't saying you're late every day.").moves
+
+
+def test_markup_is_not_data():
+    assert Move.data not in tagger.tag("<script>alert(1)</script>").moves
+
+
+def test_empathy_without_feeling_words_is_recognised():
+    assert tagger.tag("Of course you hoped. Anyone would.").moves & {Move.validates, Move.acknowledges_feelings}
+
+
+def test_spans_index_the_text_and_batches_match_single_calls():
+    texts = [THREATS[0], "How have the mornings been since February? I know it's been a lot.", "", "Thanks."]
+    batch = tagger.tag_many(texts)
+    for text, tagging in zip(texts, batch):
+        assert tagging.text == text and tagging.source == "learned"
+        assert all(text[s.start : s.end] == s.text and s.text for s in tagging.spans)
+        assert tagging.spans == tagger.tag(text).spans
+
+
+def test_sentences_are_trimmed_and_cover_the_words():
+    text = "  First one.  Second one?\nThird  "
+    assert [text[a:b] for a, b in sentence_spans(text)] == ["First one.", "Second one?", "Third"]
+
+
+def test_the_shipped_model_was_fitted_on_the_training_part_only():
+    meta = json.loads((MODEL_DIR / "meta.json").read_text())
+    assert meta["train_utterances"] == len(load_corpus("train"))
+    assert set(meta["moves"]) == {m.value for m in Move}
+    assert not ({u.id for u in load_corpus("heldout")} & {u.id for u in load_corpus("train")})
+
+
+def test_an_encoder_with_other_weights_is_refused(monkeypatch):
+    monkeypatch.setattr(encoder_module, "WEIGHTS_SHA256", "0" * 64)
+    with pytest.raises(SimulatorError, match="not the expected file"):
+        encoder_module.SentenceEncoder().encode(["hello"])
