@@ -1,8 +1,8 @@
 import pytest
 
-from simulator.domain.state import ConversationState, StateEngine, holds, mood_of
 from simulator.domain.moves import Move
 from simulator.domain.scenario import Condition, Mood
+from simulator.domain.state import ConversationState, StateEngine, holds, mood_of
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ import re
 
 import pytest
 
-from simulator.engine.tagger import RULES, RuleTagger, Span, Tagger, Tagging
 from simulator.domain.moves import Move
+from simulator.engine.tagger import RULES, RuleTagger, Span, Tagger, Tagging
 
 TAGGER = RuleTagger()
 

@@ -17,9 +17,9 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from simulator.errors import ScenarioError, ScenarioNotFound
 from simulator.domain.moves import PENALTY_MOVES, Move
 from simulator.domain.rubric import KIND_PROFILES, Kind
+from simulator.errors import ScenarioError, ScenarioNotFound
 
 MAX_FILE_BYTES = 256 * 1024
 LINES_PER_MOOD = 15  # enough for a 15-turn conversation without repeating a line

@@ -23,9 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from simulator.evaluation.agreement import accuracy, cohen_kappa, macro_f1, precision_recall, spearman
 from simulator.domain.moves import PENALTY_MOVES
 from simulator.domain.rubric import EMPATHY_SKILLS, EVIDENCE_SKILLS
+from simulator.evaluation.agreement import accuracy, cohen_kappa, macro_f1, precision_recall, spearman
 
 SUBSKILLS = EMPATHY_SKILLS + EVIDENCE_SKILLS
 PENALTY_NAMES = tuple(sorted(m.value for m in PENALTY_MOVES))
