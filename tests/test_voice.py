@@ -76,5 +76,6 @@ def test_reveal_line_is_spoken_when_concern_is_revealed(library):
     scenario = library["performance-feedback"]
     engine = StateEngine(scenario)
     state, outcome = engine.apply(ConversationState(trust=70, stress=30), {Move.open_question})
-    lines = OfflineVoice().choose(VoiceRequest(scenario=scenario, state=state, note=engine.director_note(state, outcome), tagging=RuleTagger().tag("How are you?")))
+    request = VoiceRequest(scenario=scenario, state=state, note=engine.director_note(state, outcome), tagging=RuleTagger().tag("How are you?"))
+    lines = OfflineVoice().choose(request)
     assert lines[-1] in scenario.concern("caring-for-father").reveal_lines

@@ -304,7 +304,8 @@ def evaluate_claims(path: Path | None = None) -> list[Row]:
     true, false, missed = fact_check_agreement(path)
     precision = true / (true + false) if true + false else float("nan")
     recall = true / (true + missed) if true + missed else float("nan")
-    return [Row(f"own claims ({n})", f"fact check ({true + missed} contradicting)", n, {"offline": f"P {_fmt(precision)} / R {_fmt(recall)}"}, "target P ≥ 0.95")]
+    figure = {"offline": f"P {_fmt(precision)} / R {_fmt(recall)}"}
+    return [Row(f"own claims ({n})", f"fact check ({true + missed} contradicting)", n, figure, "target P ≥ 0.95")]
 
 
 def run(*, predictors: dict[str, Predictor] | None = None, public: Path | None = None, limit: int | None = None) -> list[Row]:

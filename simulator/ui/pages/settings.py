@@ -19,13 +19,18 @@ with user_errors():
     )
     with st.form("models"):
         base_url = st.text_input("Endpoint (base URL)", value=saved.get("base_url", m.base_url or ""), placeholder="empty: the OpenAI API; e.g. http://localhost:11434/v1")
-        api_key = st.text_input("API key", value=saved.get("api_key", ""), type="password", help="Local servers need none. Stored in your data folder, readable only by you.")
+        api_key = st.text_input(
+            "API key", value=saved.get("api_key", ""), type="password", help="Local servers need none. Stored in your data folder, readable only by you."
+        )
         persona = st.text_input("Persona model", value=saved.get("persona_model", m.persona_model or ""), placeholder="e.g. gpt-4o-mini, llama3.1")
-        judge = st.text_input("Judge model", value=saved.get("judge_model", m.judge_model or ""), placeholder="empty: same as persona; 'offline': the offline scorer")
+        judge = st.text_input(
+            "Judge model", value=saved.get("judge_model", m.judge_model or ""), placeholder="empty: same as persona; 'offline': the offline scorer"
+        )
         tagger = st.text_input("Tagger model", value=saved.get("tagger_model", m.tagger_model or ""), placeholder="empty: the offline rules")
         save = st.form_submit_button("Save", type="primary")
     if save:
-        path = save_page_settings(current.data_dir, {"base_url": base_url, "api_key": api_key, "persona_model": persona, "judge_model": judge, "tagger_model": tagger})
+        chosen = {"base_url": base_url, "api_key": api_key, "persona_model": persona, "judge_model": judge, "tagger_model": tagger}
+        path = save_page_settings(current.data_dir, chosen)
         st.success(f"Saved to {path}. New conversations use these settings.")
         st.rerun()
 
