@@ -12,10 +12,11 @@ import datetime as dt
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
 from simulator.domain.moves import PENALTY_MOVES, Move
 from simulator.domain.rubric import KIND_PROFILES, Kind
@@ -345,7 +346,7 @@ _FIX_HINTS = {
 }
 
 
-def _describe(err: dict[str, Any], root: yaml.Node | None, source: str) -> str:
+def _describe(err: ErrorDetails, root: yaml.Node | None, source: str) -> str:
     loc = tuple(err["loc"])
     line = _line_of(root, loc)
     field = ".".join(str(p) for p in loc) or "(top level)"

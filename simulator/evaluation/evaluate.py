@@ -19,9 +19,9 @@ import hashlib
 import json
 import math
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from simulator.domain.moves import PENALTY_MOVES
 from simulator.domain.rubric import EMPATHY_SKILLS, EVIDENCE_SKILLS
@@ -114,7 +114,10 @@ def _fmt(x: float) -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.2f}"
 
 
-Predictor = Callable[[str, str], dict]  # (reply, scenario id) -> {"empathy", "evidence", skills..., "penalties"}
+class Predictor(Protocol):
+    """(reply, scenario id, what the other person said before) -> {"empathy", "evidence", skills..., "penalties", "disputed"}"""
+
+    def __call__(self, reply: str, scenario_id: str = "", context: str = "", /) -> dict: ...
 
 
 def offline_predictor() -> Predictor:
@@ -146,7 +149,7 @@ def judge_predictor(judge) -> Predictor:
     scenarios, _ = load_library()
     generic = SimpleNamespace(title="A conversation where one person answers another", brief=SimpleNamespace(goal="respond well to the other person"))
 
-    def predict(reply: str, scenario_id: str = "") -> dict:
+    def predict(reply: str, scenario_id: str = "", context: str = "") -> dict:  # the judge reads the reply alone
         message = MessageRecord(seq=1, role="manager", text=reply, tagging=None, state=None, interrupted=False, created_at=None)
         result = judge.judge(scenarios.get(scenario_id) or generic, [message])
         scored = result.scores.get(1)

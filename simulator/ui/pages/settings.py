@@ -1,5 +1,7 @@
 """Settings: the model endpoint, the models, and a connection test."""
 
+from typing import Any
+
 import streamlit as st
 
 from simulator.config import read_page_settings, save_page_settings
@@ -34,7 +36,7 @@ with user_errors():
         st.success(f"Saved to {path}. New conversations use these settings.")
         st.rerun()
 
-    if st.button("Test connection", icon=":material/network_check:", disabled=not m.online):
+    if st.button("Test connection", icon=":material/network_check:", disabled=not m.online) and m.persona_model:
         with st.spinner("Asking the model for one word…"):
             try:
                 st.success(chat_model(current, m.persona_model).check_connection(), icon=":material/check_circle:")
@@ -48,9 +50,12 @@ st.caption("US dollars per million tokens. Local models have no price: their cos
 with user_errors():
     table = load_prices(current.prices_file)
     st.caption(f"Built-in prices as of {table.as_of}; your file: {current.prices_file}")
-    rows = [{"model": name, "input per 1M": p.input_per_million, "output per 1M": p.output_per_million} for name, p in sorted(table.models.items())]
+    rows: list[dict[str, Any]] = [
+        {"model": name, "input per 1M": p.input_per_million, "output per 1M": p.output_per_million} for name, p in sorted(table.models.items())
+    ]
     edited = st.data_editor(rows, num_rows="dynamic", key="prices", width="stretch")
     if st.button("Save prices", icon=":material/save:"):
+        assert current.prices_file is not None  # load_settings always sets it
         models = {}
         for row in edited:
             name = str(row.get("model") or "").strip()
