@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the tests: `bash scripts/test.sh [pytest args]`.
+# Run the tests: `bash scripts/test.sh [pytest args]` (ruff and mypy first, then pytest).
 # Installs Debian's chromium (browser test) and PostgreSQL (storage tests) when missing (never `playwright install`).
 set -euo pipefail
 
@@ -33,5 +33,11 @@ if [[ "${CI:-}" == "true" ]]; then
     export SIMULATOR_REQUIRE_BROWSER=1
     export SIMULATOR_REQUIRE_POSTGRES=1  # the storage tests start a throwaway PostgreSQL (scripts/postgres.sh)
 fi
+
+# Lint and type-check before the tests (config in pyproject.toml); either failing fails the run.
+.venv/bin/ruff check simulator tests app.py eval \
+    || { echo "test: ruff found problems; see them with \`.venv/bin/ruff check simulator tests app.py eval\` (add --fix for the safe fixes)" >&2; exit 1; }
+.venv/bin/mypy simulator \
+    || { echo "test: mypy found type errors; see them with \`.venv/bin/mypy simulator\`" >&2; exit 1; }
 
 exec .venv/bin/python -m pytest "$@"

@@ -270,7 +270,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     for line in report.under:
         print(f"UNDER FLOOR: {line} ({floors_file})", file=sys.stderr)
     if not report.ok:
-        print(f"error: {len(report.under)} figure(s) fell under their floor. Fix the scorer, or lower the floor in {floors_file} with a reason.", file=sys.stderr)
+        print(
+            f"error: {len(report.under)} figure(s) fell under their floor. Fix the scorer, or lower the floor in {floors_file} with a reason.",
+            file=sys.stderr,
+        )
         return 1
     print(f"Floors: {report.checked} figures at or above their floors in {floors_file}.", file=sys.stderr)
     return 0

@@ -34,18 +34,26 @@ class Environment(BaseSettings):
 
     model_config = SettingsConfigDict(case_sensitive=True, env_ignore_empty=True, extra="ignore", frozen=True)
 
-    SIMULATOR_DATA_DIR: str | None = _var("folder for the database, settings and caches (default: $XDG_DATA_HOME/conversation-simulator, else ~/.local/share/conversation-simulator)")
+    SIMULATOR_DATA_DIR: str | None = _var(
+        "folder for the database, settings and caches (default: $XDG_DATA_HOME/conversation-simulator, else ~/.local/share/conversation-simulator)"
+    )
     SIMULATOR_DATABASE_URL: str | None = _var("SQLAlchemy URL of the database (default: sqlite:///<data dir>/simulator.db)")
     SIMULATOR_SCENARIOS_DIR: str | None = _var("folder of scenario .yaml files (default: the scenarios shipped with the package)")
-    SIMULATOR_MAX_MESSAGE_CHARS: int = _var(f"longest manager message accepted, in characters (default: {DEFAULT_MAX_MESSAGE_CHARS})", DEFAULT_MAX_MESSAGE_CHARS, gt=0)
+    SIMULATOR_MAX_MESSAGE_CHARS: int = _var(
+        f"longest manager message accepted, in characters (default: {DEFAULT_MAX_MESSAGE_CHARS})", DEFAULT_MAX_MESSAGE_CHARS, gt=0
+    )
     OPENAI_API_KEY: str | None = _var("API key of the OpenAI-compatible endpoint; with no key and no persona model the app runs offline")
     OPENAI_BASE_URL: str | None = _var("base URL of an OpenAI-compatible endpoint (Azure, Ollama, vLLM, llama.cpp...); local servers need no key")
     SIMULATOR_PERSONA_MODEL: str | None = _var("model that plays the persona (default: gpt-4o-mini when OPENAI_API_KEY is set; empty: offline voice)")
     SIMULATOR_JUDGE_MODEL: str | None = _var("model that writes the debrief (default: the persona model; 'offline' for the offline scorer)")
     SIMULATOR_TAGGER_MODEL: str | None = _var("model that tags the manager's moves (default: none, the offline rules)")
     SIMULATOR_OFFLINE: str | None = _var("set to 1 to force the offline engine even when a model is configured")
-    SIMULATOR_SESSION_TOKEN_CAP: int = _var(f"tokens one practice session may use before it is stopped (default: {DEFAULT_SESSION_TOKEN_CAP})", DEFAULT_SESSION_TOKEN_CAP, gt=0)
-    SIMULATOR_HISTORY_TOKENS: int = _var(f"tokens of conversation history sent to the persona model per turn (default: {DEFAULT_HISTORY_TOKENS})", DEFAULT_HISTORY_TOKENS, gt=0)
+    SIMULATOR_SESSION_TOKEN_CAP: int = _var(
+        f"tokens one practice session may use before it is stopped (default: {DEFAULT_SESSION_TOKEN_CAP})", DEFAULT_SESSION_TOKEN_CAP, gt=0
+    )
+    SIMULATOR_HISTORY_TOKENS: int = _var(
+        f"tokens of conversation history sent to the persona model per turn (default: {DEFAULT_HISTORY_TOKENS})", DEFAULT_HISTORY_TOKENS, gt=0
+    )
     SIMULATOR_PRICES_FILE: str | None = _var("JSON price table for cost estimates (default: <data dir>/prices.json, built-in prices if absent)")
 
     @classmethod

@@ -2,8 +2,14 @@
 
 EMPATHIC_SPECIFIC = [
     "Thanks for making the time. I'd like to talk about the last few weeks, and I really want to hear how things look for you. How has it been going?",
-    "I can see this has been a stressful stretch for you. On 3 March the deadline was missed by two weeks, which meant the team had to delay their work. What got in the way?",
-    "That makes sense. On 14 April you wrote \"This is wrong. Redo it.\" on pull request #482, and as a result he was stuck for two days. How do you think that landed?",
+    (
+        "I can see this has been a stressful stretch for you. On 3 March the deadline was missed by two weeks, "
+        "which meant the team had to delay their work. What got in the way?"
+    ),
+    (
+        "That makes sense. On 14 April you wrote \"This is wrong. Redo it.\" on pull request #482, "
+        "and as a result he was stuck for two days. How do you think that landed?"
+    ),
     "It sounds like you've been carrying a lot since February. How are you doing with all of it, honestly?",
     "I'm really sorry to hear that. That must be exhausting. What would help you most right now?",
     "I can take the extra load off you from next month. Let's agree a plan together. What would you want it to include?",

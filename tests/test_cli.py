@@ -58,7 +58,9 @@ def test_score_jsonl_keeps_order_and_reports_bad_lines(tmp_path, capsys):
     by_id = {s["id"]: s for s in scored}
     assert by_id["kind"]["empathy"] > by_id["harsh"]["empathy"]
     assert by_id["sbi"]["evidence"] > by_id["harsh"]["evidence"]
-    assert set(by_id["sbi"]["skills"]) >= {"emotional_reaction", "interpretation", "exploration", "validation", "situation", "behaviour", "impact", "data", "penalties"}
+    assert set(by_id["sbi"]["skills"]) >= {
+        "emotional_reaction", "interpretation", "exploration", "validation", "situation", "behaviour", "impact", "data", "penalties"
+    }
     assert "label_judgment" in by_id["harsh"]["skills"]["penalties"]
     assert "in.jsonl:4" in out.err
 

@@ -6,8 +6,8 @@ from simulator.practice import PracticeService
 from simulator.scoring.facts import disputed_claims, record_of
 from simulator.scoring.offline import OfflineScorer
 
-from .conversation import Conversation
 from .conftest import SHIPPED_IDS
+from .conversation import Conversation
 
 
 @pytest.mark.parametrize("scenario_id", SHIPPED_IDS)
@@ -127,8 +127,9 @@ def test_fact_check_precision_on_the_labelled_claims():
 
 
 def test_lexicon_numbers_sentences_and_plans():
-    from simulator.domain.lexicon import NUMBER_WORD, is_future, month_number, number_value, sentence_at
     import re
+
+    from simulator.domain.lexicon import NUMBER_WORD, is_future, month_number, number_value, sentence_at
 
     assert re.match(NUMBER_WORD, "seventeen callers").group(0) == "seventeen"
     assert number_value("twenty-one") == 21 and number_value("twice") == 2 and number_value("4.6") == 4.6

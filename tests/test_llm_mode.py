@@ -80,7 +80,8 @@ def test_persona_never_sees_rubric_scores_goals_or_unrevealed_concerns(store, li
     assert revealed_at is not None, "the empathic script should reveal the concern"
     requests = persona_requests(server)
     assert len(requests) == session.state.turn
-    forbidden = [help_ for help_ in SKILL_HELP.values()] + [g.text for g in scenario.goals] + ["EPITOME", "rubric:", "empathy score", "Situation-Behaviour-Impact"]
+    forbidden = [help_ for help_ in SKILL_HELP.values()] + [g.text for g in scenario.goals]
+    forbidden += ["EPITOME", "rubric:", "empathy score", "Situation-Behaviour-Impact"]
     for n, request in enumerate(requests, 1):
         sent = json.dumps(request.body["messages"])
         for text in forbidden:

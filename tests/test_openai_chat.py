@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import socket
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from types import SimpleNamespace
 
@@ -491,7 +491,7 @@ def test_retry_after_parsing():
     assert retry_after_seconds(_exc_with_headers(retry_after="2")) == 2.0
     assert retry_after_seconds(_exc_with_headers(retry_after="1.5")) == 1.5
     assert retry_after_seconds(_exc_with_headers(retry_after_ms="250", retry_after="9")) == 0.25
-    when = datetime.now(timezone.utc) + timedelta(seconds=30)
+    when = datetime.now(UTC) + timedelta(seconds=30)
     assert 25 < retry_after_seconds(_exc_with_headers(retry_after=format_datetime(when, usegmt=True))) <= 31
     assert retry_after_seconds(_exc_with_headers(retry_after="soon")) is None
     assert retry_after_seconds(_exc_with_headers()) is None

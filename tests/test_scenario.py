@@ -4,10 +4,10 @@ import pytest
 import yaml
 
 from simulator.cli import main
-from simulator.errors import ScenarioError, ScenarioNotFound
 from simulator.domain.moves import PENALTY_MOVES, Move
 from simulator.domain.rubric import KIND_PROFILES, Kind
 from simulator.domain.scenario import LINES_PER_MOOD, MAX_FILE_BYTES, Scenario, find_scenario, load_library, load_scenario, parse_scenario
+from simulator.errors import ScenarioError, ScenarioNotFound
 
 from .conftest import ROOT, SHIPPED_IDS
 

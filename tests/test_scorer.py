@@ -1,8 +1,8 @@
 import pytest
 
+from simulator.domain.rubric import Skills, empathy_score, evidence_score
 from simulator.scoring.debrief import quadrant
 from simulator.scoring.offline import OfflineScorer
-from simulator.domain.rubric import Skills, empathy_score, evidence_score
 
 scorer = OfflineScorer()
 

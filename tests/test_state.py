@@ -1,8 +1,8 @@
 import pytest
 
-from simulator.domain.state import ConversationState, StateEngine, holds, mood_of
 from simulator.domain.moves import Move
 from simulator.domain.scenario import Condition, Mood
+from simulator.domain.state import ConversationState, StateEngine, holds, mood_of
 
 
 @pytest.fixture
@@ -33,7 +33,9 @@ def test_values_stay_within_0_and_100(pf):
 
 
 def test_mood_thresholds(pf):
-    make = lambda trust, stress: ConversationState(trust=trust, stress=stress)
+    def make(trust: int, stress: int) -> ConversationState:
+        return ConversationState(trust=trust, stress=stress)
+
     assert mood_of(pf, make(pf.state.guarded_below_trust - 1, 10)) == Mood.guarded
     assert mood_of(pf, make(pf.state.guarded_below_trust, 10)) == Mood.neutral
     assert mood_of(pf, make(pf.state.open_at_trust, 10)) == Mood.open

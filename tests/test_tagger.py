@@ -17,8 +17,8 @@ import re
 
 import pytest
 
-from simulator.engine.tagger import RULES, RuleTagger, Span, Tagger, Tagging
 from simulator.domain.moves import Move
+from simulator.engine.tagger import RULES, RuleTagger, Span, Tagger, Tagging
 
 TAGGER = RuleTagger()
 
@@ -402,7 +402,7 @@ def test_every_move_has_rules_and_examples():
 
 
 def test_rules_are_valid_regexes():
-    for move, patterns in RULES.items():
+    for patterns in RULES.values():
         for p in patterns:
             re.compile(p, re.IGNORECASE)
 

@@ -1,14 +1,14 @@
 import pytest
 
-from simulator.practice import PracticeService
+from simulator.domain.moves import Move
+from simulator.domain.scenario import Mood
 from simulator.domain.state import ConversationState, StateEngine, TurnOutcome
 from simulator.engine.tagger import RuleTagger
 from simulator.engine.voice import _EXHAUSTED, OfflineVoice, VoiceRequest
-from simulator.domain.moves import Move
-from simulator.domain.scenario import Mood
+from simulator.practice import PracticeService
 
-from .conversation import Conversation
 from .conftest import SHIPPED_IDS
+from .conversation import Conversation
 from .scripts import BLAMING_VAGUE, EMPATHIC_SPECIFIC, MIXED
 
 MOOD_STATE = {Mood.guarded: (20, 40), Mood.neutral: (50, 40), Mood.open: (80, 20)}
@@ -76,5 +76,6 @@ def test_reveal_line_is_spoken_when_concern_is_revealed(library):
     scenario = library["performance-feedback"]
     engine = StateEngine(scenario)
     state, outcome = engine.apply(ConversationState(trust=70, stress=30), {Move.open_question})
-    lines = OfflineVoice().choose(VoiceRequest(scenario=scenario, state=state, note=engine.director_note(state, outcome), tagging=RuleTagger().tag("How are you?")))
+    request = VoiceRequest(scenario=scenario, state=state, note=engine.director_note(state, outcome), tagging=RuleTagger().tag("How are you?"))
+    lines = OfflineVoice().choose(request)
     assert lines[-1] in scenario.concern("caring-for-father").reveal_lines

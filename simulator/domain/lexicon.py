@@ -91,8 +91,10 @@ FUTURE = re.compile(
     r"\b(?:i|we|you|they|he|she|it|that|this)(?:'ll| will| shall| are going to|'re going to|'m going to| am going to)\b|"
     r"\b(?:will|won't|shall)\b|\blet's\b|\blet us\b|\bnext (?:week|month|sprint|cycle|quarter|time|year)\b|\bfrom (?:next|now on)\b|"
     r"\bgoing forward\b|\bgoing to\b|\bif\b|\bunless\b|\bby the end\b|\b(?:need|want|'d like|would like) you to\b|"
-    r"\bplease\b|\b(?:by|at|before) \d{1,2}(?:[:.]\d{2})? every (?:day|morning|week)\b|\b(?:i've|i have|we've|we have) decided\b|\bfrom \d{1,2}(?:st|nd|rd|th)? [a-z]+,? (?:you're|you are|you'll|we're|we are|your|the|i'm)\b|"
-    r"\b(?:i'd|i would|we'd|we would) like (?:us|you|to (?:meet|review|check|catch up|follow up|book|schedule|look again))\b|\byou need to\b|\b(?:i|we) (?:need|expect)\b(?! to (?:tell|talk|say|discuss|raise|mention|go over|look at))|\b(?:can|could|shall) (?:i|we|you(?: two)?)\b",
+    r"\bplease\b|\b(?:by|at|before) \d{1,2}(?:[:.]\d{2})? every (?:day|morning|week)\b|\b(?:i've|i have|we've|we have) decided\b|\bfrom \d{1,2}(?:st|nd|rd|"
+    r"th)? [a-z]+,? (?:you're|you are|you'll|we're|we are|your|the|i'm)\b|"
+    r"\b(?:i'd|i would|we'd|we would) like (?:us|you|to (?:meet|review|check|catch up|follow up|book|schedule|look again))\b|\byou need to\b|\b(?:i|"
+    r"we) (?:need|expect)\b(?! to (?:tell|talk|say|discuss|raise|mention|go over|look at))|\b(?:can|could|shall) (?:i|we|you(?: two)?)\b",
     re.IGNORECASE,
 )
 
@@ -104,7 +106,8 @@ def is_future(sentence: str) -> bool:
 # Text addressed to a scorer instead of the other person: words inside it earn nothing.
 SCORER_DIRECTED = re.compile(
     r"[\[(]?[^.!?\[\]()\n]*\b(?:ignore (?:all |any |the )?(?:previous|prior|the above|above|earlier) instructions|disregard (?:the|your|all|previous)|"
-    r"(?:score|rate|grade|mark|give) (?:this|it|me|the reply|this reply|this response|this message)(?: reply| response| message| answer)?(?: as| at| a| an| with)? "
+    r"(?:score|rate|grade|mark|give) (?:this|it|me|the reply|this reply|this response|this message)(?: reply| response| message| answer)?(?: as| at| a| an|"
+    r" with)? "
     r"(?:\d+|perfect|full|top|maximum|max|the highest)\b|give me (?:a )?(?:\d+|full|top|maximum|max)\b|"
     r"(?:note|message) to the (?:evaluator|scorer|grader|judge|ai)|"
     r"(?:evaluator|scorer|grader|judge|assistant|system)\s*(?:note)?\s*:|full marks|100\s*/\s*100|10\s*/\s*10|(?:empathy|evidence) 100|"

@@ -12,14 +12,15 @@ import datetime as dt
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
-from simulator.errors import ScenarioError, ScenarioNotFound
 from simulator.domain.moves import PENALTY_MOVES, Move
 from simulator.domain.rubric import KIND_PROFILES, Kind
+from simulator.errors import ScenarioError, ScenarioNotFound
 
 MAX_FILE_BYTES = 256 * 1024
 LINES_PER_MOOD = 15  # enough for a 15-turn conversation without repeating a line
@@ -345,7 +346,7 @@ _FIX_HINTS = {
 }
 
 
-def _describe(err: dict[str, Any], root: yaml.Node | None, source: str) -> str:
+def _describe(err: ErrorDetails, root: yaml.Node | None, source: str) -> str:
     loc = tuple(err["loc"])
     line = _line_of(root, loc)
     field = ".".join(str(p) for p in loc) or "(top level)"

@@ -83,7 +83,10 @@ _LABEL_WORD = (
     r"lack(?:s|ing)? (?:of )?(?:ownership|commitment|drive|initiative|professionalism|accountability|executive presence|leadership|confidence|maturity)|"
     r"confidence issue|(?:not|never) (?:really )?cut out for|(?:weren't|wasn't|aren't|isn't|not) (?:really |fully )?committed|not a leader|your type)"
 )
-_LABEL_AFTER_YOU = r"(?:difficult|negative|aggressive|dramatic|emotional|defensive|a problem|a liability|a bully|too sensitive|too emotional|difficult to work with|passive|lazy|closed-off)"
+_LABEL_AFTER_YOU = (
+    r"(?:difficult|negative|aggressive|dramatic|emotional|defensive|a problem|a liability|a bully|too sensitive|too emotional|"
+    r"difficult to work with|passive|lazy|closed-off)"
+)
 # Phrases that invite the other person to explain ("tell me ...").
 _INVITE = (
     r"(?:tell me|talk me through|walk me through|help me understand|say more about|"
@@ -100,7 +103,8 @@ _THIRD_PARTY = (
     r"(?:(?:the |our |your |a |his |her |their )?(?:team|client|customer|colleague|engineer|agent|user|reviewer|caller|junior|"
     r"manager|board|product|finance|marketing|support|squad|lead)s?|he|she|they|nobody|no one|"
     r"(?!(?:You|We|I|It|This|That|There|The|Then|So|But|And|If|When|What|How|Why|Your|My|Our|Honestly|Look|Okay|Right|Please|"
-    r"Sorry|Thanks|Yes|No|Well|Which|Who|Since|After|Before|On|In|At|By|From|Both|Here|Let's|Let|Some|Every|All|Most|Many|Any|Each|Even|Just|Also|Not|Only|Today|Yesterday|"
+    r"Sorry|Thanks|Yes|No|Well|Which|Who|Since|After|Before|On|In|At|By|From|Both|Here|Let's|Let|Some|Every|All|Most|Many|Any|Each|Even|Just|Also|Not|Only|"
+    r"Today|Yesterday|"
     rf"{_NUMBER_WORD})\b)(?-i:[A-Z][a-zà-ÿ]+(?:'s)?))"
 )
 # Verbs of what someone observably did (past tense), for "you <verb>ed ..." behaviour.
@@ -122,10 +126,20 @@ _JARGON = re.compile(
 )
 RULES: dict[Move, list[str]] = {
     Move.acknowledges_feelings: [
-        rf"\bi (?:can )?(?:see|sense|imagine|hear|understand|know|get|realise|realize|appreciate)(?: that| how)? (?:this|that|it|you|you're|you are|you've|the|your|these|those)\b[^.?!]{{0,40}}\b(?:{_FEELING}|{_HARD}|unfair){_NOT_A_TASK}",
-        rf"\byou(?: seem| sound| look| don't seem| don't sound| don't look| must be| might be| may be| must feel| might feel| probably feel|'re| are| were|'re feeling| are feeling| felt| feel|'ve been feeling| have been feeling)\s+(?:really |quite |pretty |so |a bit |a little |very |completely |rather |still |understandably |clearly )?{_FEELING}",
+        (
+            r"\bi (?:can )?(?:see|sense|imagine|hear|understand|know|get|realise|realize|appreciate)(?: that| how)? (?:this|that|it|you|you're|you are|"
+            rf"you've|the|your|these|those)\b[^.?!]{{0,40}}\b(?:{_FEELING}|{_HARD}|unfair){_NOT_A_TASK}"
+        ),
+        (
+            r"\byou(?: seem| sound| look| don't seem| don't sound| don't look| must be| might be| may be| must feel| might feel| probably feel|'re| are|"
+            r" were|'re feeling| are feeling| felt| feel|'ve been feeling| have been feeling)\s+(?:really |quite |pretty |so |a bit |a little |very |"
+            rf"completely |rather |still |understandably |clearly )?{_FEELING}"
+        ),
         r"\byou(?:'ve| have)? been (?:dreading|worrying|stressing|struggling|agonising|agonizing|losing sleep|on edge|running on empty)\b",
-        rf"\b(?:that|this|it)(?:(?: must| might| would)? (?:sound|sounds|be|have been|has been|been|feel|feels|seem|seems|look|looks|looked)|'s| is)\s*(?:really |so |very |incredibly |pretty |quite |a bit |a little )?{_HARD}\b{_NOT_A_TASK}",
+        (
+            r"\b(?:that|this|it)(?:(?: must| might| would)? (?:sound|sounds|be|have been|has been|been|feel|feels|seem|seems|look|looks|looked)|'s|"
+            rf" is)\s*(?:really |so |very |incredibly |pretty |quite |a bit |a little )?{_HARD}\b{_NOT_A_TASK}"
+        ),
         rf"\bmust (?:be|feel|have been|have felt) (?:really |so |very |pretty |quite |a bit |a little )?{_HARD}\b{_NOT_A_TASK}",
         rf"\bhow (?:really |so |very )?{_HARD_SPECIFIC} (?:that|this|it) (?:must|might|would) (?:be|feel|have been)\b",
         r"\b(?:that|this|it)(?: one)? (?:stings|hurts|must sting|must hurt|would sting|would hurt)\b",
@@ -133,22 +147,37 @@ RULES: dict[Move, list[str]] = {
         rf"\b{_HARD} for you\b",
         r"\bi(?:'m| am) (?:so |really |very |truly )?sorry (?!(?:that )?you feel (?:that way|like that|this way))(?:to hear|that you|you|for what|this|about)",
         r"\bi (?:can )?(?:hear|see|tell)(?: how much| that)? (?:this|it|that)(?: one)? (?:matters|means|affects|stings|hurts)",
-        r"\bhow (?:are you|you're|you are) (?:feeling|holding up|doing with (?:this|that|it|all))|\b(?:see|know|hear|check|ask) how you(?:'re| are) (?:doing|feeling|holding up)\b",
+        (
+            r"\bhow (?:are you|you're|you are) (?:feeling|holding up|doing with (?:this|that|it|all))|\b(?:see|know|hear|check|ask) how you(?:'re|"
+            r" are) (?:doing|feeling|holding up)\b"
+        ),
         rf"\bthis (?:is|must be) (?:a lot|hard|difficult|not easy|not what you){_NOT_A_TASK}",
         # warmth and concern (EPITOME emotional reactions), written from the framework's definition
-        r"\bi(?:'m| am) (?:so |really |very |truly |genuinely )?sorry\b(?! (?:but|if|for being late|i'm late))(?!,? (?:(?:that )?you feel (?:that way|like that)))",
+        (
+            r"\bi(?:'m| am) (?:so |really |very |truly |genuinely )?sorry\b(?! (?:but|if|for being late|i'm late))(?!,? (?:(?:that )?you feel (?:that way|"
+            r"like that)))"
+        ),
         r"\b(?:that|this|it)(?:'s| is| sounds| must be)? (?:really |so |just )?(?:awful|terrible|horrible|rough|heartbreaking|sucks|crap)\b",
         r"\bi(?:'m| am) (?:here for you|in your corner|on your side)\b",
         r"\bi feel (?:so |really |very )?(?:sad|bad|sorry|awful) (?:for|about|that)\b",
         r"\bmy heart goes out\b",
         # empathy without feeling words: "Of course you hoped.", "you'd been counting on this"
-        r"\bof course you (?:hoped|wanted|expected|thought|cared|care|minded|mind|were hoping|had hoped|'d hoped|would hope)\b|\byou(?:'d| had)? (?:really )?(?:been )?(?:hoped|hoping|counting on|looking forward to)\b",
+        (
+            r"\bof course you (?:hoped|wanted|expected|thought|cared|care|minded|mind|were hoping|had hoped|'d hoped|would hope)\b|\byou(?:'d|"
+            r" had)? (?:really )?(?:been )?(?:hoped|hoping|counting on|looking forward to)\b"
+        ),
         r"\b(?:sending (?:you )?(?:hugs|love|strength)|\(?hugs\)?)\b",
         # thanks for opening up (not "thanks for making time")
-        r"\bthank(?:s| you)(?: so much| again)?,?(?: \w+,?)? for (?:telling|trusting|sharing|saying|being (?:so )?(?:honest|open|straight|candid)|opening up|bringing (?:this|that|it) (?:up|to me)|raising (?:this|that|it)|letting me know)\b",
+        (
+            r"\bthank(?:s| you)(?: so much| again)?,?(?: \w+,?)? for (?:telling|trusting|sharing|saying|being (?:so )?(?:honest|open|straight|candid)|"
+            r"opening up|bringing (?:this|that|it) (?:up|to me)|raising (?:this|that|it)|letting me know)\b"
+        ),
         # generic acknowledgements standing alone (codebook level 1): "I understand.", "I hear you.", "Sorry, Nadia."
         r"\bi (?:completely |totally |fully )?(?:understand|hear you|know)(?: that)?(?: completely| totally)?(?=\s*[.,;!—–-]|\s*$)",
-        r"(?:^|(?<=[.!?])\s+)(?:so |really |very |truly )?sorry\b(?! (?:but|if|for being late|i'm late|to (?:interrupt|bother)))(?!,? (?:(?:that )?you feel (?:that way|like that)))",
+        (
+            r"(?:^|(?<=[.!?])\s+)(?:so |really |very |truly )?sorry\b(?! (?:but|if|for being late|i'm late|to (?:interrupt|"
+            r"bother)))(?!,? (?:(?:that )?you feel (?:that way|like that)))"
+        ),
         r"\bi (?:sincerely |truly )?apologi[sz]e\b|\bapologies\b",
         r"\bi wish (?:i had|it were|it was|things were|this were|this was|i could)\b",
         # a feeling named in other words: "your frustration", "anyone would feel embarrassed", "it sounds like it was awful"
@@ -159,12 +188,21 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:knocked|shaken|dented|hit|rocked) your confidence\b",
         r"\b(?:that|this|it)(?: must have| can't have)? (?:wasn't|was not|isn't|is not|hasn't been|can't have been|won't be|must not have been) easy\b",
         rf"\bi(?:'d| would) have (?:been|felt) (?:really |so |pretty |just as )?{_FEELING}",
-        r"\b(?:feels?|felt|seems?|sounds?) (?:a bit |a little |quite |really |so )?(?:flat|low|down|stuck|lost|thrown|stretched|swamped|unsettled)\b(?! (?:to|on|with|from|the|by)\b)",
+        (
+            r"\b(?:feels?|felt|seems?|sounds?) (?:a bit |a little |quite |really |so )?(?:flat|low|down|stuck|lost|thrown|stretched|swamped|"
+            r"unsettled)\b(?! (?:to|on|with|from|the|by)\b)"
+        ),
     ],
     Move.validates: [
-        r"\b(?:that|it|this|which|your reaction|your frustration|your concern|your worry)(?:'s| is| would be| seems| sounds) (?:completely |totally |perfectly |entirely |really |very )?(?:understandable|fair|reasonable|natural|normal|valid|legitimate|a fair point)",
+        (
+            r"\b(?:that|it|this|which|your reaction|your frustration|your concern|your worry)(?:'s| is| would be| seems| sounds) (?:completely |totally |"
+            r"perfectly |entirely |really |very )?(?:understandable|fair|reasonable|natural|normal|valid|legitimate|a fair point)"
+        ),
         # "that makes sense" on its own or about them; "X makes sense for the team" is about a plan
-        r"\bmakes? (?:total |complete |a lot of |perfect )?sense\b(?=\s*(?:[.,;:!?)—–-]|$|to me|that you|why you|you(?:'d| would)|to (?:feel|be|want|ask|worry)|given|after|if you|when you|now|you\b))",
+        (
+            r"\bmakes? (?:total |complete |a lot of |perfect )?sense\b(?=\s*(?:[.,;:!?)—–-]|$|to me|that you|why you|you(?:'d| would)|to (?:feel|be|want|ask|"
+            r"worry)|given|after|if you|when you|now|you\b))"
+        ),
         r"\banyone (?:would|in your (?:position|shoes) would) (?:feel|be)\b",
         r"\b(?:anyone|anybody|most people|any of us) would(?: have| too)?(?=\s*[.!;]|\s*$)",
         r"\banyone\b[^.!?]{0,50}\bwould (?:be|feel|have)\b",
@@ -172,13 +210,19 @@ RULES: dict[Move, list[str]] = {
         r"\byou have every right\b",
         r"\b(?:your|those|these) (?:feelings|concerns|frustrations?|worr(?:y|ies)|reactions?) (?:are|is) (?:valid|fair|legitimate|understandable|real)",
         r"\bi(?:'d| would) (?:feel|be) (?:the same|frustrated|upset|angry|disappointed|worried)\b",
-        r"\bi(?:'d| would)(?: probably| also| definitely)?(?: have)? (?:feel|felt|be|been|ask|asked|want|wanted|do|done|react|reacted|say|said)\b[^.!?]{0,40}\b(?:too|the same|as well)\b",
+        (
+            r"\bi(?:'d| would)(?: probably| also| definitely)?(?: have)? (?:feel|felt|be|been|ask|asked|want|wanted|do|done|react|reacted|say|"
+            r"said)\b[^.!?]{0,40}\b(?:too|the same|as well)\b"
+        ),
         rf"\bi(?:'d| would) have (?:been|felt) (?:really |so |pretty |just as )?(?:{_FEELING})",
         r"\byou(?:'re| are| were) (?:absolutely |completely |partly |quite |totally )?(?:right|not wrong) (?:to|that|about)\b",
         r"\byou(?:'re| are) partly right\b",
         r"\bthat(?:'s| is) a (?:fair|good|valid|reasonable) (?:point|question|concern)",
         # a reaction or view called legitimate: "a completely reasonable thing to be worried about"
-        r"\b(?:a|an) (?:completely |totally |perfectly |entirely |really |very )?(?:legitimate|reasonable|understandable|valid|natural|sensible|fair) (?:thing|concern|question|reaction|response|worry|ask|request|feeling|way to)\b(?! of\b)",
+        (
+            r"\b(?:a|an) (?:completely |totally |perfectly |entirely |really |very )?(?:legitimate|reasonable|understandable|valid|natural|sensible|"
+            r"fair) (?:thing|concern|question|reaction|response|worry|ask|request|feeling|way to)\b(?! of\b)"
+        ),
         r"\b(?:fair enough|good shout|fair point|fair question|good question)\b",
         r"\bno wonder\b",
         r"\bof course you(?:'re| are|'d| would| feel| were| did)\b",
@@ -198,7 +242,10 @@ RULES: dict[Move, list[str]] = {
         r"\bif i (?:understand|hear|heard|get) (?:you |this |that |it )?(?:correctly|right)\b",
         r"^(?:so|ok(?:ay)?,? so),? you(?:'re| are| feel| felt| think| thought|'ve| have| were| want| need)\b",
         # a restatement opening a sentence: "So on Tuesdays you're doing breakfast club ..."
-        r"(?:^|(?<=[.!?])\s+)so,? (?:[\w',-]+ ){0,8}?you(?:'re| are| feel| felt| think| thought|'ve| have| had| were| want| need| co-own| own| do| did| found| came)\b[^.!?]{8,}",
+        (
+            r"(?:^|(?<=[.!?])\s+)so,? (?:[\w',-]+ ){0,8}?you(?:'re| are| feel| felt| think| thought|'ve| have| had| were| want| need| co-own| own| do| did|"
+            r" found| came)\b[^.!?]{8,}"
+        ),
         r"\byou(?:'re| are) saying\b",
         r"\bin other words\b",
         r"\b(?:let me|can i|i want to) (?:check|make sure|see if) i(?:'ve| have)? (?:understand|understood|got|heard|get)",
@@ -220,13 +267,22 @@ RULES: dict[Move, list[str]] = {
         # perspective-taking opener; "how things look from your side?" is a question instead
         r"\bfrom (?:your (?:point of view|perspective|side|end)|where you(?:'re| are) (?:sitting|standing)),(?!\s*(?:what|how|why|is|are|do|does|did)\b)",
         # restating their experience or concern
-        r"\byou(?:'ve| have) been (?:trying|doing|working|juggling|carrying|covering|dealing|holding|running|driving|keeping|coping|managing|putting|absorbing|waiting|taking)\b[^.!?]{6,}",
+        (
+            r"\byou(?:'ve| have) been (?:trying|doing|working|juggling|carrying|covering|dealing|holding|running|driving|keeping|coping|managing|putting|"
+            r"absorbing|waiting|taking)\b[^.!?]{6,}"
+        ),
         r"\byou(?:'re| are) worried (?:that|you|about|it)\b[^.!?]{4,}",
         r"\bi (?:get|have) the (?:sense|feeling|impression) (?:that )?you\b",
         # a statement (not a question) that gives back their thoughts, feelings or wants -- the
         # motivational-interviewing definition of a reflection: "You feel the plan was decided without you."
-        r"(?:^|(?<=[.!?])\s+)(?:and |but |so )?you(?:'re| are)? (?:feel|felt|think|thought|want|wanted|need|wish|hope|care|value|believe|worry|don't want|didn't want|don't feel|didn't feel|really want|really care|'d like|would like|'d rather|would rather)\b[^.!?]{4,}[.!]",
-        r"(?:^|(?<=[.!?])\s+)(?:and |but |so )?you(?:'re| are) (?:feeling|worried|concerned|unsure|not sure|wondering|frustrated|afraid|scared|torn|ready|determined|tired of)\b[^.!?]{0,120}[.!]",
+        (
+            r"(?:^|(?<=[.!?])\s+)(?:and |but |so )?you(?:'re| are)? (?:feel|felt|think|thought|want|wanted|need|wish|hope|care|value|believe|worry|don't want|"
+            r"didn't want|don't feel|didn't feel|really want|really care|'d like|would like|'d rather|would rather)\b[^.!?]{4,}[.!]"
+        ),
+        (
+            r"(?:^|(?<=[.!?])\s+)(?:and |but |so )?you(?:'re| are) (?:feeling|worried|concerned|unsure|not sure|wondering|frustrated|afraid|scared|torn|ready|"
+            r"determined|tired of)\b[^.!?]{0,120}[.!]"
+        ),
         r"\bi (?:can )?(?:hear|see|tell) (?:that )?(?:it|this|that)(?: one)? (?:matters|means a lot|stings|hurts|mattered)\b",
         r"\bno wonder you\b[^.!?]{4,}",
         r"\b(?:that|it) would have (?:felt|been) like\b",
@@ -246,14 +302,21 @@ RULES: dict[Move, list[str]] = {
     ],
     Move.open_question: [
         r"(?:^|(?<=[.!?])\s+|[,;:—–]\s*|\s-\s)(?:so |and |but |okay,? |ok,? )?(?:what|how|why|where|which|who|in what way)\b[^.!?]*\?",
-        r"(?:^|(?<=[.!?])\s+|[,;:—–]\s*)(?:could|can|would|will) you (?:tell|walk|help me (?:understand|see)|describe|share|talk|say more|explain|give)\b[^.!?]*\?",
+        (
+            r"(?:^|(?<=[.!?])\s+|[,;:—–]\s*)(?:could|can|would|will) you (?:tell|walk|help me (?:understand|see)|describe|share|talk|say more|explain|"
+            r"give)\b[^.!?]*\?"
+        ),
         # the invitation runs to the end of its sentence, but not into a repeated invitation
         rf"\b{_INVITE}\b(?:(?!{_INVITE})[^.!?\n])*",
         # an invitation to go on ("Go on.", "I'm listening.")
         r"(?:^|(?<=[.!?])\s+)(?:please,? )?(?:go on|go ahead|i'm listening|i am listening|keep going|carry on)\b(?=\s*[.!]|\s*$)",
     ],
     Move.closed_question: [
-        r"(?:^|(?<=[.!?])\s+|[,;:—–]\s*|\s-\s)(?:so |and |but |okay,? |ok,? )?(?:do|does|did|is|are|was|were|can|could|will|would|have|has|had|should|shall|may|am|isn't|aren't|don't|didn't|won't|wouldn't|haven't)\b(?! you (?:tell|walk|help me (?:understand|see)|describe|share|talk|say more|explain|give)\b)[^.!?]*\?",
+        (
+            r"(?:^|(?<=[.!?])\s+|[,;:—–]\s*|\s-\s)(?:so |and |but |okay,? |ok,? )?(?:do|does|did|is|are|was|were|can|could|will|would|have|has|had|should|"
+            r"shall|may|am|isn't|aren't|don't|didn't|won't|wouldn't|haven't)\b(?! you (?:tell|walk|help me (?:understand|see)|describe|share|talk|say more|"
+            r"explain|give)\b)[^.!?]*\?"
+        ),
         # tag questions: "you knew the deadline had moved, right?"
         r"[^.!?]*,\s*(?:right|yes|correct|ok(?:ay)?|yeah|isn't it|wasn't it|don't you|didn't you|aren't you|weren't you)\s*\?",
         # any other sentence that ends in a question mark ("You've been sleeping badly?")
@@ -263,7 +326,10 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:how|what) (?:can|could) (?:i|we) (?:do|help|change|support|offer|take off|adjust)\b",
         r"\bwhat (?:would|might|could) (?:help|make (?:this|it|things) easier|support you)\b",
         r"\bwhat (?:do you need|support (?:do|would|could))\b",
-        r"\bi(?:'d| would|'m| am)(?: be)? (?:like|love|glad|happy|keen) to (?:help|support|find|arrange|work|write|set up|cover|pair|introduce|move|talk (?:to|with) (?!you\b)\w+|put|take|give|send)\b",
+        (
+            r"\bi(?:'d| would|'m| am)(?: be)? (?:like|love|glad|happy|keen) to (?:help|support|find|arrange|work|write|set up|cover|pair|introduce|move|"
+            r"talk (?:to|with) (?!you\b)\w+|put|take|give|send)\b"
+        ),
         r"\bi(?: can| could| will|'ll) (?:help|offer|arrange|move|cover|find|give|set up|adjust|reduce|free up|support|talk to|look into|pair|introduce)\b",
         r"\bmake sure you (?:get|have|can|are supported)\b",
         r"\btake (?:[\w-]+ ){0,3}off your plate\b",
@@ -274,15 +340,26 @@ RULES: dict[Move, list[str]] = {
         r"\bwould it help (?:if|to)\b",
         r"\b(?:employee assistance|eap|counsell?ing|outplacement|severance|coaching|mentoring|mentor)\b",
         r"\b(?:write|give|provide)(?: you)? a (?:good |positive |strong )?reference\b",
-        r"\b(?:you can|you could|feel free to|happy for you to) (?:take|have|use|work) (?:some |a few days(?: of)? |a bit of |paid )?(?:time off|flexible hours|leave|from home)\b",
+        (
+            r"\b(?:you can|you could|feel free to|happy for you to) (?:take|have|use|work) (?:some |a few days(?: of)? |a bit of |paid )?(?:time off|"
+            r"flexible hours|leave|from home)\b"
+        ),
         # a concrete commitment to act for them ("I'll take you off the extra week", "I'll send it in writing");
         # not a threat or a record ("I'll make sure HR has a copy of the warning")
         r"\bi(?:'ll| will|'m going to| am going to) (?:also |personally |then )?(?:pull|take|get) you (?:off|out of|onto|on to|into)\b",
-        r"\bi(?:'ll| will|'m going to| am going to) (?:also |personally |then |happily )?(?:ask|send|write|draw|hold|book|put|assign|introduce|sponsor|walk you|go through|explain|share|check in|come back to you|follow up|look after|protect|clear|split|rotate|chase|get you|give you|make time|raise (?:it|this|that|his|her|their)|talk to|speak to|back you|argue for|fight for|set up|find|block out|add|bring)\b(?![^.!?]*\b(?:HR|warning|record|file|formal|disciplinary|process)\b)",
+        (
+            r"\bi(?:'ll| will|'m going to| am going to) (?:also |personally |then |happily )?(?:ask|send|write|draw|hold|book|put|assign|introduce|sponsor|"
+            r"walk you|go through|explain|share|check in|come back to you|follow up|look after|protect|clear|split|rotate|chase|get you|give you|make time|"
+            r"raise (?:it|this|that|his|her|their)|talk to|speak to|back you|argue for|fight for|set up|find|block out|add|bring)\b(?![^.!?]*\b(?:HR|warning|"
+            r"record|file|formal|disciplinary|process)\b)"
+        ),
         r"\bwe(?:'ll| will| can| could)\b[^.!?]{0,60}\btogether\b",
         r"\bwhat i can do\b",
         # giving them room
-        r"\b(?:take (?:your|all the) time(?: you need)?|take a (?:moment|minute|second|breath)|(?:there's )?no rush|no hurry|whenever you(?:'re| are) ready|take as long as you need)\b",
+        (
+            r"\b(?:take (?:your|all the) time(?: you need)?|take a (?:moment|minute|second|breath)|(?:there's )?no rush|no hurry|whenever you(?:'re|"
+            r" are) ready|take as long as you need)\b"
+        ),
         r"\b(?:can|shall) i (?:get|grab|make) you (?:a|some)\b",
         r"\btake (?:the|a|an|some) (?:afternoon|morning|day|days|long weekend|week|breather|break)(?: off)?\b(?! (?:to|and) (?:fix|finish|get))",
     ],
@@ -292,7 +369,10 @@ RULES: dict[Move, list[str]] = {
         rf"\b(?:on|last|this|that|since|for) {_WEEKDAY}s?\b",
         r"\b(?:last|this|that) (?:week|sprint|month|quarter|morning|afternoon|friday|cycle)\b",
         r"\b(?:yesterday|this morning|earlier today)\b",
-        rf"\b(?:in|at|during|after|before) (?:the|our|your|yesterday's|last week's|this morning's|monday's|tuesday's|wednesday's|thursday's|friday's|that|this) (?:[\w'-]+ ){{0,2}}{_EVENT}s?\b",
+        (
+            r"\b(?:in|at|during|after|before) (?:the|our|your|yesterday's|last week's|this morning's|monday's|tuesday's|wednesday's|thursday's|friday's|that|"
+            rf"this) (?:[\w'-]+ ){{0,2}}{_EVENT}s?\b"
+        ),
         r"\b(?:on|in) (?:pr|pull request|ticket|issue) ?#?\d+",
         r"\b\d{4}-\d{2}-\d{2}\b",
         # a dated occasion without a preposition: "Wednesday 8 April", "17 February, when ..."
@@ -309,7 +389,12 @@ RULES: dict[Move, list[str]] = {
     ],
     Move.specific_behaviour: [
         # what they did, not what they seemed to feel or want
-        r"\byou (?:said|wrote|commented|posted|replied|sent|arrived|came in|clocked in|logged in|left|missed|shipped|delivered|interrupted|raised your voice|walked out|cut (?:him|her|them|me) off|called|told|emailed|pushed|merged|closed|rejected|submitted|skipped|(?:didn't|did not|haven't|have not)(?! (?:seem|appear|care|want|feel|think|bother|try|need|have to|have|choose|know|get|manage|mean|realise|realize|expect|do anything|done anything|read the spec))|were \w+ minutes late|were late|arrived late|turned up|spoke over|rolled your eyes|hung up)\b",
+        (
+            r"\byou (?:said|wrote|commented|posted|replied|sent|arrived|came in|clocked in|logged in|left|missed|shipped|delivered|interrupted|"
+            r"raised your voice|walked out|cut (?:him|her|them|me) off|called|told|emailed|pushed|merged|closed|rejected|submitted|skipped|(?:didn't|did not|"
+            r"haven't|have not)(?! (?:seem|appear|care|want|feel|think|bother|try|need|have to|have|choose|know|get|manage|mean|realise|realize|expect|"
+            r"do anything|done anything|read the spec))|were \w+ minutes late|were late|arrived late|turned up|spoke over|rolled your eyes|hung up)\b"
+        ),
         rf"\byou(?:'ve| have)? (?:also |then |just |only |already )?{_DID}\b",
         rf"\byou and \w+ (?:{_DID}|went back and forth)\b",
         r"\b(?:said|wrote|commented|posted|replied|messaged)(?: to \w+)?[:,]? [\"“'‘]",
@@ -318,7 +403,10 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:shipped|delivered|landed|arrived|came in|started|went out|went up|went in|got in) (?:on|at) (?:the )?\d[\d:.]*(?:st|nd|rd|th)?",
         r"\b(?:arrived|came in|clocked in|logged in|started) \w+ minutes late\b",
         # their work or record doing something: "your Slack post went up at 21:15", "the dashboard you launched"
-        r"\byour (?:[\w'-]+ ){1,3}(?:went (?:up|out|in)|took|shipped|came in|landed|was (?:due|late|posted|sent)|has (?:slipped|been slipping)|is slipping|have been|has been)\b",
+        (
+            r"\byour (?:[\w'-]+ ){1,3}(?:went (?:up|out|in)|took|shipped|came in|landed|was (?:due|late|posted|sent)|has (?:slipped|been slipping)|"
+            r"is slipping|have been|has been)\b"
+        ),
         rf"\b(?:the |that |a )?[\w-]+ you (?:{_DID})\b",
         r"\byour (?:badge|timesheet|log|calendar|commits?|tickets?) (?:shows?|says)\b",
         r"\b(?:didn't|did not|never) (?:ship|go out|land|get done)\b",
@@ -331,20 +419,35 @@ RULES: dict[Move, list[str]] = {
         rf"\byou (?:did|managed|hit|reached|completed|closed|logged|made|renewed|mapped) (?:only |just )?(?:\d+|{_NUMBER_WORD})\b",
         # behaviour named vaguely (level 1): "you never explain anything", "your reviews have been harsh"
         r"\byou(?:'re| are)? (?:always|never|constantly|often) (?!been\b|had\b|have\b|listen|care|bother|think|learn|seem|want)\w+",
-        r"\b(?:your |the )?(?:reviews?|comments?|tone|timekeeping|time-keeping|attendance|deliver(?:y|ies)|punctuality|updates|output|onboarding)\b(?:'s)?(?: [\w'-]+){0,2} (?:have been|has been|are|is|were|was|'s|'re)? ?(?:\w+ )?(?:harsh|slipp\w+|poor|curt|sloppy|blunt|below|behind)\b",
+        (
+            r"\b(?:your |the )?(?:reviews?|comments?|tone|timekeeping|time-keeping|attendance|deliver(?:y|ies)|punctuality|updates|output|"
+            r"onboarding)\b(?:'s)?(?: [\w'-]+){0,2} (?:have been|has been|are|is|were|was|'s|'re)? ?(?:\w+ )?(?:harsh|slipp\w+|poor|curt|sloppy|blunt|below|"
+            r"behind)\b"
+        ),
         r"\b(?:missed|late|slipped) (?:deadlines?|dates?|targets?|shifts?|mornings?|starts?|deliveries)\b",
         r"\b(?:weren't|were not|wasn't|was not|hasn't been|haven't been) (?:met|hit|done|delivered|shipped)\b",
         r"\b(?:came in|arrived|shipped|landed|delivered|went out)\b[^.!?]{0,20}\blate\b",
     ],
     Move.impact: [
-        r"\b(?:which|that|this|it)(?:'s| has| have| had)? (?:meant|means|caused|causes|led to|leads to|resulted in|left|put|forced|delayed|affected|affects|made it|cost|pushed|blocked|broke|saved)\b",
+        (
+            r"\b(?:which|that|this|it)(?:'s| has| have| had)? (?:meant|means|caused|causes|led to|leads to|resulted in|left|put|forced|delayed|affected|"
+            r"affects|made it|cost|pushed|blocked|broke|saved)\b"
+        ),
         r"\b(?:which|that|this|it) (?:could|would|will|might|may) (?:mean|cause|lead to|bring|save|cost|delay|block|push)\b",
         # stating the impact, not announcing it as a topic ("let's talk about the impact of ...")
         r"\bthe (?:impact|effect|consequence|result)s?(?: (?:on|of) [\w' -]{1,40}?)? (?:was|were|is|are|has been|have been)\b",
         r"\bas a result\b",
         r"\bbecause of (?:that|this|the delay|it)\b",
-        rf"\b(?:affected|impacted|hurt|delayed|blocked|slowed|undermined|embarrassed|discouraged|upset) (?:the|our|your|his|her|their) (?:[\w-]+ )?{_AFFECTED}\b",
-        rf"\b{_THIRD_PARTY} (?:just |also |then |still |actually |had )?(?:had to|were left|was left|couldn't|could not|lost|waited|ended up|didn't know|did not know|knew|didn't feel|spent|sat on|ran the|hung up|stopped|got stuck|was stuck|were stuck|was blocked|were blocked|missed|found it|saw|replied|reacted|responded|asked (?:their|his|her|who|what|whether)|didn't (?:speak|say anything|ask|raise|get|hear|finish|make it)|stopped (?:speaking|asking|raising|contributing))\b",
+        (
+            r"\b(?:affected|impacted|hurt|delayed|blocked|slowed|undermined|embarrassed|discouraged|upset) (?:the|our|your|his|her|"
+            rf"their) (?:[\w-]+ )?{_AFFECTED}\b"
+        ),
+        (
+            rf"\b{_THIRD_PARTY} (?:just |also |then |still |actually |had )?(?:had to|were left|was left|couldn't|could not|lost|waited|ended up|didn't know|"
+            r"did not know|knew|didn't feel|spent|sat on|ran the|hung up|stopped|got stuck|was stuck|were stuck|was blocked|were blocked|missed|found it|saw|"
+            r"replied|reacted|responded|asked (?:their|his|her|who|what|whether)|didn't (?:speak|say anything|ask|raise|get|hear|finish|make it)|"
+            r"stopped (?:speaking|asking|raising|contributing))\b"
+        ),
         rf"\b{_THIRD_PARTY} felt (?:really |quite |very )?(?:{_FEELING}|undermined|ignored|dismissed|left out|humiliated|unsupported|uncomfortable)",
         r"\b(?:uncovered|unanswered|on hold) (?:for|phones?|calls?|queue)\b|\b(?:left|kept) waiting\b",
         # consequences with a number: "the queue hit 63", "nine people hung up", "sign-ups were up 18%"
@@ -357,7 +460,10 @@ RULES: dict[Move, list[str]] = {
         r"\bran \d+ minutes over\b|\b(?:overran|ran over) by\b",
         r"\b(?:made it|became) (?:everyone's|the team's) problem\b",
         # vague impact (level 1): "it's not great for the team"
-        r"\b(?:it's|it is|that's|that is|this is) (?:not (?:great|good|ideal|okay|ok|fair)|bad|a problem|unfair|hard) (?:for|on) (?:the|our|your) (?:team|customers?|clients?|business|project|company|department|colleagues)\b",
+        (
+            r"\b(?:it's|it is|that's|that is|this is) (?:not (?:great|good|ideal|okay|ok|fair)|bad|a problem|unfair|hard) (?:for|on) (?:the|our|your) (?:team|"
+            r"customers?|clients?|business|project|company|department|colleagues)\b"
+        ),
         r"\bput (?:\w+ ){1,2}in (?:a|an) (?:\w+ )?(?:spot|position)\b",
     ],
     Move.data: [
@@ -384,12 +490,24 @@ RULES: dict[Move, list[str]] = {
     Move.clear_message: [
         r"\bi(?:'ve| have)? (?:decided|made the decision|had to make the decision)\b",
         r"\bthe decision (?:is|has been|was)\b",
-        r"\b(?:did not|didn't|has not|hasn't|have not|haven't|won't|will not|could not|couldn't|was not able to|wasn't able to) (?:approve|support|accept|agree to|sign off on|confirm|go ahead with|put you forward|promote|renew|extend)\b",
-        r"\b(?:was|were|has been|have been|is|are|will be)(?: not|n't) (?:approved|successful|selected|promoted|accepted|shortlisted|renewed|extended|going ahead)\b",
-        r"\byour (?:role|position|job|contract|post) (?:is being|has been|will be|is) (?:eliminated|made redundant|cut|closed|removed|ended|ending|terminated)\b",
+        (
+            r"\b(?:did not|didn't|has not|hasn't|have not|haven't|won't|will not|could not|couldn't|was not able to|wasn't able to) (?:approve|support|accept|"
+            r"agree to|sign off on|confirm|go ahead with|put you forward|promote|renew|extend)\b"
+        ),
+        (
+            r"\b(?:was|were|has been|have been|is|are|will be)(?: not|n't) (?:approved|successful|selected|promoted|accepted|shortlisted|renewed|extended|"
+            r"going ahead)\b"
+        ),
+        (
+            r"\byour (?:role|position|job|contract|post) (?:is being|has been|will be|is) (?:eliminated|made redundant|cut|closed|removed|ended|ending|"
+            r"terminated)\b"
+        ),
         r"\b(?:today|tomorrow|friday|this) is your (?:last|final) day\b|\b(?:this|the decision|it) is final\b",
         r"\bwe(?:'re| are| have| 've)? (?:letting you go|let you go|made the decision|decided)\b|\bthe answer (?:is|was) no\b",
-        r"\bi expect (?:you|the|that|everyone)\b|\byou need to (?:be|arrive|start|get in|open|log in|clock in)\b|\bevery (?:day|morning) at \d{1,2}[:.]?\d{0,2}\b|\bby \d{1,2}[:.]\d{2} every (?:day|morning)\b",
+        (
+            r"\bi expect (?:you|the|that|everyone)\b|\byou need to (?:be|arrive|start|get in|open|log in|clock in)\b|\bevery (?:day|"
+            r"morning) at \d{1,2}[:.]?\d{0,2}\b|\bby \d{1,2}[:.]\d{2} every (?:day|morning)\b"
+        ),
         r"\bi need (?:you to|to see|to talk|to tell|the|your|everyone|it|this|that)\b",
         r"\bwhat i need (?:is|from you)\b",
         r"\b(?:going forward|from now on),? (?:i|we)(?: need| expect|'d like| would like)\b",
@@ -405,7 +523,10 @@ RULES: dict[Move, list[str]] = {
     ],
     Move.label_judgment: [
         rf"\b{_LABEL_WORD}\b",
-        rf"\byou(?:'re| are|'ve been| have been| were| seem| come across as| can be| come off as)(?: so| really| very| quite| a bit| being| just| always| clearly| such)* {_LABEL_AFTER_YOU}\b",
+        (
+            r"\byou(?:'re| are|'ve been| have been| were| seem| come across as| can be| come off as)(?: so| really| very| quite| a bit| being| just| always|"
+            rf" clearly| such)* {_LABEL_AFTER_YOU}\b"
+        ),
         r"\b(?:your|this|that) attitude\b",
         r"\b(?:not|isn't|aren't|never been|not being) (?:a |much of a )?team player\b",
         r"\bdrama\b",
@@ -427,7 +548,10 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:always|never) (?:late|on time|listen|deliver|meet|show|respond|reply)\w*",
     ],
     Move.blame: [
-        r"\b(?:it's|it is|this is|that's|that is|that one's|that one is)(?: all| entirely| completely| totally)? (?:(?:your|your own) (?:fault|doing|mess|problem)|on you)\b",
+        (
+            r"\b(?:it's|it is|this is|that's|that is|that one's|that one is)(?: all| entirely| completely| totally)? (?:(?:your|your own) (?:fault|doing|mess|"
+            r"problem)|on you)\b"
+        ),
         r"\bbecause of you\b",
         r"\byou (?:ruined|messed up|screwed up|let (?:\w+ ){1,3}down|dropped the ball|made us look|failed|wrecked|caused (?:this|all))\b",
         # "Why didn't you feel you could tell me sooner?" asks about a barrier: not blame
@@ -436,13 +560,19 @@ RULES: dict[Move, list[str]] = {
         r"\bsort (?:your|your own) (?:life|act|head|stuff|self) out\b|\bpull your (?:socks|finger) (?:up|out)\b",
         r"\bwhy don't you ever\b",
         r"\bhow could you (?:let|do that|do this|not|forget|ignore|say that|be so)\b",
-        r"\byou (?:should|shouldn't|should not|ought to)(?: have|'ve) (?!received\b)(?:\w+ed|\w+en|known|told|done|said|thought|come|gone|sent|let|got|put|kept|brought|made|knocked|asked|raised|spoken|flagged)\b",
+        (
+            r"\byou (?:should|shouldn't|should not|ought to)(?: have|'ve) (?!received\b)(?:\w+ed|\w+en|known|told|done|said|thought|come|gone|sent|let|got|"
+            r"put|kept|brought|made|knocked|asked|raised|spoken|flagged)\b"
+        ),
         r"\bwhat were you thinking\b",
         r"\b(?:get your act together|sort yourself out|no excuses?|stop making excuses)\b",
         r"\b(?:need (?:you )?to|have to|must) step up\b(?! as| into| to)",
         r"\byour (?:fault|failure|mess)\b",
         # accusing questions (codebook: "Why can't you just…?" is blame, not exploration)
-        r"\bwhy (?:do|did|does|would|are|were|have|is) you\b[^.?!]{0,50}\b(?:always|never|not|didn't|don't|can't|couldn't|wouldn't|still|instead of|even|need the)\b[^.!?]*\?",
+        (
+            r"\bwhy (?:do|did|does|would|are|were|have|is) you\b[^.?!]{0,50}\b(?:always|never|not|didn't|don't|can't|couldn't|wouldn't|still|instead of|even|"
+            r"need the)\b[^.!?]*\?"
+        ),
         r"\bwhy (?:on earth |the hell |exactly |ever )?would you\b[^.!?]*\?",
         r"\bwhy (?:is|are|was|were|has|have) (?:it|this|that|they)(?: \w+)? (?:still|so hard|so difficult|taking so long|not)\b[^.!?]*\?",
         r"\b(?:did|do|have|are|were) you (?:actually|honestly|even|really) (?:try|read|think|bother|care|look|check|listen)\b",
@@ -456,22 +586,46 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:which|and that|that) (?:didn't|did not) help\b",
     ],
     Move.hearsay: [
-        r"\b(?:people|everyone|everybody|some people|others|a few people|several people|the team|folks|someone|somebody|word|a lot of people) (?:say|says|said|are saying|have said|has said|told me|tell me|have told me|mentioned|have mentioned|has mentioned|are talking|have complained|complain|complained|are not happy|aren't happy|is going around)\b",
+        (
+            r"\b(?:people|everyone|everybody|some people|others|a few people|several people|the team|folks|someone|somebody|word|a lot of people) (?:say|says|"
+            r"said|are saying|have said|has said|told me|tell me|have told me|mentioned|have mentioned|has mentioned|are talking|have complained|complain|"
+            r"complained|are not happy|aren't happy|is going around)\b"
+        ),
         # "people feel nervous at first" is not a report; "people feel that you ..." is
-        r"\b(?:people|everyone|everybody|some people|others|a few people|several people|the team|folks) (?:think|thinks|feel|feels) (?:that |like )?(?:you|your)\b",
+        (
+            r"\b(?:people|everyone|everybody|some people|others|a few people|several people|the team|folks) (?:think|thinks|feel|feels) (?:that |"
+            r"like )?(?:you|your)\b"
+        ),
         # unnamed sources only: "I heard from Tomás" names the source, "I heard you say" is first-hand
-        r"\bi(?:'ve| have)? heard (?:that|people|rumou?rs|some|things|it from|you(?:'ve| have| were| are|'re)|from (?:people|others|a few|some|several|someone|somebody|around|various|a couple)|the \w+ (?:post|comment|meeting|review)? ?(?:didn't|did not|wasn't))\b",
-        r"\b(?:i(?:'ve| have)? (?:had|received|got)|there (?:have been|were|are)) (?:a few |a couple of |some |several |a number of |lots of |a lot of )?complaints\b",
+        (
+            r"\bi(?:'ve| have)? heard (?:that|people|rumou?rs|some|things|it from|you(?:'ve| have| were| are|'re)|from (?:people|others|a few|some|several|"
+            r"someone|somebody|around|various|a couple)|the \w+ (?:post|comment|meeting|review)? ?(?:didn't|did not|wasn't))\b"
+        ),
+        (
+            r"\b(?:i(?:'ve| have)? (?:had|received|got)|there (?:have been|were|are)) (?:a few |a couple of |some |several |a number of |lots of |"
+            r"a lot of )?complaints\b"
+        ),
         r"\b(?:apparently|rumou?rs?|word is|the word on|i'm told|i am told|i was told|i(?:'ve| have) been told)\b",
         # an unnamed group reporting: "a few of your customers have been complaining", "three engineers have brought it up"
-        rf"\b(?:people|ppl|someone|somebody|others|everyone|everybody|a few|a couple|several|some|customers|colleagues|folks|(?:\d+|{_NUMBER_WORD}) (?:engineers|people|colleagues|customers|members))\b(?: [\w'-]+){{0,7}} (?:said|say|says|told me|mentioned|noticed|have noticed|has noticed|complain\w*|have been complaining|brought (?:it|this|that|your [\w ]+?) up|have brought up|raised (?:it|this|concerns))\b",
-        r"\b(?:everyone|everybody) knows\b|\b(?:everyone|everybody|people|others)(?:'s|'ve| has| have) noticed\b|\b(?:people|everyone|everybody|the team|others)(?: are|'re|'s| is) (?:sick|tired|fed up) (?:of|with)\b",
+        (
+            r"\b(?:people|ppl|someone|somebody|others|everyone|everybody|a few|a couple|several|some|customers|colleagues|folks|(?:\d+|"
+            rf"{_NUMBER_WORD}) (?:engineers|people|colleagues|customers|members))\b(?: [\w'-]+){{0,7}} (?:said|say|says|told me|mentioned|noticed|"
+            r"have noticed|has noticed|complain\w*|have been complaining|brought (?:it|this|that|your [\w ]+?) up|have brought up|raised (?:it|this|"
+            r"concerns))\b"
+        ),
+        (
+            r"\b(?:everyone|everybody) knows\b|\b(?:everyone|everybody|people|others)(?:'s|'ve| has| have) noticed\b|\b(?:people|everyone|everybody|the team|"
+            r"others)(?: are|'re|'s| is) (?:sick|tired|fed up) (?:of|with)\b"
+        ),
         r"\b(?:it's|it has|it's been|it has been) (?:been )?(?:noticed|come up (?:more than once|a few times|before|again))\b|\bcome up more than once\b",
         r"\bfrom more than one (?:direction|person|source)\b",
     ],
     Move.minimises: [
         r"\bcalm down\b",
-        r"\b(?:(?:it's|it is|this is|that's|that is) (?:not|no|hardly)|(?:it|this|that) isn't) (?:(?:a |such a |that )?(?:big deal|big a deal|big thing)|(?:that|so|too) bad|the end of the world|personal|worth getting upset)",
+        (
+            r"\b(?:(?:it's|it is|this is|that's|that is) (?:not|no|hardly)|(?:it|this|that) isn't) (?:(?:a |such a |that )?(?:big deal|big a deal|big thing)|"
+            r"(?:that|so|too) bad|the end of the world|personal|worth getting upset)"
+        ),
         r"\bdon't (?:be so|take (?:it|this) so|take (?:it|this)|get so|get) (?:sensitive|personally|emotional|upset|worked up|defensive|dramatic)\b",
         r"\b(?:get over it|toughen up|cheer up|chill out|lighten up|chin up)\b",
         # "move on to the next item" and "relax the deadline" are not about feelings
@@ -487,7 +641,10 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:no biggie|nothing serious|not worth (?:falling out|getting upset|worrying|fussing)(?: over| about)?)\b",
         r"\b(?:don't|do not) (?:read into it|worry about it|make a (?:thing|big deal|fuss) (?:of|about) it)\b|\blet's not make (?:a thing|a big deal|a fuss)\b",
         r"\b(?:it|that) was nothing\b",
-        r"\bit(?:'s| is| was) (?:only|just) (?:a|an|one) (?:[\w-]+ ){0,2}(?:feature|title|job|meeting|comment|few mornings|mistake|argument|post|spreadsheet|deck|report|email|ticket|number|score|rating|promotion|review|process|form|game)\b",
+        (
+            r"\bit(?:'s| is| was) (?:only|just) (?:a|an|one) (?:[\w-]+ ){0,2}(?:feature|title|job|meeting|comment|few mornings|mistake|argument|post|"
+            r"spreadsheet|deck|report|email|ticket|number|score|rating|promotion|review|process|form|game)\b"
+        ),
         r"\bstop (?:being|getting) (?:so )?(?:dramatic|sensitive|emotional|upset|worked up|defensive)\b",
         r"\bit(?:'s| is) (?:only|just) (?:a few|half an hour|a couple)\b",
         r"(?:^|[,.!]\s*)(?:just )?(?:relax|chill)\s*[.!]",
@@ -499,7 +656,10 @@ RULES: dict[Move, list[str]] = {
         r"\bor (?:else|you(?:'ll| will) be (?:fired|gone|out|let go))\b",
         r"\b(?:you(?:'ll| will)|you could|you might|you may) (?:be )?(?:lose|losing|be losing) your (?:job|position|role)\b",
         r"\b(?:final|last|formal|written) warning\b|\b(?:your|a|the) (?:last|final) chance\b",
-        r"\b(?:this|it) (?:will|could|might|is going to|'ll) (?:affect|go on|end up (?:in|on)|hurt) your (?:review|record|file|bonus|rating|career|reference)\b",
+        (
+            r"\b(?:this|it) (?:will|could|might|is going to|'ll) (?:affect|go on|end up (?:in|on)|hurt) your (?:review|record|file|bonus|rating|career|"
+            r"reference)\b"
+        ),
         r"\bif (?:this|it|anything like (?:this|that|\w+)) happens (?:again|one more time|once more)\b",
         # a threat, not "I'm not going to fire you"
         r"\b(?:i|we)(?:'ll| will| can| could| may| might| would)?(?: have to| need to| be forced to)? (?:fire|sack|let go of|get rid of|replace) you\b",
@@ -513,9 +673,15 @@ RULES: dict[Move, list[str]] = {
         # conditional consequences: "one more like that and you're off the shift", "or we'll have a very different conversation"
         r"\b(?:one more|another) (?:[\w-]+ ){0,3}(?:and|or) (?:you(?:'re|'ll| are| will)|hr|we(?:'ll| will)|this|it)\b",
         r"\bor (?:you're|you'll be|you are) (?:off|back|out)\b",
-        r"\bif (?:i see |there's |there is |you (?:do|make|send|miss) )?(?:one more|another)\b[^.!?]{0,60}\b(?:you(?:'re|'ll| are| will)|we(?:'ll| will)|i(?:'ll| will)|hr)\b",
+        (
+            r"\bif (?:i see |there's |there is |you (?:do|make|send|miss) )?(?:one more|another)\b[^.!?]{0,60}\b(?:you(?:'re|'ll| are| will)|we(?:'ll| will)|"
+            r"i(?:'ll| will)|hr)\b"
+        ),
         r"\b(?:a )?(?:very )?different conversation\b",
-        r"\b(?:hr (?:gets|will get|is) involved|(?:goes|go|going) to hr|formal (?:process|attendance process|performance plan|conversation with hr|disciplinary))\b",
+        (
+            r"\b(?:hr (?:gets|will get|is) involved|(?:goes|go|going) to hr|formal (?:process|attendance process|performance plan|conversation with hr|"
+            r"disciplinary))\b"
+        ),
         r"\bnot a request\b|\b(?:don't|do not) (?:really )?have a choice\b",
         r"\b(?:nobody|no one) is irreplaceable\b",
         r"\bi(?:'d| would) be (?:very )?careful (?:how|what) you\b",
@@ -525,30 +691,57 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:if|unless) you[^.!?]{3,60}\b(?:it(?:'ll| will)|you(?:'ll| will)|we(?:'ll| will)) (?:affect|hurt|be looking at|be reviewing|have to)\b",
         # conditional threats: "... or I'll find someone who can", "sign today or you'll lose the severance",
         # "or you'll be looking for another job", "one more late morning and you lose the lead role"
-        r"\bor (?:else )?(?:you(?:'ll| will|'re going to| are going to| could| might)?|i(?:'ll| will|'m going to)|we(?:'ll| will|'re going to)|hr(?:'ll| will)|it(?:'ll| will)|that(?:'s| is| will be)|this(?:'ll| will))\b[^.!?]{0,60}?\b(?:lose|losing|find (?:someone|somebody|a replacement)|replac\w+|looking for|out\b|gone|fired|sacked|finished|done here|warning|consequences|formal|off the|demot\w*|another job|new job|the door|over\b|look elsewhere)",
-        r"\b(?:one more|another|a (?:single|second|third)) (?!(?:thing|things|question|questions|point|item|minute|second|quick|detail|topic|idea)\b)(?:[\w-]+ ){0,3}(?:and|or) (?:then )?(?:you|hr|we|this|it|i|that)\b(?:'ll|'re| will| are| lose| get| go| be)?",
+        (
+            r"\bor (?:else )?(?:you(?:'ll| will|'re going to| are going to| could| might)?|i(?:'ll| will|'m going to)|we(?:'ll| will|'re going to)|hr(?:'ll|"
+            r" will)|it(?:'ll| will)|that(?:'s| is| will be)|this(?:'ll| will))\b[^.!?]{0,60}?\b(?:lose|losing|find (?:someone|somebody|a replacement)|"
+            r"replac\w+|looking for|out\b|gone|fired|sacked|finished|done here|warning|consequences|formal|off the|demot\w*|another job|new job|the door|"
+            r"over\b|look elsewhere)"
+        ),
+        (
+            r"\b(?:one more|another|a (?:single|second|third)) (?!(?:thing|things|question|questions|point|item|minute|second|quick|detail|topic|"
+            r"idea)\b)(?:[\w-]+ ){0,3}(?:and|or) (?:then )?(?:you|hr|we|this|it|i|that)\b(?:'ll|'re| will| are| lose| get| go| be)?"
+        ),
         r"\bas long as (?:you|we)(?:'re| are)? (?:both )?(?:understand|know|clear|realise|realize|aware)\b",
         r"\b(?:shape up or ship out|shape up or (?:you're|you are) out|sink or swim|make or break)\b",
         r"\bif you (?:want|'d like|wish|hope|plan) to (?:keep|stay in|hold on to) (?:your|the|this) (?:job|role|position|lead|bonus|seat)\b",
         r"\b(?:plenty|lots|loads) of (?:people|others|candidates) (?:who(?:'d| would)|would) (?:love|kill for|happily take|jump at)\b",
         r"\bdon't make me\b|\bmake no mistake\b|\bor we(?:'ll| will) have (?:a problem|words)\b",
-        r"\b(?:your|the) (?:job|role|position|lead role|contract|severance|bonus) (?:is|will be) (?:on the line|at risk|in (?:jeopardy|question)|off the table)\b",
-        r"\byou(?:'ll| will)? lose (?:the|your) (?:lead|severance|bonus|job|role|position|reference|promotion)\b(?=[^.!?]*\b(?:if|unless|or|one more|again)\b)|(?:\bif|\bunless|\bor|\bone more|\bagain)\b[^.!?]*\byou(?:'ll| will)? lose (?:the|your) (?:lead|severance|bonus|job|role|position|reference|promotion)\b",
+        (
+            r"\b(?:your|the) (?:job|role|position|lead role|contract|severance|bonus) (?:is|will be) (?:on the line|at risk|in (?:jeopardy|question)|"
+            r"off the table)\b"
+        ),
+        (
+            r"\byou(?:'ll| will)? lose (?:the|your) (?:lead|severance|bonus|job|role|position|reference|promotion)\b(?=[^.!?]*\b(?:if|unless|or|one more|"
+            r"again)\b)|(?:\bif|\bunless|\bor|\bone more|\bagain)\b[^.!?]*\byou(?:'ll| will)? lose (?:the|your) (?:lead|severance|bonus|job|role|position|"
+            r"reference|promotion)\b"
+        ),
         r"\bthe (?:last|final) time (?:i|we)(?:'re| are| will) (?:having|having this|going to have)\b",
         # a replacement held over them: "if you can't manage it, I'll find someone who can"
-        r"\bif you (?:can't|cannot|can not|don't|won't|aren't able to|are not able to)\b[^.!?]*\b(?:i|we)(?:'ll| will)(?: have to)? (?:find|get|hire|bring in) (?:someone|somebody|a replacement)\b",
+        (
+            r"\bif you (?:can't|cannot|can not|don't|won't|aren't able to|are not able to)\b[^.!?]*\b(?:i|we)(?:'ll| will)(?: have to)? (?:find|get|hire|"
+            r"bring in) (?:someone|somebody|a replacement)\b"
+        ),
         r"\b(?:i|we)(?:'ll| will)(?: have to| just)? (?:find|get|hire|bring in) (?:someone|somebody) else\b",
     ],
     Move.contempt: [
-        r"\b(?:oh|ah|wow),? (?:great|brilliant|wonderful|fantastic|perfect|lovely|marvellous|marvelous|super|terrific|good)\b[,.!]*(?: (?:another|more|so|just|that's|what a))?",
+        (
+            r"\b(?:oh|ah|wow),? (?:great|brilliant|wonderful|fantastic|perfect|lovely|marvellous|marvelous|super|terrific|good)\b[,.!]*(?: (?:another|more|so|"
+            r"just|that's|what a))?"
+        ),
         r"\b(?:wow|well|oh),? (?:look who|look what|you made it|nice of you|how nice)\b",
         r"\b(?:on time|in|early|here) for once\b|\bfor once in your life\b",
         r"\bmust be nice\b",
         r"\b(?:do|did|can|could|have) you even\b",
         r"\bwhat(?:'s| is| was)? (?:your|the) excuse (?:this time|today|now|then)\b|\banother (?:excuse|sob story|story)\b|\bexcuse of the (?:day|week)\b",
         r"\bnice of you to (?:join|show up|turn up|grace|come|drop by)\b|\bgrac(?:e|ing) us with\b|\bso glad you could (?:make it|join)\b",
-        r"\b(?:are you|you're|you are) (?:kidding|joking)(?: me)?\b|\bgive me a break\b|\bspare me\b|\bcry me a river\b|\bboo[- ]hoo\b|\bpoor (?:you|thing)\b|\bdiddums\b",
-        r"\b(?:it's|it is|this is|this isn't|it isn't|it's not|this is not) (?:not )?(?:exactly )?rocket science\b|\bhow (?:hard|difficult) (?:can|could|is) (?:it|that)(?: really)?(?: be)?\b|\beven a child could\b",
+        (
+            r"\b(?:are you|you're|you are) (?:kidding|joking)(?: me)?\b|\bgive me a break\b|\bspare me\b|\bcry me a river\b|\bboo[- ]hoo\b|\bpoor (?:you|"
+            r"thing)\b|\bdiddums\b"
+        ),
+        (
+            r"\b(?:it's|it is|this is|this isn't|it isn't|it's not|this is not) (?:not )?(?:exactly )?rocket science\b|\bhow (?:hard|difficult) (?:can|could|"
+            r"is) (?:it|that)(?: really)?(?: be)?\b|\beven a child could\b"
+        ),
         r"\byeah,? right\b|\bsure you (?:did|were|are|have|will)\b|\bof course you did\b(?=[.!]*\s*$)",
         r"\bstroll(?:ing|ed|s)? in\b|\bwhenever you (?:feel like|fancy|please|like)\b|\bbanker's hours\b|\bwhen(?:ever)? it suits you\b",
         r"\bfinally (?:decided|bothered|deigned) to\b|\bdecided to (?:show up|grace|turn up|join us)\b|\bbothered to (?:show|turn|come)\b",
@@ -560,13 +753,22 @@ RULES: dict[Move, list[str]] = {
         r"\bwhat(?:'s| is) it this time\b",
     ],
     Move.guilt_trip: [
-        r"\bafter (?:all|everything) (?:that )?(?:i(?:'ve| have)?|we(?:'ve| have)?|the company(?: has)?|this team(?: has)?) (?:done|did|given|gave|invested|put in|sacrificed|been through)\b[^.!?]*",
+        (
+            r"\bafter (?:all|everything) (?:that )?(?:i(?:'ve| have)?|we(?:'ve| have)?|the company(?: has)?|this team(?: has)?) (?:done|did|given|gave|"
+            r"invested|put in|sacrificed|been through)\b[^.!?]*"
+        ),
         r"\b(?:disloyal|ungrateful|betrayal)\b",
-        r"\b(?:i|we) (?:stuck (?:my|our) necks? out|went out on a limb|vouched for you|fought for you|defended you|covered for you|took a chance on you|gave you (?:a|this|that|your) (?:chance|break|job|opportunity))\b",
+        (
+            r"\b(?:i|we) (?:stuck (?:my|our) necks? out|went out on a limb|vouched for you|fought for you|defended you|covered for you|took a chance on you|"
+            r"gave you (?:a|this|that|your) (?:chance|break|job|opportunity))\b"
+        ),
         r"\b(?:this is|is this) how you (?:repay|thank)\b|\brepay (?:me|us)\b|\bthis is (?:the )?thanks i get\b|\bthis is what i get\b",
         r"\b(?:and )?me personally\b|\bletting (?:me|the (?:whole )?team|everyone|all of us|your team) down\b",
         r"\bhow do you think (?:that|this|it) makes (?:me|us|the team) (?:feel|look)\b|\bmak(?:es|ing) me look (?:bad|stupid|like a fool|foolish|an idiot)\b",
-        r"\bi(?:'m| am) (?:so |really |very |deeply )?disappointed in you\b|\bi thought (?:i|we) could (?:count on|trust|rely on) you\b|\bi expected (?:more|better) (?:of|from) you\b",
+        (
+            r"\bi(?:'m| am) (?:so |really |very |deeply )?disappointed in you\b|\bi thought (?:i|we) could (?:count on|trust|rely on) you\b|"
+            r"\bi expected (?:more|better) (?:of|from) you\b"
+        ),
         r"\byou owe (?:me|us|the team|it to)\b|\bthe least you (?:can|could) do\b",
         r"\b(?:i|we) (?:trusted|believed in) you\b[^.!?]{0,40}\b(?:and|but)\b",
         r"\bafter all (?:these years|this time|i've taught you)\b",
@@ -657,7 +859,14 @@ class RuleTagger:
                     spans.append(Span(move, start, end, text[start:end]))
         _resolve_conflicts(spans, folded)
         # one span per stretch of words: a longer match of the same move absorbs a shorter one inside it
-        spans = [s for s in spans if not any(o is not s and o.move == s.move and o.start <= s.start and s.end <= o.end and (o.end - o.start) > (s.end - s.start) for o in spans)]
+        spans = [
+            s
+            for s in spans
+            if not any(
+                o is not s and o.move == s.move and o.start <= s.start and s.end <= o.end and (o.end - o.start) > (s.end - s.start)
+                for o in spans
+            )
+        ]
         spans.sort(key=lambda s: (s.start, s.end))
         return Tagging(text=text, spans=spans)
 
@@ -711,15 +920,18 @@ _GENERIC_REFLECTION = re.compile(
 _WEAK_VALIDATION = re.compile(
     r"^(?:fair enough|good shout|fair point|fair question|good question|that(?:'s| is) (?:a )?(?:fair|good)(?: point| question)?|"
     r"(?:your|those|these) (?:feelings|concerns) (?:are|is) (?:valid|real)|you (?:shouldn't|should not) have|"
-    r"(?:that's|that is|it's|it is) not (?:on you|your fault)|(?:a|an) fair (?:thing|question|point)|(?:that's|that is|it's|it is) (?:totally |completely |perfectly )fine)",
+    r"(?:that's|that is|it's|it is) not (?:on you|your fault)|(?:a|an) fair (?:thing|question|point)|(?:that's|that is|it's|it is) (?:totally |completely |"
+    r"perfectly )fine)",
     re.IGNORECASE,
 )
 _GENERIC_QUESTION = re.compile(
     rf"^(?:{_INVITE} )?(?:(?:so|and|but|okay|ok|anyway|right)\b,? )?(?:"
     r"how(?:'s| is| are| was| were| r| have| has)? (?:it|things|you|everything|your (?:weekend|day|morning|week|holiday))(?: all)?(?: been)?"
     r"(?: going| doing| feeling| holding up)?(?: with (?:this|that|it|all (?:this|that|of it)))?|"
-    r"how(?:'s| is| are) (?:the|your) [\w-]+(?: [\w-]+)? going|how does (?:that|this) (?:sound|work|feel)|what happened|how did (?:it|that) (?:go|feel)|what's up|go on|go ahead|i'm listening|keep going|carry on"
-    r")(?: today| now| so far| then| on both| there)?(?:,? honestly)?\s*[?.!]?$|^(?:please,? )?(?:go on|go ahead|i'm listening|i am listening|keep going|carry on)\b",
+    r"how(?:'s| is| are) (?:the|your) [\w-]+(?: [\w-]+)? going|how does (?:that|this) (?:sound|work|feel)|what happened|how did (?:it|that) (?:go|feel)|"
+    r"what's up|go on|go ahead|i'm listening|keep going|carry on"
+    r")(?: today| now| so far| then| on both| there)?(?:,? honestly)?\s*[?.!]?$|^(?:please,? )?(?:go on|go ahead|i'm listening|i am listening|keep going|"
+    r"carry on)\b",
     re.IGNORECASE,
 )
 _NOT_ASKING = re.compile(
@@ -770,7 +982,8 @@ def strength(tagging: Tagging, span: Span) -> int:
 # A correction or a denial ("I wasn't saying you're late every day", "I don't think you're lazy")
 # names an absolute or a label in order to withdraw it.
 _NEGATED = re.compile(
-    r"\b(?:(?:i|we)(?:'m| am|'re| are)? (?:not|wasn't|was not|weren't|never|didn't|did not|don't|do not) (?:saying|suggesting|claiming|implying|calling you|accusing you|think|believe|mean|say|said|see you as)|"
+    r"\b(?:(?:i|we)(?:'m| am|'re| are)? (?:not|wasn't|was not|weren't|never|didn't|did not|don't|do not) (?:saying|suggesting|claiming|implying|calling you|"
+    r"accusing you|think|believe|mean|say|said|see you as)|"
     r"(?:isn't|is not|wasn't|was not|not) (?:about|because) (?:you|your)|nobody (?:thinks|is saying|said)|no one (?:thinks|is saying|said)|"
     r"(?:not|never) (?:that|because) you(?:'re| are)|you(?:'re| are) not|you aren't|you weren't|you were not|far from)\b[^.!?]*$",
     re.IGNORECASE,

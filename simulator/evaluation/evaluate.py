@@ -19,13 +19,13 @@ import hashlib
 import json
 import math
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-from simulator.evaluation.agreement import accuracy, cohen_kappa, macro_f1, precision_recall, spearman
 from simulator.domain.moves import PENALTY_MOVES
 from simulator.domain.rubric import EMPATHY_SKILLS, EVIDENCE_SKILLS
+from simulator.evaluation.agreement import accuracy, cohen_kappa, macro_f1, precision_recall, spearman
 
 SUBSKILLS = EMPATHY_SKILLS + EVIDENCE_SKILLS
 PENALTY_NAMES = tuple(sorted(m.value for m in PENALTY_MOVES))
@@ -114,7 +114,10 @@ def _fmt(x: float) -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.2f}"
 
 
-Predictor = Callable[[str, str], dict]  # (reply, scenario id) -> {"empathy", "evidence", skills..., "penalties"}
+class Predictor(Protocol):
+    """(reply, scenario id, what the other person said before) -> {"empathy", "evidence", skills..., "penalties", "disputed"}"""
+
+    def __call__(self, reply: str, scenario_id: str = "", context: str = "", /) -> dict: ...
 
 
 def offline_predictor() -> Predictor:
@@ -146,7 +149,7 @@ def judge_predictor(judge) -> Predictor:
     scenarios, _ = load_library()
     generic = SimpleNamespace(title="A conversation where one person answers another", brief=SimpleNamespace(goal="respond well to the other person"))
 
-    def predict(reply: str, scenario_id: str = "") -> dict:
+    def predict(reply: str, scenario_id: str = "", context: str = "") -> dict:  # the judge reads the reply alone
         message = MessageRecord(seq=1, role="manager", text=reply, tagging=None, state=None, interrupted=False, created_at=None)
         result = judge.judge(scenarios.get(scenario_id) or generic, [message])
         scored = result.scores.get(1)
@@ -304,7 +307,8 @@ def evaluate_claims(path: Path | None = None) -> list[Row]:
     true, false, missed = fact_check_agreement(path)
     precision = true / (true + false) if true + false else float("nan")
     recall = true / (true + missed) if true + missed else float("nan")
-    return [Row(f"own claims ({n})", f"fact check ({true + missed} contradicting)", n, {"offline": f"P {_fmt(precision)} / R {_fmt(recall)}"}, "target P ≥ 0.95")]
+    figure = {"offline": f"P {_fmt(precision)} / R {_fmt(recall)}"}
+    return [Row(f"own claims ({n})", f"fact check ({true + missed} contradicting)", n, figure, "target P ≥ 0.95")]
 
 
 def evaluate_move_corpus() -> list[Row]:

@@ -42,11 +42,12 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Generator
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, ValidationError
 
 from simulator.models.base import (
@@ -174,6 +175,19 @@ def _safe_url(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", "")) or url
 
 
+class _TokenLimit(TypedDict, total=False):
+    """The reply-length argument (reasoning models take `max_completion_tokens`, the others `max_tokens`), and a seed if asked."""
+
+    max_tokens: int
+    max_completion_tokens: int
+    seed: int
+
+
+def _sdk(messages: list[Message]) -> list[ChatCompletionMessageParam]:
+    """Our plain role/content dicts, typed as the SDK's message union they already match at run time."""
+    return cast("list[ChatCompletionMessageParam]", messages)
+
+
 class OpenAIChatModel:
     """Chat with a model behind an OpenAI-compatible `/chat/completions` endpoint."""
 
@@ -251,11 +265,12 @@ class OpenAIChatModel:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _limit(self, max_tokens: int) -> dict[str, int]:
+    def _limit(self, max_tokens: int) -> _TokenLimit:
         if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
             raise ValueError(f"max_tokens must be a whole number of at least 1, got {max_tokens!r}")
-        key = "max_completion_tokens" if _REASONING_MODEL.match(self.model) else "max_tokens"
-        return {key: max_tokens}
+        if _REASONING_MODEL.match(self.model):
+            return {"max_completion_tokens": max_tokens}
+        return {"max_tokens": max_tokens}
 
     # ---- retries and errors --------------------------------------------------------------
 
@@ -273,7 +288,7 @@ class OpenAIChatModel:
 
     def _map_error(self, exc: BaseException, *, attempts: int, purpose: str) -> ModelError:
         where = self.endpoint
-        info = {"endpoint": where, "model": self.model, "attempts": attempts}
+        info: dict[str, Any] = {"endpoint": where, "model": self.model, "attempts": attempts}
         tries = f"after {attempts} attempt{'s' if attempts != 1 else ''}"
         if isinstance(exc, openai.APIStatusError):
             code = exc.status_code
@@ -348,13 +363,13 @@ class OpenAIChatModel:
 
     def stream(self, messages: list[Message], *, max_tokens: int, seed: int | None = None) -> StreamResponse:
         """The reply as a StreamResponse; iterate it for the pieces. Nothing is sent until the first `next()`."""
-        limit: dict[str, int] = self._limit(max_tokens)
+        limit = self._limit(max_tokens)
         if seed is not None:
             limit["seed"] = seed
         response = StreamResponse(self.model)
         return response.attach(self._generate(messages, limit, response))
 
-    def _generate(self, messages: list[Message], limit: dict[str, int], response: StreamResponse) -> Generator[str, None, None]:
+    def _generate(self, messages: list[Message], limit: _TokenLimit, response: StreamResponse) -> Generator[str, None, None]:
         call = _Call()
         state: dict[str, Any] = {"refusal": [], "finish_reason": None, "usage": None, "opened": False}
         parts: list[str] = []
@@ -408,7 +423,7 @@ class OpenAIChatModel:
             endpoint=self.endpoint, model=self.model, attempts=1,
         )
 
-    def _open_stream(self, messages: list[Message], limit: dict[str, int], state: dict[str, Any]) -> tuple[_StreamReader, str]:
+    def _open_stream(self, messages: list[Message], limit: _TokenLimit, state: dict[str, Any]) -> tuple[_StreamReader, str]:
         """Send one request and wait for the first piece of text (retried as a whole by the caller).
 
         Returns the reader and that text; "" means the stream has already ended without text.
@@ -417,7 +432,7 @@ class OpenAIChatModel:
         state["finish_reason"] = None
         state["usage"] = None
         sdk_stream = self.client.chat.completions.create(
-            model=self.model, messages=messages, stream=True, stream_options={"include_usage": True}, **limit
+            model=self.model, messages=_sdk(messages), stream=True, stream_options={"include_usage": True}, **limit
         )
         state["opened"] = True
         reader = _StreamReader(sdk_stream).start()
@@ -475,7 +490,7 @@ class OpenAIChatModel:
         call = _Call()
 
         def send() -> Any:
-            return self.client.chat.completions.parse(model=self.model, messages=messages, response_format=schema, **limit)
+            return self.client.chat.completions.parse(model=self.model, messages=_sdk(messages), response_format=schema, **limit)
 
         what = f"The model '{self.model}' at {self.endpoint}"
         try:

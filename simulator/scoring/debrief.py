@@ -8,6 +8,7 @@ not expected there (gentle open questions are never "obnoxious aggression").
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from statistics import mean
 
 from pydantic import BaseModel, Field
@@ -143,7 +144,7 @@ def quadrant_help(reading: str, kind: Kind) -> str:
     return _KIND_HELP.get(kind, {}).get(reading, QUADRANT_HELP[reading])
 
 
-def highlights_of(tagging: Tagging, disputed: list[Claim] = ()) -> list[Highlight]:
+def highlights_of(tagging: Tagging, disputed: Sequence[Claim] = ()) -> list[Highlight]:
     out = [Highlight(start=c.start, end=c.end, move=INVENTED_FACT, sign=-1, why="not on the record: check the facts") for c in disputed]
     for span in tagging.spans:
         if span.move in (Move.closed_question, Move.clear_message):

@@ -25,7 +25,6 @@ from simulator.scoring.judge_prompt import JUDGE_PROMPT_VERSION, judge_messages
 from simulator.scoring.offline import OfflineScorer, ReplyScore
 
 
-
 class SkillEvidence(BaseModel):
     level: int = Field(description="0, 1 or 2")
     quote: str = Field(description="verbatim words from this reply that show the skill; empty when level is 0")

@@ -13,7 +13,7 @@ QUADRANT_LABELS = [
 ]
 
 
-def candor_chart(replies: list[tuple[int, int, int]], session: tuple[int, int]) -> alt.LayerChart:
+def candor_chart(replies: list[tuple[int, int, int]], session: tuple[int, int]) -> alt.LayerChart | alt.FacetChart:
     """Radical Candor's picture: challenge directly (evidence, x) against care personally (empathy, y).
 
     `replies` holds (number, empathy, evidence) per reply; `session` is (empathy, evidence).

@@ -104,7 +104,11 @@ for n, reply in enumerate(debrief.replies, 1):
         if reply.better_phrasing:
             st.caption(":material/lightbulb: Try: " + md_escape(reply.better_phrasing))
         if reply.disputed:
-            st.caption(":material/fact_check: Not on the record: " + ", ".join(md_escape(c) for c in reply.disputed) + ". Check your facts before the real conversation.")
+            st.caption(
+                ":material/fact_check: Not on the record: "
+                + ", ".join(md_escape(c) for c in reply.disputed)
+                + ". Check your facts before the real conversation."
+            )
         if reply.revealed:
             st.caption(":material/lock_open: This reply opened them up: they told you what was really going on.")
 

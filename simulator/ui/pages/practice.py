@@ -64,6 +64,7 @@ if view.ended:
 
 def finish_and_open_debrief() -> None:
     """The judge's call runs here, after the stream, never inside it."""
+    assert view is not None  # the page stopped above otherwise
     with user_errors():
         with st.spinner("Scoring your replies…"):
             service().finish(view.id)

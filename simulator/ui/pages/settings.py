@@ -1,5 +1,7 @@
 """Settings: the model endpoint, the models, and a connection test."""
 
+from typing import Any
+
 import streamlit as st
 
 from simulator.config import read_page_settings, save_page_settings
@@ -19,17 +21,22 @@ with user_errors():
     )
     with st.form("models"):
         base_url = st.text_input("Endpoint (base URL)", value=saved.get("base_url", m.base_url or ""), placeholder="empty: the OpenAI API; e.g. http://localhost:11434/v1")
-        api_key = st.text_input("API key", value=saved.get("api_key", ""), type="password", help="Local servers need none. Stored in your data folder, readable only by you.")
+        api_key = st.text_input(
+            "API key", value=saved.get("api_key", ""), type="password", help="Local servers need none. Stored in your data folder, readable only by you."
+        )
         persona = st.text_input("Persona model", value=saved.get("persona_model", m.persona_model or ""), placeholder="e.g. gpt-4o-mini, llama3.1")
-        judge = st.text_input("Judge model", value=saved.get("judge_model", m.judge_model or ""), placeholder="empty: same as persona; 'offline': the offline scorer")
+        judge = st.text_input(
+            "Judge model", value=saved.get("judge_model", m.judge_model or ""), placeholder="empty: same as persona; 'offline': the offline scorer"
+        )
         tagger = st.text_input("Tagger model", value=saved.get("tagger_model", m.tagger_model or ""), placeholder="empty: the offline rules")
         save = st.form_submit_button("Save", type="primary")
     if save:
-        path = save_page_settings(current.data_dir, {"base_url": base_url, "api_key": api_key, "persona_model": persona, "judge_model": judge, "tagger_model": tagger})
+        chosen = {"base_url": base_url, "api_key": api_key, "persona_model": persona, "judge_model": judge, "tagger_model": tagger}
+        path = save_page_settings(current.data_dir, chosen)
         st.success(f"Saved to {path}. New conversations use these settings.")
         st.rerun()
 
-    if st.button("Test connection", icon=":material/network_check:", disabled=not m.online):
+    if st.button("Test connection", icon=":material/network_check:", disabled=not m.online) and m.persona_model:
         with st.spinner("Asking the model for one word…"):
             try:
                 st.success(chat_model(current, m.persona_model).check_connection(), icon=":material/check_circle:")
@@ -43,9 +50,12 @@ st.caption("US dollars per million tokens. Local models have no price: their cos
 with user_errors():
     table = load_prices(current.prices_file)
     st.caption(f"Built-in prices as of {table.as_of}; your file: {current.prices_file}")
-    rows = [{"model": name, "input per 1M": p.input_per_million, "output per 1M": p.output_per_million} for name, p in sorted(table.models.items())]
+    rows: list[dict[str, Any]] = [
+        {"model": name, "input per 1M": p.input_per_million, "output per 1M": p.output_per_million} for name, p in sorted(table.models.items())
+    ]
     edited = st.data_editor(rows, num_rows="dynamic", key="prices", width="stretch")
     if st.button("Save prices", icon=":material/save:"):
+        assert current.prices_file is not None  # load_settings always sets it
         models = {}
         for row in edited:
             name = str(row.get("model") or "").strip()
