@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from simulator.domain.moves import Move
-from simulator.engine.prompts import tagger_messages
 from simulator.engine.learned_tagger import LearnedTagger
+from simulator.engine.prompts import tagger_messages
 from simulator.engine.tagger import Span, Tagging
 from simulator.models.base import NO_USAGE, ModelError, Usage
 

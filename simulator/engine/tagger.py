@@ -827,6 +827,10 @@ class Tagger(Protocol):
 
     def tag(self, text: str) -> Tagging: ...
 
+    def tag_many(self, texts: Sequence[str]) -> list[Tagging]:
+        """The same for several messages (a learned tagger encodes them in one batch)."""
+        ...
+
 
 class RuleTagger:
     """Offline tagger: transparent regular-expression rules, one list per move."""

@@ -36,7 +36,8 @@ class Utterance:
 
 def _locate(text: str, labelled: list[dict], where: str) -> tuple[tuple[str, int, int], ...]:
     """Turn each labelled span's words into offsets (the n-th repeat of a phrase takes the n-th occurrence)."""
-    out, used = [], {}
+    out: list[tuple[str, int, int]] = []
+    used: dict[tuple[str, str], int] = {}
     for item in labelled:
         words = item["text"]
         start = text.find(words, used.get((item["move"], words), 0))
