@@ -71,7 +71,9 @@ a.metric("Empathy", f"{debrief.empathy}/100", help="EPITOME: emotional reactions
 b.metric("Evidence", f"{debrief.evidence}/100", help=debrief.evidence_label or "Situation-Behaviour-Impact, plus dates and numbers")
 c.metric("Overall", f"{debrief.overall}/100", help="weighted as this kind of conversation is weighed")
 d.metric("They ended", debrief.final_mood)
-st.markdown(f"**{md_escape(debrief.quadrant.capitalize())}** — {md_escape(debrief.verdict or debrief.quadrant_help)}")
+reading = md_escape(debrief.quadrant)
+st.markdown(md_escape(debrief.verdict).replace(reading, f"**{reading}**", 1) if debrief.verdict
+            else f"**{reading.capitalize()}** — {md_escape(debrief.quadrant_help)}")
 
 left, right = st.columns([3, 2], gap="large")
 with left:
