@@ -175,9 +175,14 @@ def _play(args: argparse.Namespace, settings, parts, scenario, store) -> int:
         print(f"--- Debrief ({debrief.scorer}) ---\nEmpathy {debrief.empathy}/100 · Evidence {debrief.evidence}/100 · {debrief.quadrant}", file=out)
         if debrief.fallback_reason:
             print(f"  ({debrief.fallback_reason})", file=out)
+        if debrief.verdict:
+            print(debrief.verdict, file=out)
         for goal in debrief.goals:
             print(f"  [{'x' if goal.met else ' '}] {goal.text}", file=out)
-        for tip in debrief.advice:
+        for n, reply in enumerate(debrief.replies, 1):
+            if reply.rewrite:
+                print(f"  Reply {n} ({reply.overall}) could be ({reply.rewrite.overall}): {reply.rewrite.text}", file=out)
+        for tip in dict.fromkeys(debrief.advice + debrief.next_steps):
             print(f"  - {tip}", file=out)
     if failure:
         print(f"error: the conversation stopped because the model failed. {failure}", file=sys.stderr)

@@ -130,6 +130,19 @@ def test_replay_from_a_turn_shows_both_replies_side_by_side():
     assert [m.text for m in store.messages(conv.id)] == [m.text for m in conv.transcript()]
 
 
+def test_a_replay_has_its_own_debrief_that_points_to_the_original():
+    conv, _ = played(["You always miss deadlines.", "Okay."])
+    first_seq = next(m.seq for m in conv.transcript() if m.role == "manager")
+    turn = conv.service.replay(conv.id, first_seq, "What has been going on for you since February?", current_user())
+    "".join(turn)
+    turn.close()
+    conv.service.finish(turn.result.session_id)
+    at = debrief_page(turn.result.session_id)
+    assert any("A replay of an earlier session, from your reply 1 on" in i.value for i in at.info)
+    links = [link for link in at.get("page_link") if link.proto.label == "Debrief of the original"]
+    assert len(links) == 1
+
+
 def test_exports_are_offered_as_downloads():
     conv, _ = played(["How are things going?"])
     at = debrief_page(conv.id)

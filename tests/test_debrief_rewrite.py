@@ -157,3 +157,15 @@ def test_a_first_one_on_one_verdict_is_read_on_listening(service, library):
     conv.send("How have your first two weeks been? What has surprised you so far?")
     debrief = conv.finish()
     assert debrief.verdict.startswith("Read as a first 1:1, on listening alone")
+
+
+def test_rewrites_in_one_session_cite_different_facts(service, library):
+    scenario = library["performance-feedback"]
+    conv = Conversation.start(service, scenario)
+    for text in ("You are lazy.", "Okay."):
+        conv.send(text)
+    debrief = conv.finish()
+    rewrites = [r.rewrite.text for r in debrief.replies if r.rewrite]
+    assert len(rewrites) == 2
+    facts = [[f.id for f in scenario.facts if f.date and f"{f.date.day} {f.date:%B}" in text] for text in rewrites]
+    assert facts[0] and facts[1] and set(facts[0]).isdisjoint(facts[1])

@@ -357,7 +357,8 @@ def build_debrief(
         offline_scored = rewriter.score(msg.text, tagging=tagging, scenario=scenario, seq=msg.seq, said=said) if judged else scored
         rewrite = None
         if is_weak(scenario, offline_scored):
-            rewrite = rewrite_reply(scenario, msg.text, offline_scored, said=said, suggestion=better, scorer=rewriter)
+            cited = " ".join([m.text for m in transcript[:i] if m.role == "manager"] + [r.rewrite.text for r in replies if r.rewrite])
+            rewrite = rewrite_reply(scenario, msg.text, offline_scored, said=said, suggestion=better, scorer=rewriter, cited=cited)
         replies.append(
             ReplyReport(
                 seq=msg.seq, text=msg.text, empathy=scored.empathy, evidence=scored.evidence, skills=scored.skills,

@@ -153,7 +153,7 @@ def _penalised_sentences(text: str, scored: ReplyScore) -> dict[tuple[int, int],
     return bad
 
 
-def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequence[str]) -> list[tuple[str, list[str]]]:
+def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequence[str], cited: str) -> list[tuple[str, list[str]]]:
     """Rewrites from the smallest change to the fullest, each with the list of what it changed."""
     kind = scenario.kind
     skills = scored.skills
@@ -178,7 +178,7 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
         changes.append("an acknowledgement before the news" if news_at is not None or kind == Kind.decision else "an acknowledgement first")
     evidence_missing = skills.situation == 0 or skills.data == 0 or skills.behaviour == 0
     if kind != Kind.relationship and (evidence_missing or INVENTED_FACT in skills.penalties or bad):
-        fact = pick_fact(scenario, text, used=" ".join(kept))
+        fact = pick_fact(scenario, text, used=" ".join(kept) + " " + cited) or pick_fact(scenario, text, used=" ".join(kept))
         if fact is not None:
             full.append(spoken_fact(fact, scenario))
             changes.append("a dated fact from the record" + (" instead of a label" if Move.label_judgment in scored.tagging.moves else ""))
@@ -196,13 +196,16 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
 
 def rewrite_reply(
     scenario: Scenario, text: str, scored: ReplyScore, *, said: Sequence[str] = (), suggestion: str = "",
-    scorer: OfflineScorer | None = None,
+    scorer: OfflineScorer | None = None, cited: str = "",
 ) -> Rewrite | None:
-    """The best-scoring better reply, or None when no candidate beats the original."""
+    """The best-scoring better reply, or None when no candidate beats the original.
+
+    `cited`: text said earlier in the conversation (or suggested for earlier replies): a fact whose
+    date it already cites is used again only when no other fact fits."""
     scorer = scorer or OfflineScorer()
     original = weighted(scenario, scored.empathy, scored.evidence)
     best: Rewrite | None = None
-    options = _candidates(scenario, text, scored, said)
+    options = _candidates(scenario, text, scored, said, cited)
     if suggestion.strip():
         options.insert(0, (suggestion.strip(), ["the judge's suggestion"]))
     for i, (candidate, changes) in enumerate(options):
