@@ -169,3 +169,25 @@ def test_rewrites_in_one_session_cite_different_facts(service, library):
     assert len(rewrites) == 2
     facts = [[f.id for f in scenario.facts if f.date and f"{f.date.day} {f.date:%B}" in text] for text in rewrites]
     assert facts[0] and facts[1] and set(facts[0]).isdisjoint(facts[1])
+
+
+def test_with_a_judge_its_suggestion_is_scored_and_shown_only_when_higher(store, library):
+    from .fake_openai import FakeOpenAI
+    from .test_llm_mode import llm_session, verdict
+
+    good = ("I can see these months have been hard, and that makes sense. The ledger migration was due on 3 March and "
+            "shipped on 17 March, two weeks late, so finance had to delay the close. What got in the way?")
+    with FakeOpenAI(default_text="Okay.") as server:
+        session = llm_session(store, library, server)
+        session.send("You are lazy.")
+        session.send("Everyone says you never listen.")
+        answer = verdict([(2, {}), (4, {})])
+        answer["replies"][0]["better_phrasing"] = good
+        answer["replies"][1]["better_phrasing"] = "You are lazy and you never listen."  # worse: never shown
+        server.reply_json(answer)
+        debrief = session.finish()
+    first, second = debrief.replies
+    assert first.rewrite is not None and first.rewrite.source == "judge" and first.rewrite.text == good
+    scored = SCORER.score(good, scenario=library["performance-feedback"])
+    assert (first.rewrite.empathy, first.rewrite.evidence) == (scored.empathy, scored.evidence)
+    assert second.rewrite is not None and second.rewrite.source == "offline" and "lazy" not in second.rewrite.text
