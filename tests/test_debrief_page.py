@@ -48,6 +48,8 @@ def test_headline_reads_the_session_against_its_kind():
     at = debrief_page(conv.id)
     assert {"Empathy", "Evidence", "Overall"} <= {m.label for m in at.metric}
     assert any("Read as a first 1:1, on listening alone" in plain(m.value) for m in at.markdown)
+    assert len(at.get("vega_lite_chart")) == 1  # trust and stress; no candor picture for a first 1:1
+    assert any("no care × challenge picture" in c.value for c in at.caption)
 
 
 def test_the_whole_transcript_both_sides_annotated_in_place():

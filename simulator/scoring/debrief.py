@@ -228,7 +228,8 @@ def next_steps(scenario: Scenario, replies: list[ReplyReport], goals: list[GoalR
     hardest_n, hardest = min(enumerate(replies, 1), key=lambda nr: (nr[1].trust_change, nr[1].overall, nr[0]))
     steps.append(
         f"Replay reply {hardest_n}, the hardest moment (trust {hardest.trust_before} → {hardest.trust_after}, "
-        f"score {hardest.overall}): try it again from there with a different opening."
+        f"score {hardest.overall}): try it again from there"
+        + (", starting from the better reply under it." if hardest.rewrite else " with a different opening.")
     )
     missed_goal = next((g for g in goals if not g.met), None)
     hidden = next((c for c in concerns if not c.revealed), None)

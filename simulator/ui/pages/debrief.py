@@ -80,12 +80,14 @@ with left:
     st.markdown("**Trust and stress over the conversation**")
     chart = pd.DataFrame({"your message": range(len(debrief.trust_series)), "trust": debrief.trust_series, "stress": debrief.stress_series})
     st.line_chart(chart, x="your message", y=["trust", "stress"], color=["#2e7d32", "#c62828"], height=260)
-    st.markdown("**Care personally × challenge directly** (Radical Candor)" if debrief.kind != "relationship"
-                else "**Care × evidence** (a first 1:1 is read on care alone)")
-    st.altair_chart(
-        candor_chart([(n, r.empathy, r.evidence) for n, r in enumerate(debrief.replies, 1)], (debrief.empathy, debrief.evidence)),
-        width="stretch",
-    )
+    if debrief.kind == "relationship":  # evidence is not expected in a first 1:1: the candor picture would mislead
+        st.caption("A first 1:1 is read on listening alone, so there is no care × challenge picture here.")
+    else:
+        st.markdown("**Care personally × challenge directly** (Radical Candor)")
+        st.altair_chart(
+            candor_chart([(n, r.empathy, r.evidence) for n, r in enumerate(debrief.replies, 1)], (debrief.empathy, debrief.evidence)),
+            width="stretch",
+        )
 with right:
     st.markdown("**Goals**")
     for goal in debrief.goals:
