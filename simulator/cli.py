@@ -96,10 +96,10 @@ def _cmd_play(args: argparse.Namespace) -> int:
 def _play(args: argparse.Namespace, settings, parts, scenario, store) -> int:
     """One conversation through the practice service. Exit 1 when the model failed (what was kept is shown)."""
     from simulator.models.base import ModelError, StreamInterrupted
-    from simulator.practice import PracticeService
+    from simulator.practice import PracticeService, local_user
 
     service = PracticeService.from_settings(settings, store, {scenario.id: scenario}, parts)
-    view = service.start(scenario, "cli")
+    view = service.start(scenario, local_user())  # the same user as the app's, so `sessions list` and History show it
     out = sys.stderr if args.json else sys.stdout
     if not args.json:
         print(f"[{parts.mode}]", file=out)
@@ -175,9 +175,14 @@ def _play(args: argparse.Namespace, settings, parts, scenario, store) -> int:
         print(f"--- Debrief ({debrief.scorer}) ---\nEmpathy {debrief.empathy}/100 · Evidence {debrief.evidence}/100 · {debrief.quadrant}", file=out)
         if debrief.fallback_reason:
             print(f"  ({debrief.fallback_reason})", file=out)
+        if debrief.verdict:
+            print(debrief.verdict, file=out)
         for goal in debrief.goals:
             print(f"  [{'x' if goal.met else ' '}] {goal.text}", file=out)
-        for tip in debrief.advice:
+        for n, reply in enumerate(debrief.replies, 1):
+            if reply.rewrite:
+                print(f"  Reply {n} ({reply.overall}) could be ({reply.rewrite.overall}): {reply.rewrite.text}", file=out)
+        for tip in dict.fromkeys(debrief.advice + debrief.next_steps):
             print(f"  - {tip}", file=out)
     if failure:
         print(f"error: the conversation stopped because the model failed. {failure}", file=sys.stderr)
@@ -186,6 +191,119 @@ def _play(args: argparse.Namespace, settings, parts, scenario, store) -> int:
 
 
 SCORE_BATCH = 64
+
+
+def _open_service():
+    """The practice service on the configured database (offline parts: these commands call no model)."""
+    from simulator.config import load_settings
+    from simulator.domain.scenario import load_library
+    from simulator.practice import PracticeService, offline_parts
+    from simulator.store.db import open_store
+
+    settings = load_settings()
+    scenarios, _ = load_library(settings.scenarios_dir)
+    store = open_store(settings.database_url)
+    return PracticeService.from_settings(settings, store, scenarios, offline_parts()), store
+
+
+def _cmd_sessions_list(args: argparse.Namespace) -> int:
+    from simulator.practice import local_user
+
+    service, store = _open_service()
+    try:
+        records = store.list_sessions(args.user or local_user())
+        children: dict[str, list[str]] = {}
+        for r in records:
+            if r.parent_session_id:
+                children.setdefault(r.parent_session_id, []).append(r.id)
+        rows = []
+        for r in records:
+            stored = store.get_debrief(r.id)
+            data = stored[1] if stored else {}
+            rows.append({
+                "id": r.id, "scenario": r.scenario_id, "scenario_version": r.scenario_version, "title": r.scenario_title,
+                "started_at": r.started_at.isoformat(), "ended": r.ended_at is not None,
+                "empathy": data.get("empathy"), "evidence": data.get("evidence"), "overall": data.get("overall"),
+                "parent_session_id": r.parent_session_id, "branched_from_seq": r.branched_from_seq,
+                "branches": list(reversed(children.get(r.id, []))),
+            })
+    finally:
+        store.engine.dispose()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+        return 0
+    if not rows:
+        print("No sessions yet. Play one with `simulator play SCENARIO` or in the app.")
+        return 0
+    for row in rows:
+        scores = f"empathy {row['empathy']} · evidence {row['evidence']}" if row["empathy"] is not None else (
+            "ended" if row["ended"] else "in progress")
+        line = f"{row['id']}  {row['started_at'][:16].replace('T', ' ')}  {row['scenario']} v{row['scenario_version']}  {scores}"
+        if row["parent_session_id"]:
+            line += f"  (replay of {row['parent_session_id']} from message {row['branched_from_seq']})"
+        if row["branches"]:
+            line += f"  [{len(row['branches'])} replay(s): {', '.join(row['branches'])}]"
+        print(line)
+    return 0
+
+
+def _cmd_sessions_export(args: argparse.Namespace) -> int:
+    from simulator.export import session_json, session_markdown
+    from simulator.scoring.debrief import Debrief
+
+    service, store = _open_service()
+    try:
+        view = service.resume(args.id)
+        stored = store.get_debrief(view.id)
+        debrief = Debrief.model_validate(stored[1]) if stored else None
+    finally:
+        store.engine.dispose()
+    if args.format == "json":
+        print(json.dumps(session_json(view, debrief), ensure_ascii=False, indent=2))
+    else:
+        print(session_markdown(view, debrief), end="")
+    return 0
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    """Branch a session at the manager's reply number N, send the new reply, print both sides."""
+    from dataclasses import asdict
+
+    from simulator.errors import InputError
+    from simulator.practice import local_user
+
+    service, store = _open_service()
+    try:
+        view = service.resume(args.id)
+        replies = [m.seq for m in view.messages if m.role == "manager"]
+        if not 1 <= args.turn <= len(replies):
+            raise InputError(f"--turn must be between 1 and {len(replies)}: the number of your reply in that session (as in its debrief).")
+        turn = service.replay(view.id, replies[args.turn - 1], args.reply, args.user or local_user())
+        try:
+            for _chunk in turn:
+                pass
+        finally:
+            turn.close()
+        branch_id = turn.result.session_id
+        if turn.ended:
+            service.finish(branch_id)
+        comparison = service.compare_replay(branch_id)
+    finally:
+        store.engine.dispose()
+    if args.json:
+        print(json.dumps({"branch": branch_id, "parent": comparison.parent_id, "turn": args.turn, "seq": comparison.seq,
+                          "original": asdict(comparison.original),
+                          "replayed": asdict(comparison.replayed) if comparison.replayed else None}, ensure_ascii=False))
+        return 0
+    persona = view.scenario.persona.name
+    for label, side in (("Original", comparison.original), ("Replay", comparison.replayed)):
+        if side is None:
+            continue
+        print(f"--- {label} (reply {args.turn}) · empathy {side.empathy} · evidence {side.evidence} · overall {side.overall} "
+              f"· trust {side.trust_before} → {side.trust_after}")
+        print(f"You: {side.text}\n{persona}: {side.reaction}\n")
+    print(f"Stored as session {branch_id}; continue it in the app, or export it with `simulator sessions export {branch_id}`.")
+    return 0
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
@@ -298,6 +416,25 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--model", default="offline", help="persona model at OPENAI_BASE_URL, e.g. gpt-4o-mini (default: offline)")
     play.add_argument("--no-save", action="store_true", help="do not store the session in the database")
     play.set_defaults(func=_cmd_play)
+
+    sess = sub.add_parser("sessions", help="list or export your stored practice sessions")
+    sess_sub = sess.add_subparsers(dest="sessions_command", required=True)
+    sess_list = sess_sub.add_parser("list", help="your sessions, newest first: id, scenario, date, scores, replays")
+    sess_list.add_argument("--json", action="store_true", help="print a JSON list")
+    sess_list.add_argument("--user", help="whose sessions (default: your login name, as in the app)")
+    sess_list.set_defaults(func=_cmd_sessions_list)
+    sess_export = sess_sub.add_parser("export", help="both sides of the conversation and the debrief")
+    sess_export.add_argument("id", help="session id (see `simulator sessions list`)")
+    sess_export.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    sess_export.set_defaults(func=_cmd_sessions_export)
+
+    replay = sub.add_parser("replay", help="try a different reply from one turn of a session (stored as a new branch)")
+    replay.add_argument("id", help="session id (see `simulator sessions list`)")
+    replay.add_argument("--turn", type=int, required=True, help="which of your replies to replace: 1 is your first message")
+    replay.add_argument("--reply", required=True, help="the new reply")
+    replay.add_argument("--json", action="store_true", help="print one JSON object: the original and the new reply")
+    replay.add_argument("--user", help="whose session (default: your login name, as in the app)")
+    replay.set_defaults(func=_cmd_replay)
 
     score = sub.add_parser("score", help="score replies from a JSON-lines file")
     score.add_argument("file", help='JSON lines {"id", "reply", "scenario"?, "context"?} (\'-\' for stdin)')

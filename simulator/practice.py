@@ -10,6 +10,8 @@ by `build_parts`), the state engine, scoring and the store:
     for piece in turn: ...            # the persona's reply, streamed
     if turn.ended: service.finish(view.id)
     view = service.resume(view.id)    # a browser refresh rebuilds everything from the database
+    turn = service.replay(view.id, 3, "A better reply", user="ana")   # a branch from message 3
+    comparison = service.compare_replay(turn.result.session_id)        # the original and the new reply, side by side
 
 Rules it keeps:
 - The manager's message is stored (tagged by the rules at once) before the persona
@@ -28,6 +30,7 @@ Rules it keeps:
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -44,6 +47,8 @@ from simulator.models.tokens import PriceTable, estimate_cost
 from simulator.scoring.debrief import Debrief, build_debrief
 from simulator.scoring.facts import disputed_claims
 from simulator.scoring.judge import JudgeResult, LLMJudge, judge_or_fallback
+from simulator.scoring.offline import OfflineScorer
+from simulator.scoring.rewrite import weighted
 from simulator.store.db import MessageRecord, SessionRecord, Store, snapshot_hash
 
 DEFAULT_MAX_CHARS = 2000
@@ -60,6 +65,14 @@ def clean_message(text: str | None, *, max_chars: int = DEFAULT_MAX_CHARS) -> st
             "Say it in fewer words (in a real conversation, long speeches lose people) and send it again."
         )
     return text
+
+
+def local_user() -> str:
+    """Who practises when nobody logged in: the login name of this machine ("local" when there is none)."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "local"
 
 
 # ---- the parts, built from settings ---------------------------------------------------------
@@ -210,6 +223,30 @@ class Turn:
         return self.result.saved and not self.result.complete
 
 
+@dataclass(frozen=True)
+class ReplySide:
+    """One manager reply as it landed: its scores (offline scorer) and the persona's answer."""
+
+    seq: int
+    text: str
+    empathy: int
+    evidence: int
+    overall: int
+    moves: list[str]
+    reaction: str
+    trust_before: int
+    trust_after: int
+
+
+@dataclass(frozen=True)
+class ReplayComparison:
+    branch_id: str
+    parent_id: str
+    seq: int
+    original: ReplySide
+    replayed: ReplySide | None  # None until the branch has the new reply
+
+
 # ---- the service ------------------------------------------------------------------------------
 
 
@@ -349,6 +386,45 @@ class PracticeService:
         messages = [(m.role, m.text) for m in msgs]
         return self._answer(scenario, session_id, pending.seq, record.revision, base, TaggerRun(tagging), tagging, messages)
 
+    def replay(self, session_id: str, turn_seq: int, text: str | None, user: str) -> Turn:
+        """Try a different reply at the manager message `turn_seq` of a session: a new session (a branch,
+        with `parent_session_id` and `branched_from_seq`) holds the conversation before that message and
+        the state stored there; `text` is its next message. Returns the persona's reply as a stream,
+        like `take_turn`; `turn.result.session_id` is the branch. The original is never changed, and
+        the branch continues like any session."""
+        record = self._record(session_id)
+        if record.user != user:
+            raise StoreError(f"Session {session_id} belongs to another user: replay your own sessions (`simulator sessions list`).")
+        scenario = self._scenario(record)
+        msgs = self.store.messages(session_id)
+        if not any(m.seq == turn_seq and m.role == "manager" for m in msgs):
+            yours = ", ".join(str(m.seq) for m in msgs if m.role == "manager") or "none"
+            raise InputError(f"Message {turn_seq} of this session is not one of your replies (yours: {yours}). Pick one of those.")
+        text = clean_message(text, max_chars=self.max_chars)
+        stored = next((m.state for m in reversed(msgs) if m.seq < turn_seq and m.role == "persona" and m.state), None)
+        state = ConversationState.model_validate(stored) if stored else ConversationState.initial(scenario)
+        state = state.model_copy(update={"ended": False, "end_reason": None, "seed": record.seed})
+        branch_id = self.store.create_branch(session_id, before_seq=turn_seq, user=user, state=state.model_dump())
+        return self.take_turn(branch_id, text, expected_revision=1)
+
+    def branches(self, session_id: str) -> list[SessionRecord]:
+        """The replays branched from a session, oldest first."""
+        record = self._record(session_id)
+        return sorted((r for r in self.store.list_sessions(record.user) if r.parent_session_id == session_id), key=lambda r: r.started_at)
+
+    def compare_replay(self, branch_id: str) -> ReplayComparison:
+        """The original reply and the replayed one, scored by the same (offline) scorer, with the persona's answers."""
+        branch = self._record(branch_id)
+        if branch.parent_session_id is None or branch.branched_from_seq is None:
+            raise StoreError(f"Session {branch_id} is not a replay: it has no parent session.")
+        parent = self._record(branch.parent_session_id)
+        scenario = self._scenario(parent)
+        seq = branch.branched_from_seq
+        original = _reply_side(scenario, self.store.messages(parent.id), seq)
+        assert original is not None  # a branch is made only at a manager message
+        return ReplayComparison(branch_id=branch_id, parent_id=parent.id, seq=seq, original=original,
+                                replayed=_reply_side(scenario, self.store.messages(branch_id), seq))
+
     def finish(self, session_id: str, reason: str = "manager", *, offline_because: str | None = None) -> Debrief:
         """End the conversation (if it is not ended) and return its debrief, judged and stored once.
 
@@ -371,7 +447,7 @@ class PracticeService:
         fallback: str | None = offline_because
         if not offline_because:
             judged, fallback = judge_or_fallback(self.parts.judge, scenario, transcript)
-        debrief = build_debrief(scenario, transcript, state, judged=judged, fallback_reason=fallback)
+        debrief = build_debrief(scenario, transcript, state, judged=judged, fallback_reason=fallback, library=self.scenarios)
         if judged is not None and judged.usage.total:
             self.store.add_usage(session_id, **self._call("judge", judged.model, judged.usage, judged.requests or 1))
         self.store.save_debrief(session_id, scorer=debrief.scorer, data=debrief.model_dump(mode="json"))
@@ -471,15 +547,38 @@ class PracticeService:
                 "source": "estimate" if usage.estimated else "api"}
 
 
+def _reply_side(scenario: Scenario, msgs: list[MessageRecord], seq: int) -> ReplySide | None:
+    """The manager message `seq` of a transcript, scored, with the persona's answer and the trust around it."""
+    index = next((i for i, m in enumerate(msgs) if m.seq == seq and m.role == "manager"), None)
+    if index is None:
+        return None
+    msg = msgs[index]
+    said = [m.text for m in msgs[:index] if m.role != "manager"]
+    tagging = Tagging.from_json(msg.text, msg.tagging) if msg.tagging else None
+    scored = OfflineScorer().score(msg.text, tagging=tagging, scenario=scenario, said=said)
+    before = next((m.state for m in reversed(msgs[:index]) if m.role == "persona" and m.state), None)
+    answer = next((m for m in msgs[index + 1 :] if m.role == "persona"), None)
+    trust_before = before["trust"] if before else scenario.state.trust_start
+    return ReplySide(
+        seq=seq, text=msg.text, empathy=scored.empathy, evidence=scored.evidence,
+        overall=weighted(scenario, scored.empathy, scored.evidence), moves=sorted(m.value for m in scored.tagging.moves),
+        reaction=answer.text if answer else "", trust_before=trust_before,
+        trust_after=answer.state["trust"] if answer and answer.state else trust_before,
+    )
+
+
 __all__ = [
     "DEFAULT_MAX_CHARS",
     "Parts",
     "PracticeService",
+    "ReplayComparison",
+    "ReplySide",
     "SessionView",
     "Turn",
     "TurnResult",
     "build_parts",
     "chat_model",
     "clean_message",
+    "local_user",
     "offline_parts",
 ]

@@ -1,8 +1,9 @@
 """End to end: the real app in a real browser (Debian's Chromium driven by Playwright).
 
 Starts `streamlit run app.py` on a free loopback port with its own data folder, then
-plays one short conversation: pick a scenario, start, send three messages, end, and
-check the debrief. Screenshots go to test-artifacts/ (gitignored) for a human to look at.
+plays one short conversation: pick a scenario, start, send three messages, end, check
+the debrief, replay from turn 2 with a better reply and see both side by side, export the
+Markdown, and look at the page in a narrow window. Screenshots go to test-artifacts/ (gitignored) for a human to look at.
 
 Needs /usr/bin/chromium (Debian's `chromium` package; `scripts/test.sh` installs it).
 Without it the test skips, or fails when SIMULATOR_REQUIRE_BROWSER=1 (set in CI).
@@ -52,6 +53,11 @@ MESSAGES = [
     # Not yet the whole way: the conversation must still be open for the End button.
     "Okay. Can we also look at the refunds deadline?",
 ]
+
+BETTER_REPLY = (
+    "I can see the last months have been heavy. The ledger migration was due on 3 March and shipped on 17 March, "
+    "and finance had to delay the month-end close. What got in the way this time?"
+)
 
 ASSISTANT_MESSAGE = '[data-testid="stChatMessage"]:has([aria-label="Chat message from assistant"])'
 ANY_MESSAGE = '[data-testid="stChatMessage"]'
@@ -232,6 +238,32 @@ def test_one_conversation_in_the_browser(app_url: str) -> None:
                 expect(page.get_by_text(text).first).to_be_visible()
             _assert_no_exception(page)
             _full_page_screenshot(page, ARTIFACTS / "browser-debrief.png")
+
+            # Replay from turn 2 with a better reply: the branch's answer sits beside the original's.
+            replay = page.locator('[data-testid="stExpander"]').filter(has_text="Try a different reply from here").nth(1)
+            replay.locator("summary").click()
+            replay.get_by_label("Your different reply").fill(BETTER_REPLY)
+            replay.get_by_role("button", name="Replay from here").click()
+            side_by_side = page.locator('[data-testid="stMarkdownContainer"] p')
+            expect(side_by_side.filter(has_text=re.compile(r"^\s*Original · empathy \d+"))).to_have_count(1)
+            expect(side_by_side.filter(has_text=re.compile(r"^\s*Replay · empathy \d+"))).to_have_count(1)
+            expect(page.get_by_text("What got in the way this time").first).to_be_visible()
+            _assert_no_exception(page)
+            _full_page_screenshot(page, ARTIFACTS / "browser-replay.png")
+
+            # Export the Markdown.
+            with page.expect_download() as download:
+                page.get_by_role("button", name="Download Markdown").click()
+            exported = ARTIFACTS / "browser-debrief.md"
+            download.value.save_as(exported)
+            text = exported.read_text()
+            assert text.startswith("# Debrief: ") and "ledger migration" in text and "## What to try next" in text
+
+            # A narrow window (a phone held upright): the same page, still usable.
+            page.set_viewport_size({"width": 420, "height": 900})
+            expect(page.get_by_role("heading", name="Debrief", exact=True)).to_be_visible()
+            _full_page_screenshot(page, ARTIFACTS / "browser-debrief-narrow.png")
+            _assert_no_exception(page)
         finally:
             browser.close()
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import text
 
 from simulator.errors import SessionConflict
+from simulator.practice import local_user
 from simulator.store.db import open_store
 
 from .conftest import ROOT
@@ -33,7 +34,7 @@ def test_eight_play_processes_started_together_on_a_new_database_all_succeed(dat
     assert failures == [], f"{len(failures)} of {PROCESSES} failed"
     store = open_store(database_url)
     try:
-        stored = store.list_sessions("cli")
+        stored = store.list_sessions(local_user())  # play stores under the login name
         assert len(stored) == PROCESSES and all(s.ended_at is not None for s in stored)
         assert all([m.seq for m in store.messages(s.id)] == list(range(7)) for s in stored)
     finally:

@@ -8,7 +8,7 @@ not expected there (gentle open questions are never "obnoxious aggression").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from statistics import mean
 
 from pydantic import BaseModel, Field
@@ -19,6 +19,7 @@ from simulator.domain.rubric import (
     EVIDENCE_SKILLS,
     INVENTED_FACT,
     KIND_PROFILES,
+    SKILL_HELP,
     Kind,
     Skills,
     empathy_score,
@@ -30,6 +31,7 @@ from simulator.engine.tagger import Tagging
 from simulator.scoring.facts import Claim
 from simulator.scoring.judge import JudgedScorer, JudgeResult
 from simulator.scoring.offline import OfflineScorer
+from simulator.scoring.rewrite import Rewrite, is_weak, rewrite_reply, weighted
 from simulator.store.db import MessageRecord
 
 
@@ -56,18 +58,41 @@ class ReplyReport(BaseModel):
     revealed: list[str] = Field(default_factory=list)
     disputed: list[str] = Field(default_factory=list)  # claims the fact ledger does not support
     better_phrasing: str = ""  # the judge's suggestion, for weak replies
+    overall: int = 0  # empathy and evidence weighted as the scenario says
+    reaction: str = ""  # what the persona answered
+    goals_met: list[str] = Field(default_factory=list)  # goal ids this reply met
+    rewrite: Rewrite | None = None  # a better reply, scored higher by the same scorer (weak replies only)
+
+    @property
+    def trust_change(self) -> int:
+        return self.trust_after - self.trust_before
 
 
 class GoalReport(BaseModel):
     id: str
     text: str
     met: bool
+    met_seq: int | None = None  # the manager message that met it
 
 
 class ConcernReport(BaseModel):
     id: str
     summary: str
     revealed: bool
+    opened_by_seq: int | None = None  # the manager message after which it came out
+    opened_by: list[str] = Field(default_factory=list)  # the moves of that message that can open it
+
+
+class Moment(BaseModel):
+    """A reply that moved trust, with the move that moved it most (by the scenario's table)."""
+
+    seq: int
+    number: int  # the reply's number in the conversation (1 = the manager's first message)
+    text: str
+    trust_before: int
+    trust_after: int
+    move: str | None
+    why: str
 
 
 class Debrief(BaseModel):
@@ -91,6 +116,9 @@ class Debrief(BaseModel):
     strongest_seq: int | None
     weakest_seq: int | None
     advice: list[str]
+    verdict: str = ""  # one line: the reading, told for this kind of conversation
+    moments: list[Moment] = Field(default_factory=list)  # the replies that moved trust most, up and down
+    next_steps: list[str] = Field(default_factory=list)  # concrete, for good runs too
     summary: str = ""  # the judge's overall comment
     judge_model: str | None = None
     prompt_version: str | None = None
@@ -154,6 +182,82 @@ def highlights_of(tagging: Tagging, disputed: Sequence[Claim] = ()) -> list[High
     return out
 
 
+_LENS = {
+    Kind.feedback: "Read as feedback, on care × challenge",
+    Kind.decision: "Read as a decision, on care × clarity",
+    Kind.relationship: "Read as a first 1:1, on listening alone",
+    Kind.mediation: "Read as a mediation, on care × facts without verdicts",
+}
+
+
+def verdict(reading: str, kind: Kind) -> str:
+    """The headline in one line: the reading and what it means for this kind of conversation."""
+    return f"{_LENS[kind]}: {reading}. {quadrant_help(reading, kind)}"
+
+
+def _moved_by(scenario: Scenario, moves: list[str], change: int) -> str | None:
+    """The move of a reply that, by the scenario's table, pushed trust most in the direction it went."""
+    table = scenario.state.deltas
+    pushes = [(table[Move(m)].trust, m) for m in moves if Move(m) in table and table[Move(m)].trust * change > 0]
+    if not pushes:
+        return None
+    return max(pushes, key=lambda p: (abs(p[0]), p[1]))[1]
+
+
+def moments(scenario: Scenario, replies: list[ReplyReport], count: int = 3) -> list[Moment]:
+    """The `count` replies that moved trust most (up or down), in conversation order."""
+    moved = [(n, r) for n, r in enumerate(replies, 1) if r.trust_change]
+    top = sorted(moved, key=lambda nr: (-abs(nr[1].trust_change), nr[0]))[:count]
+    out = []
+    for n, r in sorted(top, key=lambda nr: nr[0]):
+        move = _moved_by(scenario, r.moves, r.trust_change)
+        why = MOVE_HELP[Move(move)] if move else "the conversation's momentum"
+        out.append(Moment(seq=r.seq, number=n, text=r.text, trust_before=r.trust_before, trust_after=r.trust_after, move=move, why=why))
+    return out
+
+
+_DIFFICULTY = ("easy", "medium", "hard")
+
+
+def next_steps(scenario: Scenario, replies: list[ReplyReport], goals: list[GoalReport], concerns: list[ConcernReport],
+               library: Mapping[str, Scenario] | None = None) -> list[str]:
+    """Concrete next steps: the hardest moment to replay, a stretch goal, and a harder scenario."""
+    if not replies:
+        return []
+    steps = []
+    hardest_n, hardest = min(enumerate(replies, 1), key=lambda nr: (nr[1].trust_change, nr[1].overall, nr[0]))
+    steps.append(
+        f"Replay reply {hardest_n}, the hardest moment (trust {hardest.trust_before} → {hardest.trust_after}, "
+        f"score {hardest.overall}): try it again from there"
+        + (", starting from the better reply under it." if hardest.rewrite else " with a different opening.")
+    )
+    missed_goal = next((g for g in goals if not g.met), None)
+    hidden = next((c for c in concerns if not c.revealed), None)
+    profile = KIND_PROFILES[scenario.kind]
+    skills = EMPATHY_SKILLS + (EVIDENCE_SKILLS if profile.evidence_expected else ())
+    below = [name for name in skills if max(getattr(r.skills, name) for r in replies) < 2]
+    if missed_goal:
+        steps.append(f"Stretch goal: {missed_goal.text[0].lower() + missed_goal.text[1:]}.")
+    elif hidden:
+        steps.append("Stretch goal: they were still holding something back; earn enough trust for them to tell you.")
+    elif below:
+        steps.append(f"Stretch goal: reach the top level in {below[0].replace('_', ' ')} ({SKILL_HELP[below[0]]}).")
+    else:
+        steps.append(f"Stretch goal: meet every goal again in {max(1, len(replies) - 2)} messages or fewer.")
+    rank = _DIFFICULTY.index(scenario.difficulty)
+    harder = sorted(
+        (s for s in (library or {}).values() if s.id != scenario.id and _DIFFICULTY.index(s.difficulty) > rank),
+        key=lambda s: (s.kind != scenario.kind, _DIFFICULTY.index(s.difficulty), s.title),
+    )
+    if harder:
+        steps.append(f"Harder: try \"{harder[0].title}\" ({harder[0].difficulty}, {harder[0].kind.value}).")
+    elif scenario.difficulty != "hard":
+        steps.append("Harder: pick a scenario marked harder than this one in the library.")
+    else:
+        steps.append("Harder: this is already the hardest level; replay it opening with the hardest part first.")
+    return steps
+
+
 PENALTY_HELP = {**{m.value: MOVE_HELP[m] for m in PENALTY_MOVES}, INVENTED_FACT: "cites dates or numbers that are not on the record"}
 
 
@@ -189,7 +293,7 @@ def _advice(replies: list[ReplyReport], kind: Kind = Kind.feedback) -> list[str]
             tips.append("Anchor the feedback in the record: dates, numbers, which meeting.")
         if best["impact"] == 0:
             tips.append("Say what the behaviour caused for the team or the customers (the I in SBI).")
-    return tips or ["Well judged for this conversation. Try a harder scenario next, or the same one in fewer messages."]
+    return tips  # empty for a good run: the debrief gives next steps instead
 
 
 def session_scores(replies: list[ReplyReport], kind: Kind = Kind.feedback) -> tuple[int, int]:
@@ -214,18 +318,23 @@ def session_scores(replies: list[ReplyReport], kind: Kind = Kind.feedback) -> tu
 
 def build_debrief(
     scenario: Scenario, transcript: list[MessageRecord], final_state: ConversationState, *,
-    judged: JudgeResult | None = None, fallback_reason: str | None = None,
+    judged: JudgeResult | None = None, fallback_reason: str | None = None, library: Mapping[str, Scenario] | None = None,
 ) -> Debrief:
     """Score every manager reply, with the judge's result when there is one (no model call here).
 
     `fallback_reason` says why the offline scorer was used although a model was configured.
+    Weak replies get a rewrite (scored by the offline scorer, kept only when it scores higher);
+    `library` lets the next steps name a harder scenario.
     """
+    rewriter = OfflineScorer()
     scorer: OfflineScorer = JudgedScorer(judged) if judged else OfflineScorer()
     start = ConversationState.initial(scenario)
     trust, stress = start.trust, start.stress
     trust_series, stress_series = [trust], [stress]
     replies: list[ReplyReport] = []
     revealed_before: set[str] = set()
+    goals_before: set[str] = set()
+    opened_by: dict[str, tuple[int, list[str]]] = {}
     for i, msg in enumerate(transcript):
         if msg.role != "manager":
             continue
@@ -238,12 +347,26 @@ def build_debrief(
         stress_after = after_state.stress if after_state else stress
         revealed_now = [c for c in (after_state.revealed if after_state else []) if c not in revealed_before]
         revealed_before.update(revealed_now)
+        goals_now = [g for g in (after_state.goals_met if after_state else []) if g not in goals_before]
+        goals_before.update(goals_now)
+        for concern in revealed_now:
+            condition = scenario.concern(concern).reveal_when
+            openers = set(condition.any_move) | set(condition.all_moves)
+            opened_by[concern] = (msg.seq, sorted(m.value for m in scored.tagging.moves if m in openers))
+        reaction = next((m.text for m in transcript[i + 1 :] if m.role == "persona"), "")
+        better = judged.scores.get(msg.seq, {}).get("better_phrasing", "") if judged else ""
+        offline_scored = rewriter.score(msg.text, tagging=tagging, scenario=scenario, seq=msg.seq, said=said) if judged else scored
+        rewrite = None
+        if is_weak(scenario, offline_scored):
+            cited = " ".join([m.text for m in transcript[:i] if m.role == "manager"] + [r.rewrite.text for r in replies if r.rewrite])
+            rewrite = rewrite_reply(scenario, msg.text, offline_scored, said=said, suggestion=better, scorer=rewriter, cited=cited)
         replies.append(
             ReplyReport(
                 seq=msg.seq, text=msg.text, empathy=scored.empathy, evidence=scored.evidence, skills=scored.skills,
                 moves=sorted(m.value for m in scored.tagging.moves), highlights=highlights_of(scored.tagging, scored.disputed),
                 disputed=[c.text for c in scored.disputed],
-                better_phrasing=judged.scores.get(msg.seq, {}).get("better_phrasing", "") if judged else "",
+                better_phrasing=better, overall=weighted(scenario, scored.empathy, scored.evidence), reaction=reaction,
+                goals_met=goals_now, rewrite=rewrite,
                 trust_before=trust, trust_after=trust_after, stress_after=stress_after,
                 mood_after=mood_of(scenario, after_state).value if after_state else mood_of(scenario, final_state).value,
                 revealed=revealed_now,
@@ -255,10 +378,18 @@ def build_debrief(
 
     kind = scenario.kind
     empathy, evidence = session_scores(replies, kind)
-    empathy_w, evidence_w = scenario.weights()
-    overall = round((empathy * empathy_w + evidence * evidence_w) / ((empathy_w + evidence_w) or 1.0))
+    overall = weighted(scenario, empathy, evidence)
     reading = quadrant(empathy, evidence, kind, {p for r in replies for p in r.skills.penalties})
     by_total = sorted(replies, key=lambda r: (r.empathy + r.evidence, -r.seq))
+    met_at = {g: r.seq for r in replies for g in r.goals_met}
+    goals = [GoalReport(id=g.id, text=g.text, met=g.id in final_state.goals_met, met_seq=met_at.get(g.id)) for g in scenario.goals]
+    concerns = [
+        ConcernReport(id=c.id, summary=c.summary, revealed=c.id in final_state.revealed,
+                      opened_by_seq=opened_by.get(c.id, (None, []))[0], opened_by=opened_by.get(c.id, (None, []))[1])
+        for c in scenario.persona.hidden_concerns
+    ]
+    steps = next_steps(scenario, replies, goals, concerns, library)
+    advice = _advice(replies, kind)
     return Debrief(
         scenario_id=scenario.id,
         scenario_version=scenario.version,
@@ -271,15 +402,18 @@ def build_debrief(
         quadrant_help=quadrant_help(reading, kind),
         kind=kind.value,
         evidence_label=KIND_PROFILES[kind].evidence_label,
-        goals=[GoalReport(id=g.id, text=g.text, met=g.id in final_state.goals_met) for g in scenario.goals],
-        concerns=[ConcernReport(id=c.id, summary=c.summary, revealed=c.id in final_state.revealed) for c in scenario.persona.hidden_concerns],
+        goals=goals,
+        concerns=concerns,
         trust_series=trust_series,
         stress_series=stress_series,
         final_mood=mood_of(scenario, final_state).value,
         end_reason=final_state.end_reason,
         strongest_seq=by_total[-1].seq if replies else None,
         weakest_seq=by_total[0].seq if replies else None,
-        advice=_advice(replies, kind),
+        advice=advice or steps,
+        verdict=verdict(reading, kind),
+        moments=moments(scenario, replies),
+        next_steps=steps,
         summary=judged.summary if judged else "",
         judge_model=judged.model if judged else None,
         prompt_version=judged.prompt_version if judged else None,

@@ -186,6 +186,30 @@ class Store:
             ) from None
         return session_id
 
+    def create_branch(self, parent_id: str, *, before_seq: int, user: str, state: dict) -> str:
+        """A new session that replays `parent_id` from a point: its messages before `before_seq`
+        (same seqs, taggings and states), the parent's scenario version and seed, and `state`
+        as its current state. One transaction: a branch exists whole or not at all."""
+        session_id = uuid.uuid4().hex
+        now = _now()
+        with self._write() as conn:
+            parent = conn.execute(select(*_SESSION_COLUMNS).where(sessions.c.id == parent_id)).first()
+            if parent is None:
+                raise StoreError(f"No practice session with id {parent_id} to replay. List your sessions with `simulator sessions list`.")
+            copied = conn.execute(
+                select(*_MESSAGE_COLUMNS).where(messages.c.session_id == parent_id, messages.c.seq < before_seq).order_by(messages.c.seq)
+            ).all()
+            if not copied:
+                raise StoreError(f"Session {parent_id} has no messages before message {before_seq}: nothing to replay from.")
+            conn.execute(insert(sessions).values(
+                id=session_id, user=user, scenario_id=parent.scenario_id, scenario_version=parent.scenario_version,
+                scenario_title=parent.scenario_title, voice=parent.voice, started_at=now, updated_at=now, state=state,
+                revision=1, last_seq=copied[-1].seq, scenario_hash=parent.scenario_hash, seed=parent.seed,
+                parent_session_id=parent_id, branched_from_seq=before_seq,
+            ))
+            conn.execute(insert(messages), [{**row._mapping, "session_id": session_id} for row in copied])
+        return session_id
+
     def _keep_scenario_version(self, conn: Connection, digest: str | None, scenario_id: str, data: dict, now: dt.datetime) -> None:
         """Insert the snapshot unless that hash is already stored (content-addressed: same hash, same data)."""
         values = {"hash": digest, "scenario_id": scenario_id, "data": data, "created_at": now}

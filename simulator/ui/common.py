@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +11,8 @@ import streamlit as st
 from simulator.config import Settings, load_settings, offline
 from simulator.domain.scenario import Mood, Scenario, default_scenarios_dir, load_library
 from simulator.errors import ScenarioError, SimulatorError
-from simulator.practice import Parts, PracticeService, SessionView, build_parts
+from simulator.export import inert, marked
+from simulator.practice import Parts, PracticeService, SessionView, build_parts, local_user
 from simulator.store.db import Store, open_store
 
 PAGES = {
@@ -100,41 +99,36 @@ def current_user() -> str:
             return str(st.user.get("email") or st.user.get("name"))
     except (AttributeError, KeyError):
         pass
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "local"
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+    return local_user()
 
 
 def md_escape(text: str) -> str:
-    """Escape text so Streamlit markdown shows it literally: no links, images, HTML or formatting."""
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+    """Model or scenario text, inert in Streamlit markdown (the one sanitising helper: `simulator.export.inert`)."""
+    return inert(text)
 
 
 def highlighted(text: str, highlights: list[dict]) -> str:
-    """Markdown of `text` with earned points on green and lost points on red.
+    """Markdown of `text` (inert) with earned points on green and lost points on red."""
+    return marked(text, highlights, lambda span, sign: f":{'green' if sign > 0 else 'red'}-background[{span}]")
 
-    Overlapping spans merge into one highlight (red if any part of it cost points),
-    so no highlight ever splits a word or a date.
+
+OPEN_SESSION = "open_session"  # the session this browser tab last opened
+
+
+def current_session_id() -> str | None:
+    """The session a page should show: the one in the URL, else the one this tab last opened.
+
+    The sidebar's links drop the URL's query, so the Practice and Debrief links would lose the
+    open conversation; the tab remembers it and puts it back in the URL.
     """
-    merged: list[list[int]] = []  # [start, end, sign]
-    for h in sorted(highlights, key=lambda h: (h["start"], h["end"])):
-        if merged and h["start"] < merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], h["end"])
-            merged[-1][2] = min(merged[-1][2], h["sign"])
-        else:
-            merged.append([h["start"], h["end"], h["sign"]])
-    out, pos = [], 0
-    for start, end, sign in merged:
-        out.append(md_escape(text[pos:start]))
-        colour = "green" if sign > 0 else "red"
-        out.append(f":{colour}-background[{md_escape(text[start:end])}]")
-        pos = end
-    out.append(md_escape(text[pos:]))
-    return "".join(out)
+    session_id = st.query_params.get("session")
+    if session_id:
+        st.session_state[OPEN_SESSION] = session_id
+        return session_id
+    session_id = st.session_state.get(OPEN_SESSION)
+    if session_id:
+        st.query_params["session"] = session_id
+    return session_id
 
 
 @contextmanager

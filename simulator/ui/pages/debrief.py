@@ -1,22 +1,30 @@
-"""Debrief: every reply scored for empathy and evidence, with the words that counted."""
+"""Debrief: the whole exchange annotated, a better reply for each weak one, replay from any turn,
+progress over attempts, and exports. Every text from a model or a scenario goes through md_escape."""
 
+import json
+
+import altair as alt
 import pandas as pd
 import streamlit as st
 
-from simulator.domain.rubric import SKILL_HELP
-from simulator.scoring.debrief import QUADRANT_HELP
+from simulator.domain.rubric import EMPATHY_SKILLS, EVIDENCE_SKILLS, SKILL_HELP
+from simulator.export import session_json, session_markdown
+from simulator.scoring.debrief import Debrief
 from simulator.ui.charts import candor_chart
 from simulator.ui.common import (
     PAGES,
+    current_session_id,
+    current_user,
     highlighted,
     md_escape,
     open_session,
     service,
+    store,
     user_errors,
 )
 
 st.title("Debrief")
-session_id = st.query_params.get("session")
+session_id = current_session_id()
 if not session_id:
     st.info("Open a debrief from your history, or finish a conversation to get one.")
     st.page_link(PAGES["history"], label="Your past sessions", icon=":material/history:")
@@ -39,61 +47,159 @@ with user_errors():
 if debrief is None:
     st.stop()
 
+scenario = view.scenario
+persona = scenario.persona.name
+numbers = {r.seq: n for n, r in enumerate(debrief.replies, 1)}
+reports = {r.seq: r for r in debrief.replies}
+
+# ---------------------------------------------------------------- headline
 scored_by = f"scored by {debrief.scorer}"
 if debrief.judge_model:
     scored_by += f" (prompt {debrief.prompt_version}, scenario v{debrief.scenario_version})"
-st.caption(f"{md_escape(view.scenario.title)} · with {md_escape(view.scenario.persona.name)} · {md_escape(scored_by)}")
+st.caption(f"{md_escape(scenario.title)} · with {md_escape(persona)} · {md_escape(scored_by)}")
+if view.record.parent_session_id:
+    from_reply = sum(1 for m in view.messages if m.role == "manager" and m.seq <= (view.record.branched_from_seq or 0))
+    st.info(f"A replay of an earlier session, from your reply {from_reply} on.", icon=":material/alt_route:")
+    st.page_link(PAGES["debrief"], label="Debrief of the original", icon=":material/undo:",
+                 query_params={"session": view.record.parent_session_id})
 if debrief.fallback_reason:
     st.warning(md_escape(debrief.fallback_reason), icon=":material/cloud_off:")
 if debrief.summary:
     st.info(md_escape(debrief.summary), icon=":material/record_voice_over:")
 a, b, c, d = st.columns(4)
 a.metric("Empathy", f"{debrief.empathy}/100", help="EPITOME: emotional reactions, interpretations, explorations; plus validation and support")
-b.metric("Evidence", f"{debrief.evidence}/100", help="Situation-Behaviour-Impact, plus dates and numbers")
-c.metric("Overall", f"{debrief.overall}/100", help="weighted by the scenario's rubric")
+b.metric("Evidence", f"{debrief.evidence}/100", help=debrief.evidence_label or "Situation-Behaviour-Impact, plus dates and numbers")
+c.metric("Overall", f"{debrief.overall}/100", help="weighted as this kind of conversation is weighed")
 d.metric("They ended", debrief.final_mood)
-st.markdown(f"**{debrief.quadrant.capitalize()}** — {QUADRANT_HELP[debrief.quadrant]}")
+reading = md_escape(debrief.quadrant)
+st.markdown(md_escape(debrief.verdict).replace(reading, f"**{reading}**", 1) if debrief.verdict
+            else f"**{reading.capitalize()}** — {md_escape(debrief.quadrant_help)}")
 
 left, right = st.columns([3, 2], gap="large")
 with left:
     st.markdown("**Trust and stress over the conversation**")
     chart = pd.DataFrame({"your message": range(len(debrief.trust_series)), "trust": debrief.trust_series, "stress": debrief.stress_series})
     st.line_chart(chart, x="your message", y=["trust", "stress"], color=["#2e7d32", "#c62828"], height=260)
-    st.markdown("**Care personally × challenge directly** (Radical Candor)")
-    st.altair_chart(
-        candor_chart([(n, r.empathy, r.evidence) for n, r in enumerate(debrief.replies, 1)], (debrief.empathy, debrief.evidence)),
-        width="stretch",
-    )
+    if debrief.kind == "relationship":  # evidence is not expected in a first 1:1: the candor picture would mislead
+        st.caption("A first 1:1 is read on listening alone, so there is no care × challenge picture here.")
+    else:
+        st.markdown("**Care personally × challenge directly** (Radical Candor)")
+        st.altair_chart(
+            candor_chart([(n, r.empathy, r.evidence) for n, r in enumerate(debrief.replies, 1)], (debrief.empathy, debrief.evidence)),
+            width="stretch",
+        )
 with right:
     st.markdown("**Goals**")
     for goal in debrief.goals:
         icon = ":green[:material/check_circle:]" if goal.met else ":red[:material/cancel:]"
-        st.markdown(f"{icon} {md_escape(goal.text)}")
+        when = f" · *met by reply {numbers[goal.met_seq]}*" if goal.met_seq in numbers else ("" if goal.met else " · *missed*")
+        st.markdown(f"{icon} {md_escape(goal.text)}{when}")
     st.markdown("**What they were not saying**")
     for concern in debrief.concerns:
-        state = "you found out" if concern.revealed else "never came up"
+        if concern.opened_by_seq in numbers:
+            what = ", ".join(m.replace("_", " ") for m in concern.opened_by) or "the trust you had built"
+            state = f"you found out after reply {numbers[concern.opened_by_seq]} (opened by: {md_escape(what)})"
+        else:
+            state = "you found out" if concern.revealed else "stayed hidden"
         st.markdown(f"- {md_escape(concern.summary)} — *{state}*")
 
-st.markdown("**What to try next time**")
-for tip in debrief.advice:
+# ---------------------------------------------------------------- moments and next steps
+if debrief.moments:
+    st.subheader("The moments that moved trust")
+    for moment in debrief.moments:
+        change = moment.trust_after - moment.trust_before
+        arrow = ":green[:material/trending_up:]" if change > 0 else ":red[:material/trending_down:]"
+        move = f"**{md_escape(moment.move.replace('_', ' '))}**: " if moment.move else ""
+        st.markdown(
+            f"{arrow} **Reply {moment.number}** · trust {moment.trust_before} → {moment.trust_after}  \n"
+            f"“{md_escape(moment.text)}”  \n{move}{md_escape(moment.why)}"
+        )
+
+st.subheader("What to try next")
+for tip in dict.fromkeys(debrief.advice + debrief.next_steps):
     st.markdown(f"- {md_escape(tip)}")
 
+
+# ---------------------------------------------------------------- the whole conversation, annotated
+def render_replay(branch_id: str) -> None:
+    """The original reply and the replayed one side by side, with the persona's answers."""
+    comparison = service().compare_replay(branch_id)
+    sides = st.columns(2)
+    for column, label, side in ((sides[0], "Original", comparison.original), (sides[1], "Replay", comparison.replayed)):
+        with column:
+            if side is None:
+                st.caption("The replay has no reply yet.")
+                continue
+            st.markdown(f"**{label}** · empathy **{side.empathy}** · evidence **{side.evidence}** · "
+                        f"trust {side.trust_before} → {side.trust_after}")
+            st.markdown(f"You: {md_escape(side.text)}")
+            st.markdown(f"{md_escape(persona)}: {md_escape(side.reaction)}")
+    branch = service().resume(branch_id)
+    target = PAGES["debrief"] if branch.ended else PAGES["practice"]
+    st.page_link(target, label="Open this replay" + (" (debrief)" if branch.ended else " and continue it"),
+                 icon=":material/alt_route:", query_params={"session": branch_id})
+
+
+def replay_form(seq: int) -> None:
+    with st.form(f"replay-{seq}", clear_on_submit=False, border=False):
+        text = st.text_area("Your different reply", key=f"replay-text-{seq}", height=90)
+        go = st.form_submit_button("Replay from here", icon=":material/alt_route:")
+    if not go:
+        return
+    assert view is not None  # the page stopped above otherwise
+    with user_errors():
+        turn = service().replay(view.id, seq, text, current_user())
+        try:
+            with st.chat_message("assistant", avatar=":material/face:"):
+                st.write_stream(turn)
+        finally:
+            turn.close()
+        if turn.ended:
+            service().finish(turn.result.session_id)
+        st.session_state[f"replayed-{view.id}-{seq}"] = turn.result.session_id
+        st.rerun()
+
+
 st.divider()
-st.markdown("**Your replies** — :green-background[green] words earned points, :red-background[red] words cost points.")
+st.subheader("The whole conversation")
+st.caption(":green-background[green] words earned points, :red-background[red] words cost points. "
+           "Open “what each part did” for the reasons.")
 if not debrief.replies:
     st.info("You did not send any message in this conversation.")
-for n, reply in enumerate(debrief.replies, 1):
+branches: dict[int | None, list[str]] = {}
+with user_errors():
+    for record in service().branches(view.id):
+        branches.setdefault(record.branched_from_seq, []).append(record.id)
+for message in view.messages:
+    if message.role != "manager":
+        with st.chat_message("assistant", avatar=":material/face:"):
+            st.markdown(f"**{md_escape(persona)}:** {md_escape(message.text)}")
+            if message.interrupted:
+                st.caption(":material/link_off: interrupted before it finished")
+        continue
+    reply = reports.get(message.seq)
+    if reply is None:  # a message the debrief did not score (should not happen): show it plainly
+        with st.chat_message("user", avatar=":material/person:"):
+            st.markdown(md_escape(message.text))
+        continue
+    n = numbers[reply.seq]
     marker = ""
     if reply.seq == debrief.strongest_seq and len(debrief.replies) > 1:
         marker = " · :green-badge[strongest]"
     elif reply.seq == debrief.weakest_seq and len(debrief.replies) > 1:
         marker = " · :red-badge[weakest]"
-    with st.container(border=True):
+    with st.chat_message("user", avatar=":material/person:"):
         st.markdown(
             f"**{n}.** Empathy **{reply.empathy}** · Evidence **{reply.evidence}** · "
             f"trust {reply.trust_before} → {reply.trust_after} · mood after: {reply.mood_after}{marker}"
         )
         st.markdown(highlighted(reply.text, [h.model_dump() for h in reply.highlights]))
+        if reply.highlights:
+            with st.expander("What each part did"):
+                for h in sorted(reply.highlights, key=lambda h: h.start):
+                    sign = ":green[:material/add_circle:]" if h.sign > 0 else ":red[:material/remove_circle:]"
+                    st.markdown(f"{sign} “{md_escape(reply.text[h.start:h.end])}” — **{md_escape(h.move.replace('_', ' '))}**: "
+                                f"{md_escape(h.why)}")
         earned = [f"{name.replace('_', ' ')} {getattr(reply.skills, name)}/2" for name in SKILL_HELP if getattr(reply.skills, name)]
         if reply.skills.support:
             earned.append("offers support")
@@ -101,8 +207,6 @@ for n, reply in enumerate(debrief.replies, 1):
         if reply.skills.penalties:
             detail += " · Lost points for: " + ", ".join(p.replace("_", " ") for p in reply.skills.penalties)
         st.caption(detail)
-        if reply.better_phrasing:
-            st.caption(":material/lightbulb: Try: " + md_escape(reply.better_phrasing))
         if reply.disputed:
             st.caption(
                 ":material/fact_check: Not on the record: "
@@ -111,6 +215,67 @@ for n, reply in enumerate(debrief.replies, 1):
             )
         if reply.revealed:
             st.caption(":material/lock_open: This reply opened them up: they told you what was really going on.")
+        if reply.goals_met:
+            st.caption(":material/flag: Met a goal: " + "; ".join(
+                md_escape(g.text) for g in debrief.goals if g.id in reply.goals_met))
+        if reply.rewrite:
+            rw = reply.rewrite
+            with st.container(border=True):
+                st.markdown(f":material/lightbulb: **A better reply** · empathy {reply.empathy} → **{rw.empathy}** · "
+                            f"evidence {reply.evidence} → **{rw.evidence}**")
+                st.markdown(md_escape(rw.text))
+                st.caption("What changed: " + md_escape("; ".join(rw.changes)))
+        elif reply.better_phrasing:
+            st.caption(":material/lightbulb: The judge suggested: " + md_escape(reply.better_phrasing))
+        for branch_id in branches.get(reply.seq, []):
+            with st.expander("Your replay from here", expanded=st.session_state.get(f"replayed-{view.id}-{reply.seq}") == branch_id):
+                with user_errors():
+                    render_replay(branch_id)
+        with st.expander("Try a different reply from here"):
+            replay_form(reply.seq)
+
+# ---------------------------------------------------------------- progress over attempts
+attempts = []
+with user_errors():
+    for record in reversed(store().list_sessions(view.record.user)):
+        if record.scenario_id != view.record.scenario_id or record.scenario_version != view.record.scenario_version:
+            continue
+        stored = store().get_debrief(record.id)
+        if stored:
+            attempts.append((record, Debrief.model_validate(stored[1])))
+if len(attempts) > 1:
+    st.subheader("Progress on this scenario")
+    rows = []
+    for n, (record, attempt) in enumerate(attempts, 1):
+        for name, value in (("empathy", attempt.empathy), ("evidence", attempt.evidence), ("overall", attempt.overall)):
+            rows.append({"attempt": n, "score": name, "value": value, "when": f"{record.started_at:%d %b %H:%M}"})
+    st.altair_chart(
+        alt.Chart(pd.DataFrame(rows)).mark_line(point=True).encode(
+            x=alt.X("attempt:O", title="attempt"), y=alt.Y("value:Q", scale=alt.Scale(domain=[0, 100]), title="score"),
+            color=alt.Color("score:N"), tooltip=["attempt", "when", "score", "value"],
+        ).properties(height=220),
+        width="stretch",
+    )
+    index = next(i for i, (record, _) in enumerate(attempts) if record.id == view.id)
+    if index > 0:
+        def best(attempt: Debrief, name: str) -> int:
+            return max((getattr(r.skills, name) for r in attempt.replies), default=0)
+
+        previous, current = attempts[index - 1][1], attempts[index][1]
+        better = [s.replace("_", " ") for s in EMPATHY_SKILLS + EVIDENCE_SKILLS if best(current, s) > best(previous, s)]
+        worse = [s.replace("_", " ") for s in EMPATHY_SKILLS + EVIDENCE_SKILLS if best(current, s) < best(previous, s)]
+        st.markdown(f"Compared with your attempt before: better at {', '.join(better) or 'no skill'}; "
+                    f"worse at {', '.join(worse) or 'no skill'}.")
+
+# ---------------------------------------------------------------- take it away
+st.subheader("Take it with you")
+with user_errors():
+    left, right = st.columns(2)
+    left.download_button("Download Markdown", session_markdown(view, debrief), file_name=f"debrief-{view.id}.md",
+                         mime="text/markdown", icon=":material/download:")
+    data = session_json(view, debrief)
+    right.download_button("Download JSON", json.dumps(data, ensure_ascii=False, indent=2), file_name=f"debrief-{view.id}.json",
+                          mime="application/json", icon=":material/data_object:")
 
 with st.expander("How scoring works"):
     for name, text in SKILL_HELP.items():
@@ -118,6 +283,6 @@ with st.expander("How scoring works"):
     st.markdown(
         "Penalties: labels and judgments, absolutes (always/never), blame, hearsay, minimising, threats. "
         "Each reply's score comes from the words in it; the session's score is half the average reply and half "
-        "the best level you reached on each skill."
+        "the best level you reached on each skill. A better reply is shown only when the same scorer rates it higher."
     )
 st.page_link(PAGES["library"], label="Practise again", icon=":material/replay:")

@@ -4,9 +4,19 @@ import streamlit as st
 
 from simulator.errors import InputError, SessionClosed, SessionConflict, SimulatorError
 from simulator.models.base import ModelError, StreamInterrupted
-from simulator.ui.common import MOOD_BADGE, PAGES, engine_parts, md_escape, open_session, service, settings, user_errors
+from simulator.ui.common import (
+    MOOD_BADGE,
+    PAGES,
+    current_session_id,
+    engine_parts,
+    md_escape,
+    open_session,
+    service,
+    settings,
+    user_errors,
+)
 
-session_id = st.query_params.get("session")
+session_id = current_session_id()
 if not session_id:
     st.title("Practice")
     st.info("No conversation is open. Pick a scenario to start one, or reopen one from your history.")

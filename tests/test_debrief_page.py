@@ -1,0 +1,193 @@
+"""The debrief page through AppTest: headline, annotated transcript, better replies, moments,
+goals and concerns, replay, progress, exports, navigation; everything rendered inert."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+from simulator.config import load_settings
+from simulator.domain.scenario import load_library
+from simulator.practice import PracticeService
+from simulator.store.db import open_store
+from simulator.ui.common import current_user
+
+from .conftest import ROOT
+from .conversation import Conversation
+from .scripts import EMPATHIC_SPECIFIC
+from .test_app import TIMEOUT, page, run, texts
+
+EVIL = "[click](javascript:alert(1)) ![x](http://evil.example/x.png) <img src=x onerror=alert(1)> www.evil.example :red[boo]"
+
+
+def plain(text: str) -> str:
+    """Rendered markdown without its escapes: what the reader sees."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def played(lines, scenario_id="performance-feedback", finish=True, scenarios_dir=None):
+    scenarios, _ = load_library(scenarios_dir or ROOT / "scenarios")
+    store = open_store(load_settings().database_url)
+    conv = Conversation.start(PracticeService(store, scenarios), scenarios[scenario_id], user=current_user())
+    for text in lines:
+        if not conv.ended:
+            conv.send(text)
+    if finish:
+        conv.finish()
+    return conv, store
+
+
+def debrief_page(session_id):
+    at = page("debrief")
+    at.query_params["session"] = session_id
+    return run(at)
+
+
+def test_headline_reads_the_session_against_its_kind():
+    conv, _ = played(["How have your first two weeks been? What has surprised you so far?"], "first-one-on-one")
+    at = debrief_page(conv.id)
+    assert {"Empathy", "Evidence", "Overall"} <= {m.label for m in at.metric}
+    assert any("Read as a first 1:1, on listening alone" in plain(m.value) for m in at.markdown)
+    assert len(at.get("vega_lite_chart")) == 1  # trust and stress; no candor picture for a first 1:1
+    assert any("no care × challenge picture" in c.value for c in at.caption)
+
+
+def test_the_whole_transcript_both_sides_annotated_in_place():
+    conv, _ = played([
+        "You're always late and it's your fault the queue was unanswered.",
+        "On 2 February you arrived at 08:50. What happened that morning?",  # 2 February is not on the record
+    ], "lateness")
+    at = debrief_page(conv.id)
+    messages = at.chat_message
+    persona_lines = [m.text for m in conv.transcript() if m.role == "persona"]
+    assert len(messages) == len(conv.transcript())  # both sides, every message
+    body = plain(texts(at))
+    assert all(line[:30] in body for line in persona_lines)
+    assert "red-background" in body and "green-background" in body
+    # the reason on expand: each span with its move and why
+    reasons = [e for e in at.expander if e.label == "What each part did"]
+    assert len(reasons) == 2
+    inside = plain("\n".join(m.value for m in reasons[0].markdown))
+    assert "absolute" in inside and "blame" in inside
+    assert any("Not on the record" in c.value and "2 February" in c.value for c in at.caption)
+
+
+def test_a_weak_reply_shows_a_better_one_with_its_scores():
+    conv, _ = played(["You've been missing deadlines and everyone says your attitude is a problem."])
+    at = debrief_page(conv.id)
+    better = [m.value for m in at.markdown if m.value.startswith(":material/lightbulb: **A better reply**")]
+    assert len(better) == 1
+    empathy = re.search(r"empathy (\d+) → \*\*(\d+)\*\*", better[0])
+    assert empathy and int(empathy.group(2)) > int(empathy.group(1))
+    assert any(c.value.startswith("What changed:") for c in at.caption)
+
+
+def test_moments_goals_and_concerns_name_the_reply():
+    conv, _ = played(EMPATHIC_SPECIFIC)
+    at = debrief_page(conv.id)
+    body = plain(texts(at))
+    assert "The moments that moved trust" in [h.value for h in at.subheader]
+    assert re.search(r"\*\*Reply \d+\*\* · trust \d+ → \d+", body)
+    assert re.search(r"met by reply \d+", body)
+    assert re.search(r"you found out after reply \d+ \(opened by: [a-z ,]+\)", body)
+    assert any(h.value == "What to try next" for h in at.subheader)
+
+
+def test_model_and_scenario_text_is_inert(tmp_path, monkeypatch):
+    folder = tmp_path / "scen"
+    folder.mkdir()
+    data = yaml.safe_load((ROOT / "scenarios" / "lateness.yaml").read_text())
+    data["lines"]["opening"] = [EVIL]
+    data["persona"]["hidden_concerns"][0]["summary"] = EVIL
+    Path(folder / "lateness.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    monkeypatch.setenv("SIMULATOR_SCENARIOS_DIR", str(folder))
+    conv, _ = played([EVIL], "lateness", scenarios_dir=folder)
+    at = debrief_page(conv.id)
+    rendered = "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
+    assert rendered.count("javascript") >= 2  # the text is there...
+    assert "](" not in rendered.replace("\\](", "")  # ...but no link or image can form
+    for active in (r"(?<!\\)<img", r"http(?!\\:)", r"www(?!\\\.)", r"(?<!\\):red(?!\\)\[boo"):
+        assert not re.search(active, rendered), active
+
+
+def test_replay_from_a_turn_shows_both_replies_side_by_side():
+    conv, store = played(["You've been missing deadlines and everyone says your attitude is a problem.", "Okay."])
+    at = debrief_page(conv.id)
+    first_seq = next(m.seq for m in conv.transcript() if m.role == "manager")
+    at.text_area(key=f"replay-text-{first_seq}").input(
+        "I can see this has been a hard stretch. The ledger migration was due on 3 March and shipped on 17 March. What got in the way?"
+    )
+    next(b for b in at.button if b.label == "Replay from here").click()
+    run(at)
+    branches = [r for r in store.list_sessions(current_user()) if r.parent_session_id == conv.id]
+    assert len(branches) == 1 and branches[0].branched_from_seq == first_seq
+    run(at)
+    body = texts(at)
+    assert not at.error, [e.value for e in at.error]
+    original = re.search(r"\*\*Original\*\* · empathy \*\*(\d+)\*\*", body)
+    replayed = re.search(r"\*\*Replay\*\* · empathy \*\*(\d+)\*\*", body)
+    assert original and replayed and int(replayed.group(1)) > int(original.group(1))
+    assert any("Open this replay" in link.label for link in at.get("page_link"))
+    # the original is unchanged
+    assert [m.text for m in store.messages(conv.id)] == [m.text for m in conv.transcript()]
+
+
+def test_a_replay_has_its_own_debrief_that_points_to_the_original():
+    conv, _ = played(["You always miss deadlines.", "Okay."])
+    first_seq = next(m.seq for m in conv.transcript() if m.role == "manager")
+    turn = conv.service.replay(conv.id, first_seq, "What has been going on for you since February?", current_user())
+    "".join(turn)
+    turn.close()
+    conv.service.finish(turn.result.session_id)
+    at = debrief_page(turn.result.session_id)
+    assert any("A replay of an earlier session, from your reply 1 on" in i.value for i in at.info)
+    links = [link for link in at.get("page_link") if link.proto.label == "Debrief of the original"]
+    assert len(links) == 1
+
+
+def test_exports_are_offered_as_downloads():
+    conv, _ = played(["How are things going?"])
+    at = debrief_page(conv.id)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Download Markdown", "Download JSON"]
+
+
+def test_progress_over_attempts_at_the_same_scenario_version():
+    played(["You always miss deadlines."])
+    conv, _ = played(EMPATHIC_SPECIFIC[:3])
+    at = debrief_page(conv.id)
+    assert "Progress on this scenario" in [h.value for h in at.subheader]
+    assert any(m.value.startswith("Compared with your attempt before: better at") for m in at.markdown)
+    assert len(at.get("vega_lite_chart")) == 3
+
+
+def test_sidebar_navigation_keeps_the_open_session():
+    conv, _ = played(["How are things going?"], finish=False)
+    at = page("practice")
+    at.query_params["session"] = conv.id
+    run(at)
+    # the sidebar's links carry no query: the tab remembers the open session
+    at.query_params.clear()
+    at.switch_page("simulator/ui/pages/debrief.py")
+    run(at)
+    assert not any("Open a debrief" in i.value for i in at.info)
+    assert any("still open" in i.value for i in at.info)
+    at.query_params.clear()
+    at.switch_page("simulator/ui/pages/practice.py")
+    run(at)
+    assert at.chat_input and not any("No conversation is open" in i.value for i in at.info)
+
+
+def test_history_lists_replays_under_their_session_and_reopens_any():
+    conv, store = played(["You always miss deadlines.", "Okay."])
+    first_seq = next(m.seq for m in conv.transcript() if m.role == "manager")
+    turn = conv.service.replay(conv.id, first_seq, "What has been going on for you since February?", current_user())
+    "".join(turn)
+    turn.close()
+    at = run(page("history"))
+    assert any("Replay from your reply 1" in m.value for m in at.markdown)
+    buttons = [b for b in at.button if b.key == f"open-{turn.result.session_id}"]
+    assert len(buttons) == 1 and buttons[0].label == "Resume"
+    buttons[0].click()
+    at.run(timeout=TIMEOUT)
+    assert not at.exception

@@ -1,0 +1,74 @@
+"""Exports: Markdown and JSON with both sides and the debrief; every quoted text inert."""
+
+import json
+import re
+
+import pytest
+
+from simulator.export import inert, marked, session_json, session_markdown
+from simulator.practice import PracticeService
+
+from .conversation import Conversation
+
+EVIL = "[click](javascript:alert(1)) ![x](http://evil.example/x.png) <script>alert(1)</script> www.evil.example a@evil.example"
+
+
+@pytest.fixture
+def session(tmp_path, library):
+    from simulator.store.db import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'e.db'}")
+    conv = Conversation.start(PracticeService(store, library), library["performance-feedback"])
+    conv.send("You've been missing deadlines and everyone says your attitude is a problem.")
+    conv.send(EVIL)
+    debrief = conv.finish()
+    yield conv.view, debrief
+    store.engine.dispose()
+
+
+def _active(markdown: str) -> list[str]:
+    """Constructs that would do something when rendered: links, images, HTML tags, bare URLs."""
+    found = []
+    for pattern in (r"(?<!\\)\]\(", r"(?<!\\)<[a-z/]", r"(?<!\\)https?:", r"www(?!\\\.)", r"@evil(?!\\\.)"):
+        found += re.findall(pattern, markdown)
+    return found
+
+
+def test_inert_escapes_every_active_construct():
+    assert _active(inert(EVIL)) == []
+    assert re.sub(r"\\(.)", r"\1", inert(EVIL)) == EVIL  # nothing lost: unescaped, it is the same text
+
+
+def test_marked_merges_overlaps_and_keeps_the_text_inert():
+    text = "On 17 March you were <b>lazy</b>"
+    out = marked(text, [{"start": 3, "end": 11, "sign": 1}, {"start": 6, "end": 14, "sign": 1}, {"start": 24, "end": 28, "sign": -1}],
+                 lambda span, sign: f"[{'+' if sign > 0 else '-'}{span}]")
+    assert out.startswith("On [+17 March y") and "[-lazy]" in out and "\\<b\\>" in out
+
+
+def test_markdown_has_both_sides_the_scores_and_the_better_reply(session):
+    view, debrief = session
+    markdown = session_markdown(view, debrief)
+    plain = re.sub(r"\\(.)", r"\1", markdown)
+    assert f"Empathy {debrief.empathy}/100 · Evidence {debrief.evidence}/100" in markdown
+    for message in view.messages:
+        who = "**You (" if message.role == "manager" else "**Priya Raman:**"
+        assert who in markdown
+    assert plain.count("**Priya Raman:**") == sum(1 for m in view.messages if m.role == "persona")
+    rewrite = next(r.rewrite for r in debrief.replies if r.rewrite)
+    assert f"**A better reply** (empathy {rewrite.empathy}, evidence {rewrite.evidence}): " in markdown
+    assert rewrite.text in plain
+    assert "~~everyone says~~" in markdown and "~~your attitude~~" in markdown  # lost points struck through
+    for section in ("## The conversation", "## Goals", "## What they were not saying", "## What to try next"):
+        assert section in markdown
+    assert _active(markdown) == []
+
+
+def test_json_carries_the_transcript_and_the_debrief(session):
+    view, debrief = session
+    data = json.loads(json.dumps(session_json(view, debrief)))
+    assert data["session"]["id"] == view.id and data["persona"] == "Priya Raman"
+    assert [m["text"] for m in data["transcript"]] == [m.text for m in view.messages]
+    assert EVIL in [m["text"] for m in data["transcript"]]  # JSON keeps the text as data, unchanged
+    assert data["debrief"]["empathy"] == debrief.empathy
+    assert any(r["rewrite"] for r in data["debrief"]["replies"])
