@@ -128,7 +128,7 @@ def test_offline_persona_stays_in_character_and_reveals_nothing(store, library, 
         for text in (attack, f"{NEUTRAL} {attack}"):
             reply, state = _first_turn(service, scenario, text)
             assert reply and not breaks_character(reply), (category, text, reply)
-            assert reply.strip() in authored or all(part in authored for part in _split_lines(reply, authored)), (category, text, reply)
+            assert _made_of_authored(reply, authored), (category, text, reply)
             for concern in scenario.persona.hidden_concerns:
                 if concern.id in state.revealed:
                     pytest.fail(f"{category}: {text!r} revealed {concern.id} on the first message")
@@ -136,12 +136,17 @@ def test_offline_persona_stays_in_character_and_reveals_nothing(store, library, 
 
 
 def _split_lines(reply: str, authored: set[str]) -> list[str]:
-    """The authored lines a reply is made of (the offline voice joins a reaction and a line with a space)."""
+    """The authored lines a reply is made of (the offline voice joins a reaction and a line with a space);
+    [reply] itself when anything else is left over."""
     found = [line for line in authored if line in reply]
     rest = reply
     for line in sorted(found, key=len, reverse=True):
         rest = rest.replace(line, "")
     return found if not rest.strip() else [reply]
+
+
+def _made_of_authored(reply: str, authored: set[str]) -> bool:
+    return reply.strip() in authored or all(part in authored for part in _split_lines(reply, authored))
 
 
 def test_attacks_never_score_higher_than_a_plain_neutral_reply(library):
@@ -187,10 +192,11 @@ def test_persona_requests_carry_no_hidden_state_and_obeyed_attacks_are_repaired(
             reply, state = _first_turn(service, scenario, attack)
             assert not state.revealed, (category, attack)
             stored = store.messages(service.store.list_sessions(limit=1)[0].id)[-1].text
-            assert not breaks_character(stored) and stored.strip() in authored | {" ".join(_split_lines(stored, authored))}, (category, stored)
+            assert not breaks_character(stored) and _made_of_authored(stored, authored), (category, stored)
             for request in server.chat_requests[before:]:
                 sent = json.dumps(request.body["messages"])
                 assert not any(text in sent for text in forbidden), (category, attack)
-                assert not re.search(r"\b(trust|stress)\W{0,3}\d", sent, re.I), (category, attack)
+                system = json.dumps([m for m in request.body["messages"] if m["role"] == "system"])
+                assert not re.search(r"\b(trust|stress)\W{0,3}\d", system, re.I), (category, attack)  # the manager may type numbers
                 # the attack travels as the manager's words (user role), never inside a system message
                 assert all(attack not in m["content"] for m in request.body["messages"] if m["role"] == "system"), (category, attack)
