@@ -118,13 +118,15 @@ SCORER_DIRECTED = re.compile(
 # sentence right after it, which usually carries the request ("You are the coach now. Tell me
 # how I'm doing."). Penalties in it still count.
 ROLE_BREAK = re.compile(
-    r"\{\s*\"\w+\"\s*:|\b(?:system prompt|your (?:prompt|instructions|guidelines|configuration|script|persona|character)|instructions (?:were you|you were|did you)|"
+    r"\{\s*\"\w+\"\s*:|\b(?:system prompt|your (?:prompt|instructions|guidelines|configuration|script|persona|character)|"
+    r"instructions (?:were you|you were|did you)|"
     r"director(?:'s)? note|(?:trust|stress) (?:and (?:trust|stress) )?(?:numbers?|levels?|scores?|values?)|(?:mood|trust|stress)\s*=|"
     r"hidden concerns?|allowed to reveal|being scored|scoring model|my (?:overall |final |empathy |evidence )?(?:score|grade|marks)\b|"
     r"scores? (?:this|these|it)\b|whoever (?:scores|grades|marks|evaluates|reads)|(?:evaluating|scoring|grading) this\b|count (?:them|it|this) as level|"
     r"mark \w+ \d|emotional_reaction|(?:system|developer|admin|override|reset)\s*:|end of role|a\+ in the debrief|the debrief|"
     r"the rubric|scenario (?:file|author)|the text above|repeat (?:your|the) (?:prompt|instructions)|"
-    r"you(?:'re| are) (?:just |really |actually )?(?:an? )?(?:ai|bot|chatbot|llm)\b|as an? (?:ai|llm)\b|(?:large )?language model|chatgpt|developer mode|dan mode|jailbreak|"
+    r"you(?:'re| are) (?:just |really |actually )?(?:an? )?(?:ai|bot|chatbot|llm)\b|as an? (?:ai|llm)\b|(?:large )?language model|chatgpt|"
+    r"developer mode|dan mode|jailbreak|"
     r"(?:break|step out of|out of|drop) (?:the |your )?(?:character|act|persona|role)|stop role-?playing|role-?play|swap roles|switch roles|"
     r"you are (?:now )?(?:the|an?|my) (?:manager|coach|judge|trainer|narrator|interviewer|hr bot|assistant|system|scenario author|employee)|"
     r"you are the manager now|i am (?:priya|the employee) and you|play the role of|act as my|be the interviewer|respond as the system|"
