@@ -50,7 +50,7 @@ def test_the_table_names_every_target(quick_results):
     assert "PASS" in table or "FAIL" in table
 
 
-def test_bench_reaches_only_loopback(monkeypatch):
+def test_bench_reaches_only_loopback():
     """conftest refuses any non-loopback connection: a quick run must complete under that guard."""
     results = measure.measure_tokens(turns=2)
     assert results["turns"] == 2
