@@ -397,6 +397,21 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    """Speed and cost measured in one run against a loopback fake server; exit 1 when a target is missed."""
+    from simulator.bench.measure import render, run
+
+    if not args.json:
+        print("Measuring (about a minute; --quick for a short run)...", file=sys.stderr)
+    results = run(quick=args.quick)
+    print(json.dumps(results, indent=2) if args.json else render(results))
+    failed = [t["name"] for t in results["targets"] if t["status"] == "FAIL"]
+    if failed and args.strict:
+        print(f"error: {len(failed)} target(s) missed: {'; '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="simulator", description="Rehearse difficult conversations; score replies for empathy and evidence.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -446,6 +461,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--sample", type=int, default=40, help="items per set when --judge is given (default: 40)")
     ev.add_argument("--floors", help="TOML file of figure floors; exit 1 when a figure falls under one (default: eval/floors.toml)")
     ev.set_defaults(func=_cmd_eval)
+
+    bench = sub.add_parser("bench", help="measure per-turn overhead, offline latency, scorer throughput and tokens (no network)")
+    bench.add_argument("--json", action="store_true", help="print the results as JSON")
+    bench.add_argument("--quick", action="store_true", help="a few turns and short timings (a smoke test, not figures to publish)")
+    bench.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    bench.set_defaults(func=_cmd_bench)
     return parser
 
 

@@ -253,6 +253,7 @@ def load_scenario(path: str | Path) -> Scenario:
 def parse_scenario(text: str, *, source: str = "<scenario>") -> Scenario:
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise ScenarioError(f"{source}: over the {MAX_FILE_BYTES}-byte limit. Split it or trim the offline lines.", path=source)
+    _refuse_deep_brackets(text, source)
     try:
         _refuse_aliases(text, source)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -262,6 +263,19 @@ def parse_scenario(text: str, *, source: str = "<scenario>") -> Scenario:
         raise ScenarioError(
             f"{source}:{line}: YAML syntax error: {exc.problem}. Fix the indentation or quoting on that line "
             "(text with a colon needs quotes).",
+            path=source,
+        ) from None
+    except RecursionError:  # PyYAML composes nested collections recursively
+        raise ScenarioError(
+            f"{source}: lists or mappings are nested too deeply to read. A scenario needs a few levels at most: "
+            "check for runaway brackets ([[[...) and see `simulator scenarios schema`.",
+            path=source,
+        ) from None
+    except yaml.reader.ReaderError as exc:  # a control character: PyYAML gives it no line mark
+        line = text.count("\n", 0, max(0, exc.position)) + 1
+        raise ScenarioError(
+            f"{source}:{line}: character U+{exc.character:04X} is not allowed in a YAML file (a control character). "
+            "Delete it; copying text from a PDF or a terminal sometimes brings one along.",
             path=source,
         ) from None
     if not isinstance(data, dict):
@@ -311,6 +325,31 @@ def find_scenario(name: str, directory: str | Path | None = None) -> Scenario:
         return scenarios[name]
     known = ", ".join(sorted(scenarios)) or "none"
     raise ScenarioNotFound(f"No scenario with id '{name}'. Known ids: {known}. Or pass a path to a .yaml file.")
+
+
+MAX_BRACKET_DEPTH = 32
+
+
+def _refuse_deep_brackets(text: str, source: str) -> None:
+    """Refuse flow collections ([...] / {...}) nested deeper than MAX_BRACKET_DEPTH, before PyYAML reads them.
+
+    PyYAML's scanner takes time quadratic in that depth (10 KB of '[' took over a minute),
+    so a small file could hang the library page. Brackets are counted everywhere, even
+    inside text, which only ever over-counts; no real scenario comes near the limit.
+    """
+    depth = 0
+    for index, char in enumerate(text):
+        if char in "[{":
+            depth += 1
+            if depth > MAX_BRACKET_DEPTH:
+                line = text.count("\n", 0, index) + 1
+                raise ScenarioError(
+                    f"{source}:{line}: brackets ([ or {{) are nested more than {MAX_BRACKET_DEPTH} deep. A scenario needs a few "
+                    "levels at most: close the brackets, or write the lists with '- ' lines (see `simulator scenarios schema`).",
+                    path=source,
+                )
+        elif char in "]}" and depth:
+            depth -= 1
 
 
 def _refuse_aliases(text: str, source: str) -> None:
