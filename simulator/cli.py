@@ -99,7 +99,7 @@ def _play(args: argparse.Namespace, settings, parts, scenario, store) -> int:
     from simulator.practice import PracticeService
 
     service = PracticeService.from_settings(settings, store, {scenario.id: scenario}, parts)
-    view = service.start(scenario, "cli")
+    view = service.start(scenario, "cli", seed=args.seed)
     out = sys.stderr if args.json else sys.stdout
     if not args.json:
         print(f"[{parts.mode}]", file=out)
@@ -151,6 +151,7 @@ def _play(args: argparse.Namespace, settings, parts, scenario, store) -> int:
         state = view.state
         result = {
             "scenario": scenario.id,
+            "seed": state.seed,
             "transcript": [{"role": m.role, "text": m.text, "interrupted": m.interrupted} for m in view.messages],
             "final_state": {
                 "trust": state.trust,
@@ -284,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--json", action="store_true", help="print one JSON object: transcript, final state, debrief")
     play.add_argument("--model", default="offline", help="persona model at OPENAI_BASE_URL, e.g. gpt-4o-mini (default: offline)")
     play.add_argument("--no-save", action="store_true", help="do not store the session in the database")
+    play.add_argument("--seed", type=int, help="replay exactly: the same seed and messages give the same conversation (default: a fresh seed)")
     play.set_defaults(func=_cmd_play)
 
     score = sub.add_parser("score", help="score replies from a JSON-lines file")
