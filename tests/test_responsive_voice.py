@@ -2,6 +2,7 @@
 shut-down is visible and repairable, runs are seeded, and the last line is readable."""
 
 import json
+import random
 
 import pytest
 
@@ -11,6 +12,7 @@ from simulator.domain.state import StateEngine
 from simulator.practice import PracticeService
 from simulator.store.db import open_store
 
+from .conftest import ROOT, SHIPPED_IDS
 from .conversation import Conversation
 from .test_app import new_session, page, run
 
@@ -202,3 +204,32 @@ def test_last_line_is_shown_before_the_debrief():
     button.click()
     run(at)
     assert store.get_debrief(session.id) is not None
+
+
+def dev_messages(scenario_id: str) -> list[str]:
+    path = ROOT / "eval" / "voice-dev" / "messages.jsonl"
+    return [item["text"] for item in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if item["scenario"] == scenario_id]
+
+
+@pytest.mark.parametrize("scenario_id", SHIPPED_IDS)
+def test_thirty_scripted_conversations_never_repeat_or_presume(service, library, scenario_id):
+    """Five scripted conversations per scenario (30 in all): no line twice, none that presumes what is settled."""
+    scenario = library[scenario_id]
+    lines = {line.text: line for line in scenario.lines.all_lines()}
+    for script in range(5):
+        messages = random.Random(script).sample(dev_messages(scenario_id), 10)
+        session = Conversation.start(service, scenario, seed=script)
+        for text in messages:
+            if session.ended:
+                break
+            session.send(text)
+        used = session.state.used_lines
+        assert len(used) == len(set(used)), f"script {script}: a line was repeated"
+        for message in session.transcript():
+            if message.role != "persona" or not message.state:
+                continue
+            happened = set(message.state["topics_raised"]) | set(message.state["revealed"])
+            for text, line in lines.items():
+                if text in message.text:
+                    assert not set(line.before) & happened, f"script {script}: {text!r} presumes what is settled"
+                    assert set(line.after) <= happened | set(message.state["goals_met"]), f"script {script}: {text!r} too early"
