@@ -246,6 +246,19 @@ def breaks_character(text: str) -> bool:
     return bool(_OUT_OF_CHARACTER.search(text))
 
 
+def topic_note(scenario: Scenario, state: ConversationState, topic: str | None) -> str:
+    """The director note's help on topic: what the manager raised, whether the persona spoke to it, what is settled."""
+    parts = []
+    if topic:
+        parts.append(f"The manager is asking about: {scenario.topics[topic]}. Answer that, in your mood.")
+        if topic in state.topics_answered:
+            parts.append("You have already spoken about this earlier in the conversation: do not repeat yourself; add to it or refer back.")
+    settled = [scenario.topics[t] for t in state.topics_raised if t != topic and t in scenario.topics]
+    if settled:
+        parts.append("Already discussed (do not speak as if it were still to come): " + "; ".join(settled) + ".")
+    return " ".join(parts)
+
+
 class ModelVoice:
     """A language model speaks for the persona, directed by the state engine.
 
@@ -262,11 +275,14 @@ class ModelVoice:
         self.max_tokens = max_tokens
         self.offline = OfflineVoice()
 
-    def messages(self, request: VoiceRequest) -> list[dict]:
+    def messages(self, request: VoiceRequest, topic: str | None = None) -> list[dict]:
         from simulator.engine.prompts import persona_messages
         from simulator.models.tokens import fit_history
 
         system, convo, note = persona_messages(request.scenario, request.note, request.history)
+        extra = topic_note(request.scenario, request.state, topic)
+        if extra:
+            note = {**note, "content": f"{note['content']} {extra}"}
         return fit_history(system, convo, model=self.model.name, budget=self.history_tokens) + [note]
 
     def reply(self, request: VoiceRequest) -> Reply:
@@ -294,7 +310,7 @@ class ModelVoice:
     def _stream(self, request: VoiceRequest, reply: Reply) -> Generator[str, None, None]:
         from simulator.engine.prompts import REPAIR_NOTE
 
-        messages = self.messages(request)
+        messages = self.messages(request, reply.topic)
         text = ""
         broken = False
         first = self._call(messages, reply, request.state.seed)
