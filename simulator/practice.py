@@ -270,9 +270,11 @@ class PracticeService:
         """Open a session with the persona's opening line.
 
         `seed` (stored with the session) draws among equally fitting authored lines and is asked of a
-        model voice on every reply: the same seed and messages give the same conversation. None: a fresh one.
+        model voice on every reply: the same seed and messages give the same conversation. None: the offline
+        voice gets a fresh one (so two runs differ); a model is then sent none (not every endpoint takes one).
         """
-        seed = seed if seed is not None else random.randrange(2**31)
+        if seed is None and isinstance(self.parts.voice, OfflineVoice):
+            seed = random.randrange(2**31)
         state = ConversationState.initial(scenario).model_copy(update={"seed": seed})
         engine = StateEngine(scenario)
         reply = self.parts.voice.reply(VoiceRequest(
