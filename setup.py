@@ -13,6 +13,8 @@ setup(
     package_dir={"simulator.scenarios": "scenarios"},
     package_data={
         "simulator.scenarios": ["*.yaml"],
+        # the learned tagger's weights (eval/train_tagger.py writes them)
+        "simulator.engine": ["tagger_model/*.json", "tagger_model/*.npz"],
         # Alembic reads its environment and revisions from files, so an installed wheel must carry them.
         "simulator.store": ["migrations/*.py", "migrations/*.mako", "migrations/versions/*.py"],
     },

@@ -99,7 +99,7 @@ def _play(args: argparse.Namespace, settings, parts, scenario, store) -> int:
     from simulator.practice import PracticeService, local_user
 
     service = PracticeService.from_settings(settings, store, {scenario.id: scenario}, parts)
-    view = service.start(scenario, local_user())  # the same user as the app's, so `sessions list` and History show it
+    view = service.start(scenario, local_user(), seed=args.seed)  # the same user as the app's, so `sessions list` and History show it
     out = sys.stderr if args.json else sys.stdout
     if not args.json:
         print(f"[{parts.mode}]", file=out)
@@ -151,6 +151,7 @@ def _play(args: argparse.Namespace, settings, parts, scenario, store) -> int:
         state = view.state
         result = {
             "scenario": scenario.id,
+            "seed": state.seed,
             "transcript": [{"role": m.role, "text": m.text, "interrupted": m.interrupted} for m in view.messages],
             "final_state": {
                 "trust": state.trust,
@@ -360,6 +361,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from simulator.evaluation import evaluate
     from simulator.evaluation.floors import check_floors, default_floors_file, load_floors
 
+    if args.responsiveness:
+        return _eval_responsiveness(args)
+
     if not evaluate.labelled_dir().is_dir():
         raise SimulatorError(f"simulator eval reads the labelled replies in {evaluate.labelled_dir()}: run it from a checkout of the repository.")
     predictors = {"offline": evaluate.offline_predictor()}
@@ -412,6 +416,24 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_responsiveness(args: argparse.Namespace) -> int:
+    from simulator.config import load_settings
+    from simulator.domain.scenario import load_library
+    from simulator.evaluation import responsiveness
+
+    path = Path(args.messages) if args.messages else responsiveness.responsiveness_file()
+    if not path.is_file():
+        raise SimulatorError(f"simulator eval --responsiveness reads {path}: run it from a checkout of the repository, or pass --messages FILE.")
+    scenarios, _ = load_library(load_settings().scenarios_dir)
+    rows = responsiveness.run(scenarios, responsiveness.load_messages(path))
+    print(responsiveness.render(rows))
+    if args.misses:
+        for row in rows:
+            for miss in row.misses:
+                print(json.dumps({"scenario": row.scenario, **miss}, ensure_ascii=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="simulator", description="Rehearse difficult conversations; score replies for empathy and evidence.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -430,6 +452,7 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--json", action="store_true", help="print one JSON object: transcript, final state, debrief")
     play.add_argument("--model", default="offline", help="persona model at OPENAI_BASE_URL, e.g. gpt-4o-mini (default: offline)")
     play.add_argument("--no-save", action="store_true", help="do not store the session in the database")
+    play.add_argument("--seed", type=int, help="replay exactly: the same seed and messages give the same conversation (default: a fresh seed)")
     play.set_defaults(func=_cmd_play)
 
     sess = sub.add_parser("sessions", help="list or export your stored practice sessions")
@@ -460,6 +483,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--judge", help="also evaluate the LLM judge with this model (at OPENAI_BASE_URL), on a sample")
     ev.add_argument("--sample", type=int, default=40, help="items per set when --judge is given (default: 40)")
     ev.add_argument("--floors", help="TOML file of figure floors; exit 1 when a figure falls under one (default: eval/floors.toml)")
+    ev.add_argument("--responsiveness", action="store_true",
+                    help="instead: share of offline persona replies on the topic the manager raised (eval/responsiveness/)")
+    ev.add_argument("--messages", help="with --responsiveness: another JSON-lines file of {scenario, text, topic}")
+    ev.add_argument("--misses", action="store_true", help="with --responsiveness: also print each reply that missed its topic")
     ev.set_defaults(func=_cmd_eval)
 
     bench = sub.add_parser("bench", help="measure per-turn overhead, offline latency, scorer throughput and tokens (no network)")

@@ -31,6 +31,7 @@ Rules it keeps:
 from __future__ import annotations
 
 import getpass
+import random
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -304,7 +305,14 @@ class PracticeService:
 
     # --------------------------------------------------------------- writes
     def start(self, scenario: Scenario, user: str, seed: int | None = None) -> SessionView:
-        """Open a session with the persona's opening line. `seed` is asked of a model voice on every reply."""
+        """Open a session with the persona's opening line.
+
+        `seed` (stored with the session) draws among equally fitting authored lines and is asked of a
+        model voice on every reply: the same seed and messages give the same conversation. None: the offline
+        voice gets a fresh one (so two runs differ); a model is then sent none (not every endpoint takes one).
+        """
+        if seed is None and isinstance(self.parts.voice, OfflineVoice):
+            seed = random.randrange(2**31)
         state = ConversationState.initial(scenario).model_copy(update={"seed": seed})
         engine = StateEngine(scenario)
         reply = self.parts.voice.reply(VoiceRequest(
@@ -471,13 +479,16 @@ class PracticeService:
                 run: TaggerRun, rules: Tagging, messages: list[tuple[str, str]]) -> Turn:
         """`messages`: the conversation so far as (role, text), the manager's message last."""
         engine = StateEngine(scenario)
-        new_state, outcome = engine.apply(state, run.tagging.moves)
+        new_state, outcome = engine.apply(state, run.tagging.moves, text=run.tagging.text)
         reply = self.parts.voice.reply(VoiceRequest(
             scenario=scenario, state=new_state, note=engine.director_note(new_state, outcome), tagging=run.tagging,
             history=messages if getattr(self.parts.voice, "uses_history", False) else [],
             # what the persona has said is on the record: repeating it is never disputed
             disputed=[c.text for c in disputed_claims(scenario, run.tagging.text, said=[t for role, t in messages if role != "manager"])],
         ))
+        # what was raised and answered this turn: a goal met only once the persona has said something is checked now
+        new_state = engine.after_reply(new_state, outcome, text=run.tagging.text,
+                                       raised=[reply.topic] if reply.topic else [], answered=reply.topics)
         result = TurnResult(session_id=session_id, manager_seq=seq, tagging=run.tagging, rules_tagging=rules,
                             reply=reply, state=new_state, tagger_usage=run.usage, revision=revision)
         tagger_model = run.tagging.source.removeprefix("model:") if run.tagging.source.startswith("model:") else None

@@ -179,7 +179,7 @@ def test_reply_that_breaks_character_twice_becomes_an_authored_line(store, libra
     stored = store.messages(session.id)[-1].text
     authored = [x for pool in (scenario.lines.guarded, scenario.lines.neutral, scenario.lines.open) for x in pool]
     authored += [x for pool in scenario.lines.reactions.values() for x in pool]
-    assert any(line in stored for line in authored) and "AI" not in stored
+    assert any(str(line) in stored for line in authored) and "AI" not in stored
     assert len(persona_requests(server)) == 2
 
 
@@ -507,3 +507,18 @@ def test_a_seed_given_at_start_reaches_every_persona_request_even_after_a_refres
     unseeded = Conversation.start(service, library["lateness"])
     unseeded.send("How are you?")
     assert "seed" not in persona_requests(server)[-1].body
+
+
+def test_director_note_names_the_topic_and_what_was_said(store, library, server):
+    """Model mode gets the same help: the note names the topic raised and whether the persona spoke to it."""
+    scenario = library["performance-feedback"]
+    session = llm_session(store, library, server, judge=False)
+    session.send("Can you tell me what happened with the refunds API?")
+    session.send("Can you tell me what happened with the refunds API?")
+    session.send("Let's talk about the extra on-call week you have carried every month since February.")
+    first, second, third = (r.body["messages"][-1]["content"] for r in persona_requests(server))
+    refunds = scenario.topics["refunds_api"]
+    assert f"asking about: {refunds}" in first and "already spoken" not in first
+    assert f"asking about: {refunds}" in second and "already spoken" in second
+    assert f"asking about: {scenario.topics['on_call']}" in third and f"Already discussed (do not speak as if it were still to come): {refunds}" in third
+    assert session.state.topics_raised == ["refunds_api", "on_call"]

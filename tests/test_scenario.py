@@ -191,3 +191,42 @@ def test_cli_schema_is_json_schema(capsys):
     assert schema["type"] == "object"
     assert {"id", "persona", "state", "lines"} <= set(schema["required"])
     assert schema["additionalProperties"] is False
+
+
+def test_plain_string_lines_stay_valid_as_general_lines(library):
+    data = yaml.safe_load(good_text())
+    for mood in ("guarded", "neutral", "open", "closed_up"):
+        data["lines"][mood] = [line if isinstance(line, str) else line["text"] for line in data["lines"][mood]]
+    scenario = Scenario.model_validate(data)
+    assert all(not line.topics and line.act == "answers" for line in scenario.lines.all_lines())
+
+
+def test_lines_carry_topics_and_acts(library):
+    scenario = library["performance-feedback"]
+    refunds = [line for line in scenario.lines.guarded if "refunds_api" in line.topics]
+    assert refunds and {line.act for line in scenario.lines.all_lines()} >= {"answers", "contests", "deflects", "discloses", "asks_back", "closes"}
+
+
+def test_a_line_naming_an_unknown_topic_is_refused():
+    text = good_text().replace("topics: [refunds_api]", "topics: [refund_api]", 1)
+    assert text != good_text()
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(text, source="x.yaml")
+    assert "refund_api" in str(info.value) and "topics:" in str(info.value)
+
+
+def test_an_enforced_boundary_needs_an_id_and_a_closing_line():
+    data = yaml.safe_load(good_text())
+    data["persona"]["boundaries"].append({"text": "Leaves if shouted at.", "ends_when": {"any_move": ["contempt"]}})
+    with pytest.raises(ValueError, match="needs an id"):
+        Scenario.model_validate(data)
+
+
+@pytest.mark.parametrize("scenario_id", SHIPPED_IDS)
+def test_every_topic_has_a_line_in_every_mood(library, scenario_id):
+    """Every topic the brief and fact ledger raise can be answered whatever the persona's mood."""
+    scenario = library[scenario_id]
+    assert len(scenario.topics) >= 8
+    for mood in ("guarded", "neutral", "open"):
+        missing = [t for t in scenario.topics if not any(t in line.topics for line in scenario.lines.pool(mood))]
+        assert not missing, f"{scenario_id} {mood}: no line on {missing}"

@@ -2,7 +2,7 @@ import pytest
 
 from simulator.domain.moves import Move
 from simulator.domain.scenario import Condition, Mood
-from simulator.domain.state import ConversationState, StateEngine, holds, mood_of
+from simulator.domain.state import REPAIR_MARGIN, SHUT_DOWN_TURNS, ConversationState, StateEngine, holds, mood_of
 
 
 @pytest.fixture
@@ -24,12 +24,10 @@ def test_deltas_apply_once_per_move_and_clamp_per_turn(pf):
 def test_values_stay_within_0_and_100(pf):
     engine = StateEngine(pf)
     state = ConversationState.initial(pf)
-    for _ in range(12):
+    for _ in range(12):  # it ends (shut down) long before; the values are what is tested here
         state, _ = engine.apply(state, {Move.pressures, Move.blame, Move.label_judgment})
-        if state.ended:
-            break
     assert state.trust == 0 and state.stress == 100
-    assert mood_of(pf, state) == Mood.guarded
+    assert mood_of(pf, state) == Mood.shut_down
 
 
 def test_mood_thresholds(pf):
@@ -122,3 +120,50 @@ def test_a_threat_meets_no_plan_goal(library):
     high = ConversationState(trust=80, stress=20)
     state, outcome = StateEngine(scenario).apply(high, moves)
     assert Move.pressures in moves and "agree-cover-plan" not in outcome.goals_met_now
+
+
+def test_shut_down_sticks_until_a_sincere_repair(pf):
+    engine = StateEngine(pf)
+    state, outcome = engine.apply(ConversationState(trust=30, stress=pf.state.close_up_stress - 5), {Move.blame, Move.label_judgment})
+    assert state.shut_down and outcome.closed_up and mood_of(pf, state) == Mood.shut_down
+    # warmth alone lowers stress but does not bring her back
+    state, outcome = engine.apply(state, {Move.acknowledges_feelings, Move.offers_support}, text="I can see this is hard.")
+    assert state.shut_down and not outcome.repaired
+    # an apology with a penalty in it is not a repair
+    state, outcome = engine.apply(state, {Move.acknowledges_feelings, Move.blame}, text="I'm sorry you feel that way, but it's your fault.")
+    assert state.shut_down
+    state, outcome = engine.apply(state, {Move.acknowledges_feelings}, text="I'm sorry. That was unfair of me, and I can see it hurt.")
+    assert outcome.repaired and not state.shut_down
+    assert state.stress <= pf.state.close_up_stress - REPAIR_MARGIN and mood_of(pf, state) == Mood.guarded
+
+
+def test_shut_down_for_several_messages_ends_the_meeting(pf):
+    engine = StateEngine(pf)
+    state = ConversationState(trust=20, stress=95)
+    for _ in range(SHUT_DOWN_TURNS):
+        assert not state.ended
+        state, _ = engine.apply(state, {Move.data})
+    assert state.ended and state.end_reason == "shut_down"
+
+
+def test_a_boundary_is_a_condition_that_ends_the_meeting(pf):
+    engine = StateEngine(pf)
+    start = ConversationState.initial(pf)
+    state, _ = engine.apply(start, {Move.pressures}, text="Fix it or you'll be looking for another job.")
+    assert state.ended and state.end_reason == "boundary" and state.boundary == "dismissal-threat"
+    note = engine.director_note(state, None)
+    assert note.boundary_line == engine.boundary(state).line and "boundary" in note.style
+    # the same words without the threat move, or a threat about something else, do not cross it
+    state, _ = engine.apply(start, set(), text="Your job matters here.")
+    assert not state.ended
+    state, _ = engine.apply(start, {Move.pressures}, text="If this happens again, it goes on your record.")
+    assert not state.ended
+
+
+def test_mentions_and_answered_conditions(pf):
+    state = ConversationState(trust=50, stress=50, topics_answered=["refunds_api"])
+    assert holds(Condition(mentions=["refund"]), state, set(), "About the refunds API")
+    assert not holds(Condition(mentions=["refund"]), state, set(), "About the migration")
+    assert not holds(Condition(mentions=["fund"]), state, set(), "About the refunds API")  # from a word start
+    assert holds(Condition(answered=["refunds_api"]), state, set())
+    assert not holds(Condition(answered=["on_call"]), state, set())

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -34,6 +34,21 @@ class Mood(StrEnum):
     guarded = "guarded"
     neutral = "neutral"
     open = "open"
+    shut_down = "shut_down"  # stress went over close_up_stress; only a sincere repair brings the persona back
+
+
+SPEAKING_MOODS = (Mood.guarded, Mood.neutral, Mood.open)  # the moods with their own pools and closing lines
+
+
+class Act(StrEnum):
+    """What an authored line does in the conversation."""
+
+    answers = "answers"
+    deflects = "deflects"
+    contests = "contests"
+    discloses = "discloses"
+    asks_back = "asks_back"
+    closes = "closes"
 
 
 class _Strict(BaseModel):
@@ -62,19 +77,76 @@ class Condition(_Strict):
     min_turn: Annotated[int, Field(ge=1)] | None = None
     revealed: list[Slug] = Field(default_factory=list, description="hidden concerns already revealed")
     goals_met: list[Slug] = Field(default_factory=list, description="goals already met")
+    answered: list[Slug] = Field(default_factory=list, description="topics the persona has already spoken to")
+    mentions: list[Annotated[str, Field(min_length=2, max_length=60)]] = Field(
+        default_factory=list,
+        description="at least one of these words or phrases in the manager's message (case-insensitive, from a word start)",
+    )
+
+
+class Line(_Strict):
+    """An authored line and what it answers. A plain string in YAML is a general line (no topic, act "answers").
+
+    `after` and `before` name topics, goals or hidden concerns: the line is said only once all of
+    `after` have happened (a topic raised by the manager, a goal met, a concern revealed), and never
+    once any of `before` has (so "if this is about the promotion" is not said after the news).
+    """
+
+    text: Text
+    topics: list[Slug] = Field(default_factory=list, description="the scenario topics this line speaks to")
+    act: Act = Act.answers
+    after: list[Slug] = Field(default_factory=list)
+    before: list[Slug] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_string(cls, data: Any) -> Any:
+        return {"text": data} if isinstance(data, str) else data
+
+    def __str__(self) -> str:
+        return self.text
+
+
+LineList = list[Line]
 
 
 class HiddenConcern(_Strict):
     id: Slug
     summary: Text
     reveal_when: Condition
-    reveal_lines: list[Text] = Field(min_length=1)
+    reveal_lines: LineList = Field(min_length=1, description="the first is said on the reveal; the others are follow-ups")
 
 
 class Goal(_Strict):
     id: Slug
     text: Text
     met_when: Condition
+
+
+class Boundary(_Strict):
+    """A limit of the persona. With `ends_when`, crossing it ends the meeting, with `line` said in character.
+
+    A plain string in YAML is a boundary the model voice is told about and nothing enforces.
+    """
+
+    id: Slug | None = None
+    text: Text
+    ends_when: Condition | None = None
+    line: Text | None = Field(None, description="what the persona says as they end the meeting")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_string(cls, data: Any) -> Any:
+        return {"text": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _enforced_needs_id_and_line(self) -> Boundary:
+        if self.ends_when is not None and (not self.id or not self.line):
+            raise ValueError("a boundary with ends_when needs an id and the line the persona ends the meeting with")
+        return self
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class Persona(_Strict):
@@ -86,7 +158,7 @@ class Persona(_Strict):
     starting_emotion: Text
     wants: Text
     will_contest: list[Text] = Field(default_factory=list)
-    boundaries: list[Text] = Field(default_factory=list)
+    boundaries: list[Boundary] = Field(default_factory=list)
     hidden_concerns: list[HiddenConcern] = Field(default_factory=list)
 
 
@@ -128,23 +200,26 @@ class Lines(_Strict):
     """The offline voice's authored lines."""
 
     opening: list[Text] = Field(min_length=1)
-    guarded: list[Text] = Field(min_length=LINES_PER_MOOD)
-    neutral: list[Text] = Field(min_length=LINES_PER_MOOD)
-    open: list[Text] = Field(min_length=LINES_PER_MOOD)
-    closed_up: list[Text] = Field(min_length=3, description="said when stress is over close_up_stress")
+    guarded: LineList = Field(min_length=LINES_PER_MOOD)
+    neutral: LineList = Field(min_length=LINES_PER_MOOD)
+    open: LineList = Field(min_length=LINES_PER_MOOD)
+    closed_up: LineList = Field(min_length=3, description="the shut-down mood's lines (stress went over close_up_stress)")
     reactions: dict[Move, list[Text]] = Field(default_factory=dict)
     closing: dict[Mood, list[Text]]
     contest: list[Text] = Field(default_factory=list, description="said when the manager cites something not on record")
 
     @model_validator(mode="after")
     def _closing_for_every_mood(self) -> Lines:
-        missing = [m.value for m in Mood if not self.closing.get(m)]
+        missing = [m.value for m in SPEAKING_MOODS if not self.closing.get(m)]
         if missing:
             raise ValueError(f"closing needs at least one line for each mood; missing: {', '.join(missing)}")
         return self
 
-    def pool(self, mood: Mood) -> list[str]:
-        return {Mood.guarded: self.guarded, Mood.neutral: self.neutral, Mood.open: self.open}[mood]
+    def pool(self, mood: Mood) -> list[Line]:
+        return {Mood.guarded: self.guarded, Mood.neutral: self.neutral, Mood.open: self.open, Mood.shut_down: self.closed_up}[mood]
+
+    def all_lines(self) -> list[Line]:
+        return [*self.guarded, *self.neutral, *self.open, *self.closed_up]
 
 
 class Brief(_Strict):
@@ -177,6 +252,9 @@ class Scenario(_Strict):
     facts: list[Fact] = Field(min_length=1)
     persona: Persona
     state: StateTable
+    topics: dict[Slug, Text] = Field(
+        default_factory=dict, description="what the conversation may be about: topic id -> a sentence describing it"
+    )
     lines: Lines
     rubric: Rubric = Rubric()
 
@@ -189,9 +267,13 @@ class Scenario(_Strict):
             if dupes:
                 raise ValueError(f"{kind} ids must be unique; repeated: {', '.join(dupes)}")
         conditions = [c.reveal_when for c in self.persona.hidden_concerns] + [g.met_when for g in self.goals]
+        conditions += [b.ends_when for b in self.persona.boundaries if b.ends_when is not None]
         if self.state.end_when:
             conditions.append(self.state.end_when)
         for cond in conditions:
+            for tid in cond.answered:
+                if tid not in self.topics:
+                    raise ValueError(f"condition names topic '{tid}', which is not under topics:; defined: {sorted(self.topics)}")
             for cid in cond.revealed:
                 if cid not in concern_ids:
                     raise ValueError(f"condition names hidden concern '{cid}', which is not defined; defined: {concern_ids}")
@@ -206,6 +288,20 @@ class Scenario(_Strict):
         empathy = profile.empathy_weight if self.rubric.empathy_weight is None else self.rubric.empathy_weight
         evidence = profile.evidence_weight if self.rubric.evidence_weight is None else self.rubric.evidence_weight
         return empathy, evidence
+
+    @model_validator(mode="after")
+    def _line_references_exist(self) -> Scenario:
+        known = set(self.topics) | {c.id for c in self.persona.hidden_concerns} | {g.id for g in self.goals}
+        lines = self.lines.all_lines() + [line for c in self.persona.hidden_concerns for line in c.reveal_lines]
+        for line in lines:
+            unknown = [t for t in line.topics if t not in self.topics]
+            unknown += [x for x in line.after + line.before if x not in known]
+            if unknown:
+                raise ValueError(
+                    f"line {line.text[:50]!r} names {', '.join(sorted(set(unknown)))}, which is not a topic, goal or hidden concern "
+                    f"of this scenario; add it under topics: or fix the spelling"
+                )
+        return self
 
     def concern(self, concern_id: str) -> HiddenConcern:
         return next(c for c in self.persona.hidden_concerns if c.id == concern_id)

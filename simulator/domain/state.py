@@ -6,12 +6,22 @@ it only receives a director note derived from it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
-from simulator.domain.moves import Move
+from simulator.domain.moves import PENALTY_MOVES, Move
 from simulator.domain.scenario import Condition, Mood, Scenario
+
+# A sincere repair: an apology with an acknowledgement of how they feel (or of their view), and no penalty alongside.
+REPAIR_MOVES = frozenset({Move.acknowledges_feelings, Move.validates, Move.reflects})
+_APOLOGY = re.compile(
+    r"\b(?:i(?:'m| am)(?: so| really| truly| genuinely)? sorry|i apologi[sz]e|my apologies|that was (?:unfair|wrong|out of line) of me)\b",
+    re.IGNORECASE,
+)
+REPAIR_MARGIN = 15  # a repair brings stress this far under close_up_stress
+SHUT_DOWN_TURNS = 3  # shut down this many messages in a row without a repair: the persona ends the meeting
 
 
 class ConversationState(BaseModel):
@@ -25,7 +35,12 @@ class ConversationState(BaseModel):
     used_lines: list[str] = Field(default_factory=list)
     ended: bool = False
     end_reason: str | None = None
-    seed: int | None = None  # asked of a model voice for reproducible sampling (where the endpoint supports it)
+    seed: int | None = None  # draws among equally fitting lines; asked of a model voice for reproducible sampling
+    topics_raised: list[str] = Field(default_factory=list)  # topics the manager has brought up
+    topics_answered: list[str] = Field(default_factory=list)  # topics the persona has spoken to
+    shut_down: bool = False  # stress went over close_up_stress; stays so until a sincere repair
+    shut_down_turns: int = 0  # messages answered in a row while shut down
+    boundary: str | None = None  # the boundary whose crossing ended the meeting
 
     @classmethod
     def initial(cls, scenario: Scenario) -> ConversationState:
@@ -41,6 +56,7 @@ class TurnOutcome:
     goals_met_now: list[str] = field(default_factory=list)
     mood: Mood = Mood.neutral
     closed_up: bool = False
+    repaired: bool = False  # a sincere repair brought the persona back from shut down this turn
 
 
 @dataclass(frozen=True)
@@ -53,10 +69,13 @@ class DirectorNote:
     reveal_now: list[str]  # concern ids whose reveal condition held this turn
     revealed: list[str]  # concern ids revealed earlier or now
     ending: bool
+    boundary_line: str | None = None  # the boundary crossed this turn: the persona ends the meeting with this line
 
 
 def mood_of(scenario: Scenario, state: ConversationState) -> Mood:
     table = scenario.state
+    if state.shut_down:
+        return Mood.shut_down
     if state.stress >= table.close_up_stress or state.trust < table.guarded_below_trust:
         return Mood.guarded
     if state.trust >= table.open_at_trust:
@@ -64,7 +83,16 @@ def mood_of(scenario: Scenario, state: ConversationState) -> Mood:
     return Mood.neutral
 
 
-def holds(cond: Condition, state: ConversationState, moves: set[Move]) -> bool:
+def _mentions(phrases: list[str], text: str) -> bool:
+    return any(re.search(r"\b" + re.escape(p), text, re.IGNORECASE) for p in phrases)
+
+
+def is_repair(moves: set[Move], text: str) -> bool:
+    """An apology plus an acknowledgement of how they feel (or of their view), with no penalty alongside."""
+    return bool(moves & REPAIR_MOVES) and not (moves & PENALTY_MOVES) and bool(_APOLOGY.search(text))
+
+
+def holds(cond: Condition, state: ConversationState, moves: set[Move], text: str = "") -> bool:
     checks = [
         cond.min_trust is None or state.trust >= cond.min_trust,
         cond.max_trust is None or state.trust <= cond.max_trust,
@@ -76,6 +104,8 @@ def holds(cond: Condition, state: ConversationState, moves: set[Move]) -> bool:
         cond.min_turn is None or state.turn >= cond.min_turn,
         all(c in state.revealed for c in cond.revealed),
         all(g in state.goals_met for g in cond.goals_met),
+        all(t in state.topics_answered for t in cond.answered),
+        not cond.mentions or _mentions(cond.mentions, text),
     ]
     return all(checks)
 
@@ -88,8 +118,8 @@ class StateEngine:
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
 
-    def apply(self, state: ConversationState, moves: set[Move]) -> tuple[ConversationState, TurnOutcome]:
-        """The state after one manager message with these moves. The input is not changed."""
+    def apply(self, state: ConversationState, moves: set[Move], *, text: str = "") -> tuple[ConversationState, TurnOutcome]:
+        """The state after one manager message with these moves (and this text). The input is not changed."""
         table = self.scenario.state
         new = state.model_copy(deep=True)
         new.turn += 1
@@ -99,25 +129,30 @@ class StateEngine:
         trust_change, stress_change = _clamp(trust_change, -cap, cap), _clamp(stress_change, -cap, cap)
         new.trust = _clamp(state.trust + trust_change, 0, 100)
         new.stress = _clamp(state.stress + stress_change, 0, 100)
-        closed_up = new.stress >= table.close_up_stress
+        repaired = False
+        if state.shut_down and is_repair(moves, text):
+            new.shut_down, new.shut_down_turns, repaired = False, 0, True
+            new.stress = min(new.stress, table.close_up_stress - REPAIR_MARGIN)
+        elif new.stress >= table.close_up_stress:
+            new.shut_down = True
+        new.shut_down_turns = new.shut_down_turns + 1 if new.shut_down else 0
+        closed_up = new.shut_down
 
         revealed_now = []
         if not closed_up:
             for concern in self.scenario.persona.hidden_concerns:
-                if concern.id not in new.revealed and holds(concern.reveal_when, new, moves):
+                if concern.id not in new.revealed and holds(concern.reveal_when, new, moves, text):
                     new.revealed.append(concern.id)
                     revealed_now.append(concern.id)
 
-        goals_now = []
-        for goal in self.scenario.goals:
-            if goal.id not in new.goals_met and holds(goal.met_when, new, moves):
-                new.goals_met.append(goal.id)
-                goals_now.append(goal.id)
-
-        if table.end_when is not None and holds(table.end_when, new, moves):
-            new.ended, new.end_reason = True, "goals"
-        elif new.turn >= table.turn_cap:
-            new.ended, new.end_reason = True, "turn_cap"
+        goals_now = self._check_goals(new, moves, text)
+        crossed = next((b for b in self.scenario.persona.boundaries if b.ends_when and holds(b.ends_when, new, moves, text)), None)
+        if crossed is not None:
+            new.ended, new.end_reason, new.boundary = True, "boundary", crossed.id
+        elif new.shut_down_turns >= SHUT_DOWN_TURNS:
+            new.ended, new.end_reason = True, "shut_down"
+        else:
+            self._check_end(new, moves, text)
 
         outcome = TurnOutcome(
             moves=set(moves),
@@ -127,8 +162,39 @@ class StateEngine:
             goals_met_now=goals_now,
             mood=mood_of(self.scenario, new),
             closed_up=closed_up,
+            repaired=repaired,
         )
         return new, outcome
+
+    def after_reply(self, state: ConversationState, outcome: TurnOutcome, *, text: str = "",
+                    raised: list[str] | None = None, answered: list[str] | None = None) -> ConversationState:
+        """Record the topics the manager raised and the persona answered this turn, then check the goals again.
+
+        A goal such as "learn how she likes feedback" (`answered: [feedback_style]`) is met only
+        once the persona has said it, so it is checked after the reply as well as before.
+        """
+        new = state.model_copy(deep=True)
+        new.topics_raised += [t for t in raised or [] if t not in new.topics_raised]
+        new.topics_answered += [t for t in answered or [] if t not in new.topics_answered]
+        outcome.goals_met_now += self._check_goals(new, outcome.moves, text)
+        if not new.ended:
+            self._check_end(new, outcome.moves, text)
+        return new
+
+    def _check_goals(self, state: ConversationState, moves: set[Move], text: str) -> list[str]:
+        met = []
+        for goal in self.scenario.goals:
+            if goal.id not in state.goals_met and holds(goal.met_when, state, moves, text):
+                state.goals_met.append(goal.id)
+                met.append(goal.id)
+        return met
+
+    def _check_end(self, state: ConversationState, moves: set[Move], text: str) -> None:
+        table = self.scenario.state
+        if table.end_when is not None and holds(table.end_when, state, moves, text):
+            state.ended, state.end_reason = True, "goals"
+        elif state.turn >= table.turn_cap:
+            state.ended, state.end_reason = True, "turn_cap"
 
     def end(self, state: ConversationState, reason: str = "manager") -> ConversationState:
         new = state.model_copy(deep=True)
@@ -136,16 +202,22 @@ class StateEngine:
             new.ended, new.end_reason = True, reason
         return new
 
+    def boundary(self, state: ConversationState):
+        """The boundary that ended the meeting, if one did."""
+        return next((b for b in self.scenario.persona.boundaries if state.boundary and b.id == state.boundary), None)
+
     def director_note(self, state: ConversationState, outcome: TurnOutcome | None) -> DirectorNote:
         mood = mood_of(self.scenario, state)
-        closed_up = state.stress >= self.scenario.state.close_up_stress
+        closed_up = state.shut_down
+        crossed = self.boundary(state)
         style = {
             Mood.guarded: "short, defensive answers; contest anything vague; give nothing personal away",
             Mood.neutral: "polite and factual; cautious; answer what is asked and little more",
             Mood.open: "warmer and more candid; own your part; engage with next steps",
+            Mood.shut_down: "shut down: very short answers, wants the meeting to end",
         }[mood]
-        if closed_up:
-            style = "overwhelmed: very short answers, wants the meeting to end"
+        if crossed is not None:
+            style = f"your boundary was crossed ({crossed.text}): end the meeting now, in character"
         return DirectorNote(
             mood=mood,
             closed_up=closed_up,
@@ -153,4 +225,5 @@ class StateEngine:
             reveal_now=list(outcome.revealed_now) if outcome else [],
             revealed=list(state.revealed),
             ending=state.ended,
+            boundary_line=crossed.line if crossed is not None else None,
         )

@@ -10,11 +10,12 @@ The weights were fitted on the project's own labelled corpus (`eval/corpus/train
 `eval/train_tagger.py`) and ship in `tagger_model/`; the held-out corpus is never used to fit.
 
 A move's span is the rules' span inside the sentence when the rules saw that move there
-(the exact words), else the sentence itself. Where the rules of a move proved more
-precise than the model on the training corpus (cross-validated; listed in the model's
-meta.json as `trust_rules`), a rule match stands even when the model disagrees. Two
-constraints hold whatever the weights say: a sentence that pressures or threatens offers
-no support, and a question that blames explores nothing.
+(the exact words), else the sentence itself. Where trusting the rules of a move raised
+its cross-validated F1 on the training corpus (listed in the model's meta.json as
+`trust_rules`), a rule match stands even when the model disagrees. The rules' exclusions
+(`resolve_conflicts`) hold whatever the weights say: a sentence that threatens offers no
+support, a question that blames explores nothing, a correction is not the absolute it
+withdraws.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import numpy as np
 from simulator.domain.lexicon import sentences
 from simulator.domain.moves import Move
 from simulator.engine.encoder import SentenceEncoder, shared_encoder
-from simulator.engine.tagger import RuleTagger, Span, Tagging
+from simulator.engine.tagger import RuleTagger, Span, Tagging, resolve_conflicts
 from simulator.errors import SimulatorError
 
 MODEL_DIR = Path(__file__).resolve().parent / "tagger_model"
@@ -182,19 +183,10 @@ class LearnedTagger:
         for row, (i, a, b) in enumerate(rows):
             found = {w.moves[k] for k in np.flatnonzero(present[row])}
             found |= {s.move for s in rule_taggings[i].spans if s.move in w.trust_rules and a <= s.start < b}
-            spans[i].extend(_spans_for(texts[i], rule_taggings[i], a, b, _constrain(found)))
+            spans[i].extend(_spans_for(texts[i], rule_taggings[i], a, b, found))
+        for text, found_spans in zip(texts, spans):
+            resolve_conflicts(found_spans, text)  # the same exclusions as the rules: a threat is never support...
         return [Tagging(text=t, spans=sorted(s, key=lambda x: (x.start, x.end)), source=self.name) for t, s in zip(texts, spans)]
-
-
-def _constrain(found: set[Move]) -> set[Move]:
-    """A threat is never support; an accusing question explores nothing."""
-    if Move.pressures in found:
-        found.discard(Move.offers_support)
-    if Move.blame in found:
-        found.discard(Move.open_question)
-    if Move.open_question in found:
-        found.discard(Move.closed_question)
-    return found
 
 
 def _spans_for(text: str, rules: Tagging, start: int, end: int, moves: set[Move]) -> list[Span]:

@@ -861,7 +861,7 @@ class RuleTagger:
                         continue
                     seen.add((start, end))
                     spans.append(Span(move, start, end, text[start:end]))
-        _resolve_conflicts(spans, folded)
+        resolve_conflicts(spans, folded)
         # one span per stretch of words: a longer match of the same move absorbs a shorter one inside it
         spans = [
             s
@@ -1001,7 +1001,7 @@ _EXPECTATION = re.compile(
 _GENERALISING = re.compile(r"\b(?:always|never|constantly|forever|not once|every single time|every time)\b", re.IGNORECASE)
 
 
-def _resolve_conflicts(spans: list[Span], text: str) -> None:
+def resolve_conflicts(spans: list[Span], text: str) -> None:
     """Readings that exclude each other, resolved sentence by sentence.
 
     - An accusatory question ("why can't you", "what's your excuse") is blame, not exploration,
@@ -1023,7 +1023,9 @@ def _resolve_conflicts(spans: list[Span], text: str) -> None:
     for s in list(spans):
         if s.move in (Move.absolute, Move.label_judgment):
             a, _ = sentence_bounds(text, s.start, s.end)
-            if _NEGATED.search(text[a : s.start]):
+            # the words before the span; a span that is its whole sentence (a learned tagger's) is read whole
+            before = text[a : s.start] if s.start > a else text[a : s.end].rstrip(" .!?")
+            if _NEGATED.search(before):
                 spans.remove(s)
             elif s.move == Move.absolute and not _GENERALISING.search(s.text) and _EXPECTATION.search(sentence_at(text, s.start, s.end)):
                 spans.remove(s)

@@ -2,20 +2,27 @@
 
 The offline voice picks authored lines from the scenario: a short reaction to the
 most salient move of the manager's message, then a reveal line (if a hidden
-concern was revealed this turn) or the next unused line of the mood's pool. No
-line is used twice in a session; pools are used in order, so authors write them
-as a progression.
+concern was revealed this turn) or the line of the mood's pool that answers what
+the manager raised. The topic of the message is found by the sentence encoder
+(`simulator.engine.topics`); a line about that topic wins, with the act that fits
+the message (a question gets an answer, a cited fact an answer or a challenge);
+general lines are the fallback. The voice tracks what is settled: a line that
+presumes something already said (`before:`) or needs something not yet said
+(`after:`) is skipped, and no line is used twice in a session. Among equally
+fitting lines it draws with `random.Random(seed + turn)`: a session's seed makes
+its run reproducible.
 """
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from simulator.domain.moves import Move
-from simulator.domain.scenario import Mood, Scenario
+from simulator.domain.scenario import Act, Line, Mood, Scenario
 from simulator.domain.state import ConversationState, DirectorNote
 from simulator.engine.prompts import PROMPT_VERSION
 from simulator.engine.tagger import Tagging
@@ -76,6 +83,8 @@ class Reply:
     final: str | None = None  # the text to store, when it differs from what was streamed (a repaired reply)
     usage: Usage = NO_USAGE
     requests: int = 0
+    topic: str | None = None  # the scenario topic the manager's message raised
+    topics: list[str] = field(default_factory=list)  # the topics this reply spoke to
 
     def close(self) -> None:
         close = getattr(self.chunks, "close", None)
@@ -95,87 +104,133 @@ def chunk_words(text: str) -> Iterator[str]:
         yield match.group(0)
 
 
+# Which acts answer which kind of message, best first.
+_ACT_ORDER = {
+    "question": (Act.answers, Act.discloses, Act.contests, Act.deflects, Act.asks_back),
+    "fact": (Act.answers, Act.contests, Act.discloses, Act.deflects, Act.asks_back),
+    "statement": (Act.answers, Act.discloses, Act.contests, Act.asks_back, Act.deflects),
+}
+_NEARBY_MOODS = {
+    Mood.guarded: (Mood.neutral, Mood.open),
+    Mood.neutral: (Mood.guarded, Mood.open),
+    Mood.open: (Mood.neutral, Mood.guarded),
+    Mood.shut_down: (),
+}
+GENERAL_WINDOW = 3  # general lines are a progression: the next few unused ones fit equally
+
+
+def intent_of(moves: set[Move]) -> str:
+    if moves & {Move.open_question, Move.closed_question}:
+        return "question"
+    if moves & {Move.data, Move.specific_behaviour, Move.situation}:
+        return "fact"
+    return "statement"
+
+
 class OfflineVoice:
     name = "offline"
 
-    def choose(self, request: VoiceRequest) -> list[str]:
-        lines = request.scenario.lines
-        used = set(request.state.used_lines)
+    def __init__(self, topics=None):
+        # topics(scenario) -> an object with match(text); default: the sentence-encoder index
+        self._topics = topics
 
-        def first_unused(pool: list[str]) -> str | None:
-            return next((line for line in pool if line not in used), None)
+    def topic_of(self, scenario: Scenario, text: str) -> str | None:
+        if not scenario.topics or not text.strip():
+            return None
+        if self._topics is None:
+            from simulator.engine.topics import topic_index
+
+            self._topics = topic_index
+        return self._topics(scenario).match(text).topic
+
+    def choose(self, request: VoiceRequest) -> list[str]:
+        return [line.text for line in self.choose_lines(request)[0]]
+
+    def choose_lines(self, request: VoiceRequest) -> tuple[list[Line], str | None]:
+        """The lines of this persona turn, and the topic the manager's message raised."""
+        scenario, state, note = request.scenario, request.state, request.note
+        lines = scenario.lines
+        used = set(state.used_lines)
+        rng = random.Random((state.seed or 0) + state.turn) if state.seed is not None else None
+
+        def first_unused(pool: list) -> str | None:
+            return next((str(line) for line in pool if str(line) not in used), None)
 
         if request.kind == "opening":
-            return [first_unused(lines.opening) or lines.opening[0]]
+            return [Line(text=first_unused(lines.opening) or lines.opening[0])], None
         if request.kind == "closing":
-            return [first_unused(lines.closing[request.note.mood]) or lines.closing[request.note.mood][0]]
+            if note.boundary_line:
+                return [Line(text=note.boundary_line, act=Act.closes)], None
+            if note.mood is Mood.shut_down:
+                closers = [x for x in lines.closed_up if x.act is Act.closes] or lines.closed_up[-1:]
+                return [next((x for x in closers if x.text not in used), closers[0])], None
+            return [Line(text=first_unused(lines.closing[note.mood]) or lines.closing[note.mood][0], act=Act.closes)], None
 
-        chosen: list[str] = []
+        if note.boundary_line:  # the closing line says it all
+            return [], None
+        text = request.tagging.text if request.tagging else ""
         moves = request.tagging.moves if request.tagging else set()
+        topic = self.topic_of(scenario, text)
+        chosen: list[Line] = []
         # A claim that is not on the record is contested before anything else.
         reaction = first_unused(lines.contest) if request.disputed else None
         for move in SALIENCE:
-            if reaction or request.note.closed_up:  # closed up: short shut-down lines only
+            if reaction or note.closed_up:  # shut down: short shut-down lines only
                 break
             if move in moves:
                 reaction = first_unused(lines.reactions.get(move, []))
         if reaction:
-            chosen.append(reaction)
+            chosen.append(Line(text=reaction, act=Act.contests if request.disputed else Act.answers))
             used.add(reaction)
 
-        if request.note.reveal_now:
-            for concern_id in request.note.reveal_now:
-                concern = request.scenario.concern(concern_id)
-                chosen.append(first_unused(concern.reveal_lines) or concern.reveal_lines[0])
-        else:
-            pool = lines.closed_up if request.note.closed_up else lines.pool(request.note.mood)
-            text = request.tagging.text if request.tagging else ""
-            fallback_mood = Mood.guarded if request.note.closed_up else request.note.mood
-            line = next_on_topic(pool, used, text) or next_on_topic(lines.pool(fallback_mood), used, text) or _first_unused_anywhere(lines, used, fallback_mood)
-            chosen.append(line)
-        return chosen
+        if note.reveal_now:
+            for concern_id in note.reveal_now:
+                concern = scenario.concern(concern_id)
+                chosen.append(next((x for x in concern.reveal_lines if x.text not in used), concern.reveal_lines[0]))
+            return chosen, topic
+
+        happened = set(state.topics_raised) | set(state.revealed) | set(state.goals_met) | ({topic} if topic else set())
+        earlier = set(state.topics_raised) | set(state.topics_answered)
+
+        def fits(line: Line) -> bool:
+            return (
+                line.text not in used
+                and line.act is not Act.closes
+                and all(x in happened for x in line.after)
+                and not any(x in happened for x in line.before)
+                and not (line.act is Act.asks_back and any(t in earlier for t in line.topics))
+            )
+
+        follow_ups = [x for c in note.revealed for x in scenario.concern(c).reveal_lines[1:]] if not note.closed_up else []
+        moods = (note.mood, *_NEARBY_MOODS[note.mood])
+        if topic:
+            order = _ACT_ORDER[intent_of(moves)]
+            for mood in moods:
+                on_topic = [x for x in [*lines.pool(mood), *follow_ups] if topic in x.topics and fits(x)]
+                if on_topic:
+                    best = min(order.index(x.act) if x.act in order else len(order) for x in on_topic)
+                    ties = [x for x in on_topic if (order.index(x.act) if x.act in order else len(order)) == best][:2]
+                    chosen.append(_draw(ties, rng))
+                    return chosen, topic
+        for mood in moods:
+            pool = [x for x in lines.pool(mood) if fits(x)]
+            general = [x for x in pool if not x.topics] or pool
+            if general:
+                chosen.append(_draw(general[:GENERAL_WINDOW], rng))
+                return chosen, topic
+        chosen.append(Line(text=_EXHAUSTED))
+        return chosen, topic
 
     def reply(self, request: VoiceRequest) -> Reply:
-        lines = self.choose(request)
-        return Reply(chunks=chunk_words(" ".join(lines)), lines=lines)
+        chosen, topic = self.choose_lines(request)
+        texts = [line.text for line in chosen]
+        topics = sorted({t for line in chosen for t in line.topics})
+        return Reply(chunks=chunk_words(" ".join(texts)), lines=texts, topic=topic, topics=topics)
 
 
-_STOP = frozenset(
-    "about after again also been before being could does doing done from have having here into just know like make "
-    "more much need only other over really right said should some such than that their them then there these they "
-    "thing think this those through time very want well were what when where which while will with would your "
-    "you're yours going okay thanks thank morning afternoon hello coming come came week weeks today".split()
-)
-TOPIC_WINDOW = 4  # how far ahead in a pool the voice may look for a line on the manager's topic
-
-
-def _stems(text: str) -> set[str]:
-    words = (w.split("'")[0] for w in re.findall(r"[a-z']+", text.lower().replace("’", "'")))
-    return {w[:6] for w in words if len(w) >= 4 and w not in _STOP}
-
-
-def next_on_topic(pool: list[str], used: set[str], manager_text: str) -> str | None:
-    """The next unused line of a pool, or one a little further on that shares the manager's topic.
-
-    Pools are written as a progression, so the voice stays near the front; among
-    the next few unused lines it prefers the one sharing most content words with
-    what the manager just said (ties go to the earliest).
-    """
-    ahead = [line for line in pool if line not in used][:TOPIC_WINDOW]
-    if not ahead:
-        return None
-    topic = _stems(manager_text)
-    return max(ahead, key=lambda line: (len(topic & _stems(line)), -ahead.index(line)))
-
-
-def _first_unused_anywhere(lines, used: set[str], mood: Mood) -> str:
-    # closed up and out of shut-down lines: stay guarded rather than turn friendly
-    order = {Mood.guarded: (Mood.neutral, Mood.open), Mood.neutral: (Mood.guarded, Mood.open), Mood.open: (Mood.neutral, Mood.guarded)}
-    for other in order[mood]:
-        line = next((x for x in lines.pool(other) if x not in used), None)
-        if line:
-            return line
-    return _EXHAUSTED
+def _draw(lines: list[Line], rng: random.Random | None) -> Line:
+    """The first line, or with a session seed one drawn among them."""
+    return rng.choice(lines) if rng is not None and len(lines) > 1 else lines[0]
 
 
 _OUT_OF_CHARACTER = re.compile(
@@ -189,6 +244,19 @@ _OUT_OF_CHARACTER = re.compile(
 def breaks_character(text: str) -> bool:
     """True when a persona reply talks about being an AI, the prompt, the rubric or the scores."""
     return bool(_OUT_OF_CHARACTER.search(text))
+
+
+def topic_note(scenario: Scenario, state: ConversationState, topic: str | None) -> str:
+    """The director note's help on topic: what the manager raised, whether the persona spoke to it, what is settled."""
+    parts = []
+    if topic:
+        parts.append(f"The manager is asking about: {scenario.topics[topic]}. Answer that, in your mood.")
+        if topic in state.topics_answered:
+            parts.append("You have already spoken about this earlier in the conversation: do not repeat yourself; add to it or refer back.")
+    settled = [scenario.topics[t] for t in state.topics_raised if t != topic and t in scenario.topics]
+    if settled:
+        parts.append("Already discussed (do not speak as if it were still to come): " + "; ".join(settled) + ".")
+    return " ".join(parts)
 
 
 class ModelVoice:
@@ -207,18 +275,24 @@ class ModelVoice:
         self.max_tokens = max_tokens
         self.offline = OfflineVoice()
 
-    def messages(self, request: VoiceRequest) -> list[dict]:
+    def messages(self, request: VoiceRequest, topic: str | None = None) -> list[dict]:
         from simulator.engine.prompts import persona_messages
         from simulator.models.tokens import fit_history
 
         system, convo, note = persona_messages(request.scenario, request.note, request.history)
+        extra = topic_note(request.scenario, request.state, topic)
+        if extra:
+            note = {**note, "content": f"{note['content']} {extra}"}
         return fit_history(system, convo, model=self.model.name, budget=self.history_tokens) + [note]
 
     def reply(self, request: VoiceRequest) -> Reply:
         if request.kind != "reply":
             # Opening: the authored line. Closing: the director note already asked the model to close.
             return self.offline.reply(request) if request.kind == "opening" else Reply(chunks=iter(()), lines=[])
-        reply = Reply(chunks=iter(()), lines=[], model=self.model.name, prompt_version=PROMPT_VERSION)
+        topic = self.offline.topic_of(request.scenario, request.tagging.text) if request.tagging else None
+        # the model is asked to answer what was raised: the topic counts as spoken to
+        reply = Reply(chunks=iter(()), lines=[], model=self.model.name, prompt_version=PROMPT_VERSION,
+                      topic=topic, topics=[topic] if topic else [])
         reply.chunks = self._stream(request, reply)
         return reply
 
@@ -236,7 +310,7 @@ class ModelVoice:
     def _stream(self, request: VoiceRequest, reply: Reply) -> Generator[str, None, None]:
         from simulator.engine.prompts import REPAIR_NOTE
 
-        messages = self.messages(request)
+        messages = self.messages(request, reply.topic)
         text = ""
         broken = False
         first = self._call(messages, reply, request.state.seed)

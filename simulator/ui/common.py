@@ -27,6 +27,7 @@ MOOD_BADGE = {
     Mood.guarded: ":orange-badge[:material/shield: guarded]",
     Mood.neutral: ":gray-badge[:material/radio_button_unchecked: neutral]",
     Mood.open: ":green-badge[:material/sentiment_satisfied: open]",
+    Mood.shut_down: ":red-badge[:material/block: shut down]",
 }
 
 

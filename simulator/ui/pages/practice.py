@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from simulator.domain.state import StateEngine
 from simulator.errors import InputError, SessionClosed, SessionConflict, SimulatorError
 from simulator.models.base import ModelError, StreamInterrupted
 from simulator.ui.common import (
@@ -15,6 +16,14 @@ from simulator.ui.common import (
     settings,
     user_errors,
 )
+
+ENDINGS = {
+    "goals": "You met the goals of this conversation.",
+    "turn_cap": "That was your last message for this session.",
+    "shut_down": "They shut down and left the meeting.",
+    "boundary": "They ended the meeting: you crossed a line they had told you about.",
+    "manager": "You ended the conversation.",
+}
 
 session_id = current_session_id()
 if not session_id:
@@ -66,10 +75,6 @@ st.caption(f"Your message {min(state.turn + 1, scenario.state.turn_cap)} of {sce
 for message in view.messages:
     render_message(message.role, message.text, message.interrupted)
 
-if view.ended:
-    st.success("This conversation has ended. Your debrief is ready.", icon=":material/flag:")
-    st.page_link(PAGES["debrief"], label="Open the debrief", icon=":material/insights:", query_params={"session": view.id})
-    st.stop()
 
 
 def finish_and_open_debrief() -> None:
@@ -79,6 +84,17 @@ def finish_and_open_debrief() -> None:
         with st.spinner("Scoring your replies…"):
             service().finish(view.id)
         st.switch_page(PAGES["debrief"], query_params={"session": view.id})
+
+
+if view.ended:
+    # The persona's last line stays on screen until the manager has read it and asks for the debrief.
+    why = ENDINGS.get(state.end_reason or "", "This conversation has ended.")
+    if state.end_reason == "boundary" and (crossed := StateEngine(scenario).boundary(state)) is not None:
+        why = f"{persona.name} ended the meeting: {crossed.text}"
+    st.info(md_escape(why), icon=":material/flag:")
+    if st.button("See my debrief", icon=":material/insights:", type="primary", key="see_debrief"):
+        finish_and_open_debrief()
+    st.stop()
 
 
 def stream_reply(turn) -> None:
@@ -99,8 +115,7 @@ def stream_reply(turn) -> None:
         # stream now, so what arrived is saved at once (marked interrupted).
         turn.close()
     st.session_state[seen_key] = turn.result.revision
-    if turn.ended:
-        finish_and_open_debrief()
+    # When the conversation ended, the rerun shows the persona's last line and a "See my debrief" button.
 
 
 pending = view.pending

@@ -1,0 +1,235 @@
+"""The moments of issue 9, each as a test: the persona answers what was asked, boundaries bite,
+shut-down is visible and repairable, runs are seeded, and the last line is readable."""
+
+import json
+import random
+
+import pytest
+
+from simulator.cli import main
+from simulator.domain.scenario import Mood
+from simulator.domain.state import StateEngine
+from simulator.practice import PracticeService
+from simulator.store.db import open_store
+
+from .conftest import ROOT, SHIPPED_IDS
+from .conversation import Conversation
+from .test_app import new_session, page, run
+
+
+def topics_of(scenario, text: str) -> set[str]:
+    """The topics of the authored lines a persona reply is made of."""
+    lines = scenario.lines.all_lines() + [x for c in scenario.persona.hidden_concerns for x in c.reveal_lines]
+    return {t for line in lines if line.text in text for t in line.topics}
+
+
+@pytest.fixture
+def service(tmp_path, library):
+    # the voice is what is tested here; the store runs on both databases in test_session.py
+    store = open_store(f"sqlite:///{tmp_path / 'voice.db'}")
+    yield PracticeService(store, library)
+    store.engine.dispose()
+
+
+def test_refunds_question_gets_a_refunds_answer_twice(service, library):
+    """Asked about the refunds API, Priya answered about code reviews; asked again, about the migration."""
+    scenario = library["performance-feedback"]
+    session = Conversation.start(service, scenario, seed=3)
+    first = session.send("Can you tell me what happened with the refunds API?")
+    second = session.send("Can you tell me what happened with the refunds API?")
+    assert "refunds_api" in topics_of(scenario, first), first
+    assert "refunds_api" in topics_of(scenario, second), second
+    assert first != second
+    assert session.state.topics_raised == ["refunds_api"]
+
+
+def test_lena_says_how_she_likes_feedback_and_the_goal_waits_for_it(service, library):
+    """Asked three times how she likes feedback, Lena never said, and the goal was ticked anyway."""
+    scenario = library["first-one-on-one"]
+    session = Conversation.start(service, scenario, seed=11)
+    said_it = False
+    for _ in range(3):
+        reply = session.send("How do you like to get feedback from me?")
+        goal_met = "learn-feedback-style" in session.state.goals_met
+        assert goal_met == (said_it or "feedback_style" in topics_of(scenario, reply)), reply
+        said_it = said_it or "feedback_style" in topics_of(scenario, reply)
+    assert said_it, "three times asked and never answered"
+
+
+def test_goal_on_what_she_said_is_not_met_by_moves_alone(library):
+    scenario = library["first-one-on-one"]
+    engine = StateEngine(scenario)
+    state, outcome = engine.apply(engine_state(scenario), set(), text="How do you like feedback?")
+    assert "learn-feedback-style" not in state.goals_met
+    state = engine.after_reply(state, outcome, answered=["working_style"])
+    assert "learn-feedback-style" not in state.goals_met
+    state = engine.after_reply(state, outcome, answered=["feedback_style"])
+    assert "learn-feedback-style" in state.goals_met and "learn-feedback-style" in outcome.goals_met_now
+
+
+def engine_state(scenario):
+    from simulator.domain.state import ConversationState
+
+    return ConversationState.initial(scenario).model_copy(update={"seed": 1})
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_no_promotion_presumption_after_the_news(service, library, seed):
+    """Right after the outcome: "If this is about the promotion, I'd rather you just told me." """
+    scenario = library["no-promotion"]
+    presumptions = [x.text for x in scenario.lines.all_lines() if "outcome" in x.before]
+    assert presumptions, "the scenario marks its presumption lines with before: [outcome]"
+    session = Conversation.start(service, scenario, seed=seed)
+    replies = [session.send("I'm sorry, Nadia. The committee decided not to promote you to Senior this cycle.")]
+    for text in ("How are you feeling?", "Okay.", "What's on your mind?", "Tell me more."):
+        if session.ended:
+            break
+        replies.append(session.send(text))
+    for reply in replies:
+        assert not any(p in reply for p in presumptions), reply
+        assert "If this is about the promotion" not in reply
+
+
+def test_news_lines_wait_for_the_news(service, library):
+    scenario = library["no-promotion"]
+    after_news = [x.text for x in scenario.lines.all_lines() if "outcome" in x.after]
+    session = Conversation.start(service, scenario, seed=2)
+    reply = session.send("How are you doing today?")
+    assert not any(line in reply for line in after_news), reply
+
+
+SCRIPT = [
+    "Thanks for making the time. How have the last few weeks been?",
+    "I want to talk about the refunds API, which shipped on 6 May instead of 28 April.",
+    "It sounds like a lot has been landing on you.",
+    "What happened with the ledger migration?",
+    "How are you finding the on-call rota?",
+]
+
+
+def transcript(service, scenario, seed):
+    session = Conversation.start(service, scenario, seed=seed)
+    for text in SCRIPT:
+        session.send(text)
+    return [m.text for m in session.transcript()]
+
+
+def test_same_seed_same_conversation_other_seeds_differ(service, library):
+    """Lines came out in a fixed order: the same manager lines gave the identical conversation every time."""
+    scenario = library["performance-feedback"]
+    assert transcript(service, scenario, 5) == transcript(service, scenario, 5)
+    others = {tuple(transcript(service, scenario, seed)) for seed in range(6)}
+    assert len(others) > 1
+
+
+def test_sessions_without_a_seed_get_one_stored(service, library):
+    scenario = library["performance-feedback"]
+    seeds = {service.start(scenario, "t").state.seed for _ in range(4)}
+    assert None not in seeds and len(seeds) > 1
+
+
+def test_play_seed_reproduces_a_run(tmp_path, capsys):
+    script = tmp_path / "script.txt"
+    script.write_text("\n".join(SCRIPT) + "\n")
+    runs = []
+    for _ in range(2):
+        assert main(["play", "performance-feedback", "--script", str(script), "--json", "--no-save", "--seed", "42"]) == 0
+        runs.append(json.loads(capsys.readouterr().out))
+    assert runs[0]["seed"] == runs[1]["seed"] == 42
+    assert runs[0]["transcript"] == runs[1]["transcript"]
+
+
+def test_dismissal_threat_ends_priyas_meeting_in_character(service, library):
+    """ "or you'll be looking for another job" changed nothing."""
+    scenario = library["performance-feedback"]
+    boundary = next(b for b in scenario.persona.boundaries if b.id == "dismissal-threat")
+    session = Conversation.start(service, scenario, seed=1)
+    session.send("Let's talk about your code reviews.")
+    turn = session.turn("Fix your reviews or you'll be looking for another job.")
+    reply = "".join(turn)
+    turn.close()
+    assert turn.ended
+    session.refresh()
+    assert session.state.end_reason == "boundary" and session.state.boundary == "dismissal-threat"
+    assert reply.strip().endswith(boundary.line)
+    assert session.transcript()[-1].text.endswith(boundary.line)
+
+
+def test_a_threat_without_dismissal_does_not_end_it(service, library):
+    session = Conversation.start(service, library["performance-feedback"], seed=1)
+    session.send("If this happens again, we will have a problem.")
+    assert not session.ended
+
+
+def test_shut_down_is_a_mood_and_a_sincere_repair_brings_her_back(service, library):
+    scenario = library["performance-feedback"]
+    session = Conversation.start(service, scenario, seed=4)
+    session.send("You're always rude in reviews. Everyone says you're a nightmare, it's your fault.")
+    reply = session.send("Frankly you're lazy, and if you can't fix it you'll be on a final warning.")
+    assert session.view.mood is Mood.shut_down, session.state
+    assert any(line.text in reply for line in scenario.lines.closed_up), reply
+    # warm words without an apology do not undo it
+    session.send("Okay, let's move on to next steps.")
+    assert session.view.mood is Mood.shut_down
+    session.send("I'm sorry, that was unfair of me. I can see this has been really hard for you.")
+    assert session.view.mood is Mood.guarded, session.state
+    assert not session.ended
+
+
+def test_shut_down_badge_on_the_page():
+    session, _ = new_session()
+    session.send("You're always rude in reviews. Everyone says you're a nightmare, it's your fault.")
+    session.send("Frankly you're lazy, and if you can't fix it you'll be on a final warning.")
+    assert session.view.mood is Mood.shut_down
+    at = page("practice")
+    at.query_params["session"] = session.id
+    run(at)
+    assert any("shut down" in m.value for m in at.markdown)
+
+
+def test_last_line_is_shown_before_the_debrief():
+    """The debrief opened 0.4 s after Enter, so the persona's last line was never read."""
+    session, store = new_session()
+    at = page("practice")
+    at.query_params["session"] = session.id
+    run(at)
+    at.chat_input[0].set_value("Fix your reviews or you'll be looking for another job.").run(timeout=30)
+    assert not at.exception, [e.value for e in at.exception]
+    boundary = next(b for b in session.view.scenario.persona.boundaries if b.id == "dismissal-threat")
+    shown = "\n".join(m.value for m in at.markdown)
+    assert boundary.line.split(".")[0] in shown  # still on the practice page, her last line on screen
+    assert store.get_debrief(session.id) is None
+    button = next(b for b in at.button if b.label == "See my debrief")
+    assert any("ended the meeting" in i.value for i in at.info)
+    button.click()
+    run(at)
+    assert store.get_debrief(session.id) is not None
+
+
+def dev_messages(scenario_id: str) -> list[str]:
+    path = ROOT / "eval" / "voice-dev" / "messages.jsonl"
+    return [item["text"] for item in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if item["scenario"] == scenario_id]
+
+
+@pytest.mark.parametrize("scenario_id", SHIPPED_IDS)
+def test_thirty_scripted_conversations_never_repeat_or_presume(service, library, scenario_id):
+    """Five scripted conversations per scenario (30 in all): no line twice, none that presumes what is settled."""
+    scenario = library[scenario_id]
+    lines = {line.text: line for line in scenario.lines.all_lines()}
+    for script in range(5):
+        messages = random.Random(script).sample(dev_messages(scenario_id), 10)
+        session = Conversation.start(service, scenario, seed=script)
+        for text in messages:
+            if session.ended:
+                break
+            session.send(text)
+        used = session.state.used_lines
+        assert len(used) == len(set(used)), f"script {script}: a line was repeated"
+        for message in session.transcript():
+            if message.role != "persona" or not message.state:
+                continue
+            happened = set(message.state["topics_raised"]) | set(message.state["revealed"])
+            for text, line in lines.items():
+                if text in message.text:
+                    assert not set(line.before) & happened, f"script {script}: {text!r} presumes what is settled"
+                    assert set(line.after) <= happened | set(message.state["goals_met"]), f"script {script}: {text!r} too early"
