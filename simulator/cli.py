@@ -316,9 +316,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
     moves found with the words that carry them: "moves": [{"move", "text"}].
     """
     from simulator.domain.scenario import load_library
+    from simulator.engine.learned_tagger import LearnedTagger
     from simulator.scoring.offline import OfflineScorer
 
-    scorer = OfflineScorer()
+    scorer = OfflineScorer(tagger=LearnedTagger())
     scenarios, _ = load_library()
     status = 0
     items = []  # (id, reply, scenario, said), in input order

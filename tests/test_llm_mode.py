@@ -235,7 +235,7 @@ def test_token_cap_stops_a_runaway_session_and_keeps_the_text(store, library, se
     assert session.view.record.cost_usd is not None and session.view.record.cost_usd > 0
 
 
-def test_model_tagger_uses_quotes_and_falls_back_to_rules(server):
+def test_model_tagger_uses_quotes_and_falls_back_to_the_offline_tagger(server):
     tagger = ModelTagger(model(server))
     server.reply_json({"moves": [{"move": "open_question", "quote": "what happened"}, {"move": "blame", "quote": "not in the text"}]})
     tagging = tagger.tag("Can you tell me what happened?")
@@ -243,7 +243,7 @@ def test_model_tagger_uses_quotes_and_falls_back_to_rules(server):
     assert tagging.spans[0].text == "what happened"
     server.invalid_json()
     run = tagger.run("You're always late.")
-    assert run.tagger == "rules" and Move.absolute in run.tagging.moves and run.error is not None
+    assert run.tagger == "learned" and Move.absolute in run.tagging.moves and run.error is not None
 
 
 def test_cli_play_with_a_model_streams_and_judges(tmp_path, monkeypatch, capsys, server):

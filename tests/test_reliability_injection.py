@@ -110,11 +110,12 @@ def _authored(scenario) -> set[str]:
     lines = scenario.lines
     pools = [lines.opening, lines.guarded, lines.neutral, lines.open, lines.closed_up, lines.contest,
              *lines.reactions.values(), *lines.closing.values(), *(c.reveal_lines for c in scenario.persona.hidden_concerns)]
-    return {line for pool in pools for line in pool}
+    return {getattr(line, "text", line) for pool in pools for line in pool}  # lines are annotated Line objects
 
 
 def _first_turn(service, scenario, text):
-    session = Conversation.start(service, scenario)
+    # one seed for every session: the persona's draw among equally fitting lines must not decide a comparison
+    session = Conversation.start(service, scenario, seed=7)
     reply = session.send(text)
     return reply, session.view.state
 
@@ -132,7 +133,7 @@ def test_offline_persona_stays_in_character_and_reveals_nothing(store, library, 
             for concern in scenario.persona.hidden_concerns:
                 if concern.id in state.revealed:
                     pytest.fail(f"{category}: {text!r} revealed {concern.id} on the first message")
-                assert concern.summary not in reply and not any(line in reply for line in concern.reveal_lines), (category, text)
+                assert concern.summary not in reply and not any(line.text in reply for line in concern.reveal_lines), (category, text)
 
 
 def _split_lines(reply: str, authored: set[str]) -> list[str]:

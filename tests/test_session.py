@@ -59,13 +59,19 @@ def test_manager_message_is_stored_before_the_persona_answers(service, store, li
     assert turn.result.saved and turn.result.complete and not turn.interrupted
 
 
-def test_every_turn_says_who_tagged_and_who_answered(service, library):
+def test_every_turn_says_who_tagged_and_who_answered(service, store, library):
     conv = Conversation.start(service, library["lateness"])
     conv.send("How have the mornings been for you?")
     turn = conv.last_turn
-    assert turn.tagger == "rules" and turn.result.rules_tagging is turn.result.tagging
+    assert turn.tagger == "learned" and turn.result.rules_tagging is not turn.result.tagging
     assert turn.model is None and turn.prompt_version is None  # the scenario's authored lines
     assert turn.result.usage.total == 0
+    # stored with the message: who tagged it, the rules' tagging beside it, and who answered
+    manager, persona = store.messages(conv.id)[-2:]
+    assert manager.tagger == "learned" and manager.rules_tagging and manager.rules_tagging["source"] == "rules"
+    assert persona.model == "offline"
+    record = store.get_session(conv.id)
+    assert record.scenario_hash and store.scenario_snapshot(record.scenario_hash)["id"] == "lateness"
 
 
 class BreakingVoice:

@@ -43,7 +43,8 @@ def test_fifteen_turns_in_every_mood_without_repeating(library, scenario_id, moo
 def test_full_conversation_holds_together(store, library, scenario_id, script):
     """Up to 15 turns end to end: every reply non-empty, no line repeated, lines match the mood."""
     scenario = library[scenario_id]
-    session = Conversation.start(PracticeService(store, library), scenario)
+    service = PracticeService(store, library)
+    session = Conversation.start(service, scenario)
     engine = StateEngine(scenario)
     lines = (script * 3)[: scenario.state.turn_cap]
     for text in lines:
@@ -52,7 +53,7 @@ def test_full_conversation_holds_together(store, library, scenario_id, script):
         before = session.state
         reply = session.send(text)
         assert reply.strip() and _EXHAUSTED not in reply
-        expected_state, outcome = engine.apply(before, RuleTagger().tag(text).moves, text=text)
+        expected_state, outcome = engine.apply(before, service.parts.tagger.tag(text).moves, text=text)
         assert session.state.trust == expected_state.trust
         if not outcome.revealed_now and not outcome.closed_up and not session.ended:
             pool = scenario.lines.pool(outcome.mood)

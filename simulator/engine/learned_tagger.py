@@ -29,8 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from simulator.domain.lexicon import sentences
-from simulator.domain.moves import Move
+from simulator.domain.lexicon import fold, scorer_directed_spans, sentences
+from simulator.domain.moves import PENALTY_MOVES, Move
 from simulator.engine.encoder import SentenceEncoder, shared_encoder
 from simulator.engine.tagger import RuleTagger, Span, Tagging, resolve_conflicts
 from simulator.errors import SimulatorError
@@ -186,6 +186,9 @@ class LearnedTagger:
             spans[i].extend(_spans_for(texts[i], rule_taggings[i], a, b, found))
         for text, found_spans in zip(texts, spans):
             resolve_conflicts(found_spans, text)  # the same exclusions as the rules: a threat is never support...
+            # words addressed to the scorer or about the exercise earn nothing (penalties still count), as with the rules
+            ignored = scorer_directed_spans(fold(text))
+            found_spans[:] = [s for s in found_spans if s.move in PENALTY_MOVES or not any(a <= s.start < b for a, b in ignored)]
         return [Tagging(text=t, spans=sorted(s, key=lambda x: (x.start, x.end)), source=self.name) for t, s in zip(texts, spans)]
 
 

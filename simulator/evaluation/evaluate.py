@@ -122,10 +122,11 @@ class Predictor(Protocol):
 
 def offline_predictor() -> Predictor:
     from simulator.domain.scenario import load_library
+    from simulator.engine.learned_tagger import LearnedTagger
     from simulator.scoring.facts import disputed_claims
     from simulator.scoring.offline import OfflineScorer
 
-    scorer = OfflineScorer()
+    scorer = OfflineScorer(tagger=LearnedTagger())  # the tagger the app uses
     scenarios, _ = load_library()
 
     def predict(reply: str, scenario_id: str = "", context: str = "") -> dict:

@@ -27,6 +27,7 @@ from simulator.domain.rubric import (
 )
 from simulator.domain.scenario import Scenario
 from simulator.domain.state import ConversationState, mood_of
+from simulator.engine.learned_tagger import LearnedTagger
 from simulator.engine.tagger import Tagging
 from simulator.scoring.facts import Claim
 from simulator.scoring.judge import JudgedScorer, JudgeResult
@@ -326,7 +327,7 @@ def build_debrief(
     Weak replies get a rewrite (scored by the offline scorer, kept only when it scores higher);
     `library` lets the next steps name a harder scenario.
     """
-    rewriter = OfflineScorer()
+    rewriter = OfflineScorer(tagger=LearnedTagger())  # rewrites are read by the tagger the session used
     scorer: OfflineScorer = JudgedScorer(judged) if judged else OfflineScorer()
     start = ConversationState.initial(scenario)
     trust, stress = start.trust, start.stress

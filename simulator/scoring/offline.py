@@ -15,8 +15,7 @@ from simulator.domain.lexicon import sentence_bounds
 from simulator.domain.moves import PENALTY_MOVES, Move
 from simulator.domain.rubric import INVENTED_FACT, Kind, Skills, empathy_score, evidence_score
 from simulator.domain.scenario import Scenario
-from simulator.engine.learned_tagger import LearnedTagger
-from simulator.engine.tagger import Tagger, Tagging, apology_count, strength, uses_rubric_jargon
+from simulator.engine.tagger import RuleTagger, Tagger, Tagging, apology_count, strength, uses_rubric_jargon
 from simulator.scoring.facts import Claim, disputed_claims
 
 
@@ -87,7 +86,7 @@ class OfflineScorer:
     name = "offline-rules-v1"
 
     def __init__(self, tagger: Tagger | None = None):
-        self.tagger = tagger or LearnedTagger()
+        self.tagger = tagger or RuleTagger()  # transparent by default; the app and `score` pass the learned tagger
 
     def score(
         self,
