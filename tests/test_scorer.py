@@ -136,6 +136,9 @@ def test_quadrants():
     assert quadrant(80, 10) == "ruinous empathy"
     assert quadrant(10, 80) == "obnoxious aggression"
     assert quadrant(10, 10) == "manipulative insincerity"
+    # a rant of labels and threats is aggression, not insincerity (browser review, 2026-11-28)
+    assert quadrant(3, 0, Kind.feedback, {"label_judgment", "pressures"}) == "obnoxious aggression"
+    assert quadrant(10, 10, Kind.feedback, {"hearsay", "guilt_trip"}) == "manipulative insincerity"
 
 
 # ---- issue 8: penalties weigh, and scoring follows the scenario's kind ----------------------

@@ -126,6 +126,9 @@ class Debrief(BaseModel):
     fallback_reason: str | None = None  # why the offline scorer was used although a judge was configured
 
 
+AGGRESSIVE_PENALTIES = frozenset({"label_judgment", "absolute", "blame", "pressures", "contempt"})
+
+
 def quadrant(empathy: int, evidence: int, kind: Kind = Kind.feedback, penalties: frozenset[str] | set[str] = frozenset()) -> str:
     """Radical Candor's picture: care personally (empathy) x challenge directly (evidence, or clarity in a
     decision). A first 1:1 is read on listening alone: evidence is not expected there."""
@@ -138,7 +141,9 @@ def quadrant(empathy: int, evidence: int, kind: Kind = Kind.feedback, penalties:
         return "radical candor"
     if care:
         return "ruinous empathy"
-    if challenge:
+    # labels, blame, threats and contempt challenge without care, even with no evidence: that is aggression,
+    # not insincerity (which is hearsay, guilt trips and vagueness)
+    if challenge or penalties & AGGRESSIVE_PENALTIES:
         return "obnoxious aggression"
     return "manipulative insincerity"
 

@@ -70,7 +70,7 @@ a, b, c, d = st.columns(4)
 a.metric("Empathy", f"{debrief.empathy}/100", help="EPITOME: emotional reactions, interpretations, explorations; plus validation and support")
 b.metric("Evidence", f"{debrief.evidence}/100", help=debrief.evidence_label or "Situation-Behaviour-Impact, plus dates and numbers")
 c.metric("Overall", f"{debrief.overall}/100", help="weighted as this kind of conversation is weighed")
-d.metric("They ended", debrief.final_mood)
+d.metric("They ended", debrief.final_mood.replace("_", " "))
 reading = md_escape(debrief.quadrant)
 st.markdown(md_escape(debrief.verdict).replace(reading, f"**{reading}**", 1) if debrief.verdict
             else f"**{reading.capitalize()}** — {md_escape(debrief.quadrant_help)}")
@@ -191,7 +191,7 @@ for message in view.messages:
     with st.chat_message("user", avatar=":material/person:"):
         st.markdown(
             f"**{n}.** Empathy **{reply.empathy}** · Evidence **{reply.evidence}** · "
-            f"trust {reply.trust_before} → {reply.trust_after} · mood after: {reply.mood_after}{marker}"
+            f"trust {reply.trust_before} → {reply.trust_after} · mood after: {reply.mood_after.replace('_', ' ')}{marker}"
         )
         st.markdown(highlighted(reply.text, [h.model_dump() for h in reply.highlights]))
         if reply.highlights:
