@@ -83,7 +83,7 @@ def skills_from_tagging(tagging: Tagging) -> Skills:
 
 
 class OfflineScorer:
-    name = "offline-rules-v1"
+    name = "offline scorer"
 
     def __init__(self, tagger: Tagger | None = None):
         self.tagger = tagger or RuleTagger()  # transparent by default; the app and `score` pass the learned tagger
