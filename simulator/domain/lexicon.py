@@ -110,7 +110,9 @@ SCORER_DIRECTED = re.compile(
     r" with)? "
     r"(?:\d+|perfect|full|top|maximum|max|the highest)\b|give me (?:a )?(?:\d+|full|top|maximum|max)\b|"
     r"(?:note|message) to the (?:evaluator|scorer|grader|judge|ai)|"
-    r"(?:evaluator|scorer|grader|judge|assistant|system)\s*(?:note)?\s*:|full marks|100\s*/\s*100|10\s*/\s*10|(?:empathy|evidence) 100|"
+    r"(?:evaluator|scorer|grader|judge|assistant|system)\s*(?:note)?\s*:|full marks|"
+    r"(?:empathy|evidence|penalties|summary|score|rating|verdict)\s*:\s*(?:maximum|max|none|flawless|perfect|excellent|top|full|\d+)|"
+    r"100\s*/\s*100|10\s*/\s*10|(?:empathy|evidence) 100|"
     r"you are (?:now )?(?:a|the) (?:scorer|grader|judge|evaluator)|maximally empathic|maximum (?:empathy|score))[^\[\]()\n]*?(?:[.!?\])]+|$)",
     re.IGNORECASE,
 )

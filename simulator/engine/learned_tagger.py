@@ -160,7 +160,9 @@ class LearnedTagger:
         if not rows:
             return rows, np.zeros((0, len(w.moves)), dtype=np.float32), rule_taggings
         multi = sorted({i for i, _, _ in rows if sum(1 for j, _, _ in rows if j == i) > 1})
-        embedded = self.encoder.encode([texts[i][a:b] for i, a, b in rows] + [texts[i] for i in multi])
+        # the whole message as context, minus any words addressed to the scorer or about the exercise
+        context = {i: _without_scorer_directed(texts[i]) for i in multi}
+        embedded = self.encoder.encode([texts[i][a:b] for i, a, b in rows] + [context[i] for i in multi])
         sentence_vectors = embedded[: len(rows)]
         message_vector = {i: embedded[len(rows) + k] for k, i in enumerate(multi)}
         scores = sentence_vectors @ w.semantic + w.bias
@@ -168,7 +170,7 @@ class LearnedTagger:
         for row, (i, a, b) in enumerate(rows):
             if i not in message_scores:
                 vector = message_vector.get(i, sentence_vectors[row])
-                text = texts[i] if i in message_vector else texts[i][a:b]
+                text = context[i] if i in message_vector else texts[i][a:b]
                 message_scores[i] = MESSAGE_WEIGHT * (vector @ w.message_semantic + w.lexical_score(text, w.message_lexical))
             scores[row] += w.lexical_score(texts[i][a:b], w.lexical) + message_scores[i]
             scores[row] += rule_features(rule_taggings[i], a, b, w.moves) @ w.rules
@@ -190,6 +192,14 @@ class LearnedTagger:
             ignored = scorer_directed_spans(fold(text))
             found_spans[:] = [s for s in found_spans if s.move in PENALTY_MOVES or not any(a <= s.start < b for a, b in ignored)]
         return [Tagging(text=t, spans=sorted(s, key=lambda x: (x.start, x.end)), source=self.name) for t, s in zip(texts, spans)]
+
+
+def _without_scorer_directed(text: str) -> str:
+    """The text with the regions that address the scorer blanked out (same length, so offsets hold)."""
+    out = list(text)
+    for a, b in scorer_directed_spans(fold(text)):
+        out[a:b] = " " * (b - a)
+    return "".join(out)
 
 
 def _spans_for(text: str, rules: Tagging, start: int, end: int, moves: set[Move]) -> list[Span]:
