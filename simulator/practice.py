@@ -35,7 +35,7 @@ import random
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from simulator.config import Settings
+from simulator.config import DEFAULT_MAX_MESSAGE_CHARS, Settings
 from simulator.domain.scenario import Mood, Scenario
 from simulator.domain.state import ConversationState, StateEngine, TurnOutcome, mood_of
 from simulator.engine.learned_tagger import LearnedTagger
@@ -52,10 +52,8 @@ from simulator.scoring.offline import OfflineScorer
 from simulator.scoring.rewrite import weighted
 from simulator.store.db import MessageRecord, SessionRecord, Store, snapshot_hash
 
-DEFAULT_MAX_CHARS = 2000
 
-
-def clean_message(text: str | None, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+def clean_message(text: str | None, *, max_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> str:
     """The manager's message, stripped, or an InputError that says what to change."""
     text = (text or "").replace("\x00", "").strip()
     if not text:
@@ -256,7 +254,7 @@ class PracticeService:
     store: Store
     scenarios: Mapping[str, Scenario]
     parts: Parts = field(default_factory=offline_parts)
-    max_chars: int = DEFAULT_MAX_CHARS
+    max_chars: int = DEFAULT_MAX_MESSAGE_CHARS
     token_cap: int | None = None
     prices: PriceTable | None = None
     _snapshots: dict[str, Scenario] = field(default_factory=dict, repr=False)  # scenario versions by content hash
@@ -579,7 +577,6 @@ def _reply_side(scenario: Scenario, msgs: list[MessageRecord], seq: int) -> Repl
 
 
 __all__ = [
-    "DEFAULT_MAX_CHARS",
     "Parts",
     "PracticeService",
     "ReplayComparison",
