@@ -98,3 +98,12 @@ def store(database_url):
     s = open_store(database_url)
     yield s
     s.engine.dispose()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
+    """A store on a new SQLite file only: for tests of the voice, the debrief or exports, where the
+    database is not what is tested (the store and session tests run on both databases)."""
+    s = open_store(f"sqlite:///{tmp_path / 'sqlite-only.db'}")
+    yield s
+    s.engine.dispose()

@@ -97,12 +97,8 @@ def test_quotations_are_left_as_they_were_said(library):
 
 
 @pytest.fixture
-def service(tmp_path, library):
-    from simulator.store.db import open_store
-
-    store = open_store(f"sqlite:///{tmp_path / 'r.db'}")
-    yield PracticeService(store, library)
-    store.engine.dispose()
+def service(sqlite_store, library):
+    return PracticeService(sqlite_store, library)
 
 
 def test_weak_replies_in_a_debrief_carry_a_rewrite_that_scores_higher(service, library):

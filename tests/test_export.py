@@ -14,16 +14,12 @@ EVIL = "[click](javascript:alert(1)) ![x](http://evil.example/x.png) <script>ale
 
 
 @pytest.fixture
-def session(tmp_path, library):
-    from simulator.store.db import open_store
-
-    store = open_store(f"sqlite:///{tmp_path / 'e.db'}")
-    conv = Conversation.start(PracticeService(store, library), library["performance-feedback"])
+def session(sqlite_store, library):
+    conv = Conversation.start(PracticeService(sqlite_store, library), library["performance-feedback"])
     conv.send("You've been missing deadlines and everyone says your attitude is a problem.")
     conv.send(EVIL)
     debrief = conv.finish()
-    yield conv.view, debrief
-    store.engine.dispose()
+    return conv.view, debrief
 
 
 def _active(markdown: str) -> list[str]:

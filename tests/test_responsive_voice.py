@@ -10,7 +10,6 @@ from simulator.cli import main
 from simulator.domain.scenario import Mood
 from simulator.domain.state import StateEngine
 from simulator.practice import PracticeService
-from simulator.store.db import open_store
 
 from .conftest import ROOT, SHIPPED_IDS
 from .conversation import Conversation
@@ -24,11 +23,9 @@ def topics_of(scenario, text: str) -> set[str]:
 
 
 @pytest.fixture
-def service(tmp_path, library):
+def service(sqlite_store, library):
     # the voice is what is tested here; the store runs on both databases in test_session.py
-    store = open_store(f"sqlite:///{tmp_path / 'voice.db'}")
-    yield PracticeService(store, library)
-    store.engine.dispose()
+    return PracticeService(sqlite_store, library)
 
 
 def test_refunds_question_gets_a_refunds_answer_twice(service, library):
