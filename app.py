@@ -1,10 +1,11 @@
-"""Entry point: `streamlit run app.py`. Navigation only; the pages live in simulator/ui/pages."""
+"""Entry point: `streamlit run app.py`. Sign-in (team mode only), then navigation; the pages live in simulator/ui/pages."""
 
 import streamlit as st
 
-from simulator.ui.common import PAGES
+from simulator.ui.common import PAGES, require_sign_in, sidebar
 
 st.set_page_config(page_title="Difficult conversations", page_icon="💬", layout="wide")
+require_sign_in()
 
 navigation = st.navigation(
     [
@@ -12,7 +13,9 @@ navigation = st.navigation(
         st.Page(PAGES["practice"], title="Practice", icon=":material/forum:"),
         st.Page(PAGES["debrief"], title="Debrief", icon=":material/insights:"),
         st.Page(PAGES["history"], title="History", icon=":material/history:"),
+        st.Page(PAGES["team"], title="Team", icon=":material/groups:"),
         st.Page(PAGES["settings"], title="Settings", icon=":material/settings:"),
     ]
 )
+sidebar()
 navigation.run()

@@ -6,4 +6,7 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
+if [[ "${SIMULATOR_AUTH:-}" == "oidc" ]]; then  # team mode: st.login reads its settings from .streamlit/secrets.toml
+    .venv/bin/simulator team secrets --path .streamlit/secrets.toml
+fi
 exec .venv/bin/streamlit run app.py "$@"

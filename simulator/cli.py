@@ -7,7 +7,6 @@ import io
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from simulator.errors import ScenarioError, SimulatorError
@@ -75,6 +74,7 @@ def _cmd_play(args: argparse.Namespace) -> int:
     from simulator.domain.scenario import find_scenario
     from simulator.practice import build_parts
     from simulator.store.db import open_store
+    from simulator.store.engine import MEMORY_URL
 
     settings = load_settings()
     if args.model == "offline":
@@ -84,13 +84,11 @@ def _cmd_play(args: argparse.Namespace) -> int:
         settings = replace(settings, models=replace(settings.models, persona_model=args.model, judge_model=judge or args.model))
     parts = build_parts(settings)
     scenario = find_scenario(args.scenario, settings.scenarios_dir)
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'play.db'}" if args.no_save else settings.database_url
-        store = open_store(url)
-        try:
-            return _play(args, settings, parts, scenario, store)
-        finally:
-            store.engine.dispose()
+    store = open_store(MEMORY_URL if args.no_save else settings.database_url)  # --no-save: in this process's memory only
+    try:
+        return _play(args, settings, parts, scenario, store)
+    finally:
+        store.engine.dispose()
 
 
 def _play(args: argparse.Namespace, settings, parts, scenario, store) -> int:
@@ -98,8 +96,9 @@ def _play(args: argparse.Namespace, settings, parts, scenario, store) -> int:
     from simulator.models.base import ModelError, StreamInterrupted
     from simulator.practice import PracticeService, local_user
 
-    service = PracticeService.from_settings(settings, store, {scenario.id: scenario}, parts)
-    view = service.start(scenario, local_user(), seed=args.seed)  # the same user as the app's, so `sessions list` and History show it
+    user = args.user or local_user()  # by default the same user as the app's, so `sessions list` and History show it
+    service = PracticeService.from_settings(settings, store, {scenario.id: scenario}, parts, user=user)
+    view = service.start(scenario, user, seed=args.seed)
     out = sys.stderr if args.json else sys.stdout
     if not args.json:
         print(f"[{parts.mode}]", file=out)
@@ -435,6 +434,130 @@ def _eval_responsiveness(args: argparse.Namespace) -> int:
     return 0
 
 
+def _operator_store():
+    from simulator.config import load_settings
+    from simulator.store.db import open_store
+
+    settings = load_settings()
+    return settings, open_store(settings.database_url)
+
+
+def _cmd_data_export(args: argparse.Namespace) -> int:
+    from simulator.store.access import Access, Actor
+
+    _settings, store = _operator_store()
+    try:
+        data = Access(store).export_user(Actor.operator(), args.user)
+    finally:
+        store.engine.dispose()
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        print(f"Wrote {len(data['sessions'])} session(s) of {args.user} to {args.output}.", file=sys.stderr)
+    else:
+        print(text)
+    return 0
+
+
+def _cmd_data_delete(args: argparse.Namespace) -> int:
+    from simulator.store.access import Access, Actor
+
+    _settings, store = _operator_store()
+    try:
+        count = len(store.list_sessions(args.user, None))
+        if not args.yes:
+            print(f"{args.user} has {count} stored session(s). Nothing was deleted: add --yes to delete them, "
+                  "with their messages, debriefs, usage and team roles.", file=sys.stderr)
+            return 1
+        deleted = Access(store).delete_user(Actor.operator(), args.user)
+    finally:
+        store.engine.dispose()
+    print(f"Deleted {deleted} session(s) of {args.user} and their profile; nobody else's data was touched.")
+    return 0
+
+
+def _cmd_data_purge(args: argparse.Namespace) -> int:
+    from simulator.store.retention import purge
+
+    settings, store = _operator_store()
+    try:
+        days = args.days or settings.retention_days
+        if days is None:
+            print("No retention period: set SIMULATOR_RETENTION_DAYS or pass --days N. Nothing was deleted.", file=sys.stderr)
+            return 1
+        removed = purge(store, days)
+    finally:
+        store.engine.dispose()
+    print(f"Deleted {removed} session(s) not touched for {days} day(s).")
+    return 0
+
+
+def _cmd_team_sync(args: argparse.Namespace) -> int:
+    from simulator.store.teams import load_team_config, sync
+
+    settings, store = _operator_store()
+    path = Path(args.file) if args.file else settings.teams_file
+    try:
+        config = load_team_config(path) if path else None
+        if config is None:
+            raise SimulatorError(f"No team file at {path}. Write one (see docs/teams.md) or pass --file.")
+        sync(store, config)
+    finally:
+        store.engine.dispose()
+    print(f"{len(config.teams)} team(s), {len(config.people)} person(s) from {path}.")
+    return 0
+
+
+def _cmd_team_secrets(args: argparse.Namespace) -> int:
+    from simulator.config import load_settings, write_streamlit_secrets
+
+    path = write_streamlit_secrets(load_settings(), Path(args.path))
+    print(f"Wrote the sign-in settings to {path} (owner-only). Start the app from this folder.")
+    return 0
+
+
+def _cmd_team_list(args: argparse.Namespace) -> int:
+    _settings, store = _operator_store()
+    try:
+        teams, roles = store.teams(), store.memberships()
+    finally:
+        store.engine.dispose()
+    if args.json:
+        print(json.dumps({"teams": teams, "memberships": [r.__dict__ for r in roles]}, ensure_ascii=False))
+        return 0
+    if not teams:
+        print("No teams. Write a team file (see docs/teams.md), then run `simulator team sync`.")
+    for team_id, name in teams.items():
+        print(f"{team_id}: {name}")
+        for r in roles:
+            if r.team_id == team_id:
+                print(f"  {r.user_id} ({r.role})")
+    return 0
+
+
+def _cmd_team_report(args: argparse.Namespace) -> int:
+    from simulator import team_report
+    from simulator.store.access import Access, Actor
+
+    _settings, store = _operator_store()
+    try:
+        if args.team not in store.teams():
+            raise SimulatorError(f"No team {args.team!r}. List the teams with `simulator team list`.")
+        actor = Access(store).actor(args.user) if args.user else Actor.operator()
+        report = team_report.team_report(store, actor, args.team, args.scenario)
+    finally:
+        store.engine.dispose()
+    if args.format == "json":
+        print(json.dumps(team_report.to_json(report), ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        print(team_report.to_csv(report), end="")
+    elif args.format == "xapi":
+        print(json.dumps(team_report.xapi_statements(report), ensure_ascii=False, indent=2))
+    else:
+        print(team_report.render(report))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="simulator", description="Rehearse difficult conversations; score replies for empathy and evidence.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -452,7 +575,8 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--script", help="file with one manager line per line ('-' for stdin)")
     play.add_argument("--json", action="store_true", help="print one JSON object: transcript, final state, debrief")
     play.add_argument("--model", default="offline", help="persona model at OPENAI_BASE_URL, e.g. gpt-4o-mini (default: offline)")
-    play.add_argument("--no-save", action="store_true", help="do not store the session in the database")
+    play.add_argument("--no-save", action="store_true", help="don't store this session: it lives in memory and is gone when the command ends")
+    play.add_argument("--user", help="who practises (default: your login name, as in the app; in team mode their login email)")
     play.add_argument("--seed", type=int, help="replay exactly: the same seed and messages give the same conversation (default: a fresh seed)")
     play.set_defaults(func=_cmd_play)
 
@@ -489,6 +613,40 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--messages", help="with --responsiveness: another JSON-lines file of {scenario, text, topic}")
     ev.add_argument("--misses", action="store_true", help="with --responsiveness: also print each reply that missed its topic")
     ev.set_defaults(func=_cmd_eval)
+
+    data = sub.add_parser("data", help="data rights: export or delete one person's data; purge old sessions")
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+    data_export = data_sub.add_parser("export", help="JSON of all of a person's sessions, messages, debriefs and model calls")
+    data_export.add_argument("--user", required=True, help="whose data (login email in team mode, login name locally)")
+    data_export.add_argument("--output", help="write to this file instead of standard output")
+    data_export.set_defaults(func=_cmd_data_export)
+    data_delete = data_sub.add_parser("delete", help="delete all of a person's data, and nobody else's")
+    data_delete.add_argument("--user", required=True, help="whose data")
+    data_delete.add_argument("--yes", action="store_true", help="really delete (without it: only say how much would go)")
+    data_delete.set_defaults(func=_cmd_data_delete)
+    data_purge = data_sub.add_parser("purge", help="delete sessions older than the retention period (SIMULATOR_RETENTION_DAYS)")
+    data_purge.add_argument("--days", type=int, help="retention in days (default: SIMULATOR_RETENTION_DAYS)")
+    data_purge.set_defaults(func=_cmd_data_purge)
+
+    team = sub.add_parser("team", help="teams: load the team file, list teams, compare shared scores")
+    team_sub = team.add_subparsers(dest="team_command", required=True)
+    team_sync = team_sub.add_parser("sync", help="make the database's teams and roles those of the team file")
+    team_sync.add_argument("--file", help="TOML team file (default: SIMULATOR_TEAMS_FILE, else <data dir>/teams.toml)")
+    team_sync.set_defaults(func=_cmd_team_sync)
+    team_secrets = team_sub.add_parser("secrets", help="write .streamlit/secrets.toml for st.login from the SIMULATOR_OIDC_* settings")
+    team_secrets.add_argument("--path", default=".streamlit/secrets.toml", help="where (default: .streamlit/secrets.toml)")
+    team_secrets.set_defaults(func=_cmd_team_secrets)
+    team_list = team_sub.add_parser("list", help="teams and their members' roles")
+    team_list.add_argument("--json", action="store_true")
+    team_list.set_defaults(func=_cmd_team_list)
+    report = team_sub.add_parser("report", help="compare a team's shared scores, like with like")
+    report.add_argument("--team", required=True, help="team id (see `simulator team list`)")
+    report.add_argument("--scenario", help="only this scenario id")
+    report.add_argument("--user", help="as this team lead (default: the operator, who sees every shared score of the team)")
+    report.add_argument("--json", dest="format", action="store_const", const="json", help="print JSON")
+    report.add_argument("--csv", dest="format", action="store_const", const="csv", help="print CSV, one row per session")
+    report.add_argument("--xapi", dest="format", action="store_const", const="xapi", help="print xAPI statements (JSON) for a learning record store")
+    report.set_defaults(func=_cmd_team_report, format="text")
 
     bench = sub.add_parser("bench", help="measure per-turn overhead, offline latency, scorer throughput and tokens (no network)")
     bench.add_argument("--json", action="store_true", help="print the results as JSON")

@@ -55,6 +55,16 @@ class Environment(BaseSettings):
         f"tokens of conversation history sent to the persona model per turn (default: {DEFAULT_HISTORY_TOKENS})", DEFAULT_HISTORY_TOKENS, gt=0
     )
     SIMULATOR_PRICES_FILE: str | None = _var("JSON price table for cost estimates (default: <data dir>/prices.json, built-in prices if absent)")
+    SIMULATOR_AUTH: str | None = _var("'oidc' for team mode: sign-in through the organisation's identity provider (default: local mode, no login)")
+    SIMULATOR_TEAMS_FILE: str | None = _var("TOML file mapping people (by login email) to teams and roles (default: <data dir>/teams.toml)")
+    SIMULATOR_OIDC_METADATA_URL: str | None = _var("team mode: the identity provider's .well-known/openid-configuration URL")
+    SIMULATOR_OIDC_CLIENT_ID: str | None = _var("team mode: the app's client id at the identity provider")
+    SIMULATOR_OIDC_CLIENT_SECRET: str | None = _var("team mode: the app's client secret at the identity provider")
+    SIMULATOR_OIDC_REDIRECT_URI: str | None = _var("team mode: the app's public URL + /oauth2callback, as registered at the provider")
+    SIMULATOR_COOKIE_SECRET: str | None = _var("team mode: a long random string that signs the login cookie (the same on every app server)")
+    SIMULATOR_RETENTION_DAYS: int | None = _var("delete sessions untouched for this many days (at app start, `simulator data purge`; default: keep)", gt=0)
+    SIMULATOR_REDACT: str | None = _var("set to 1 to replace emails, phone numbers and known names before text is sent to a model API")
+    SIMULATOR_REDACT_NAMES: str | None = _var("comma-separated names to redact as well (the team file's names are always included)")
 
     @classmethod
     def settings_customise_sources(
@@ -89,6 +99,7 @@ class Environment(BaseSettings):
 
 SETTINGS_HELP = {name: field.description or "" for name, field in Environment.model_fields.items()}
 POSITIVE_INTS = {name: field.default for name, field in Environment.model_fields.items() if field.annotation is int}  # all gt=0
+POSITIVE_INTS["SIMULATOR_RETENTION_DAYS"] = 90  # optional, gt=0 too
 
 
 def _describe(exc: ValidationError) -> str:
@@ -120,6 +131,17 @@ class ModelSettings:
 
 
 @dataclass(frozen=True)
+class OidcSettings:
+    """Team mode's sign-in: what Streamlit's `st.login` needs (written to .streamlit/secrets.toml)."""
+
+    metadata_url: str
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+    cookie_secret: str
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path
     database_url: str
@@ -129,6 +151,15 @@ class Settings:
     session_token_cap: int = DEFAULT_SESSION_TOKEN_CAP
     history_tokens: int = DEFAULT_HISTORY_TOKENS
     prices_file: Path | None = None
+    oidc: OidcSettings | None = None  # set: team mode, people sign in; None: local mode, no login
+    teams_file: Path | None = None
+    retention_days: int | None = None
+    redact: bool = False
+    redact_names: tuple[str, ...] = ()
+
+    @property
+    def team_mode(self) -> bool:
+        return self.oidc is not None
 
 
 def default_data_dir() -> Path:
@@ -181,6 +212,46 @@ def _models(env: Environment, page: dict[str, str]) -> ModelSettings:
     return ModelSettings(base_url=base_url, api_key=api_key, persona_model=persona, judge_model=judge, tagger_model=tagger)
 
 
+def _oidc(env: Environment) -> OidcSettings | None:
+    mode = (env.SIMULATOR_AUTH or "none").lower()
+    if mode in ("none", "local"):
+        return None
+    if mode != "oidc":
+        raise SimulatorError(f"SIMULATOR_AUTH={env.SIMULATOR_AUTH!r} is not known. Set it to 'oidc' (team mode) or leave it empty (local mode).")
+    values = {
+        "SIMULATOR_OIDC_METADATA_URL": env.SIMULATOR_OIDC_METADATA_URL, "SIMULATOR_OIDC_CLIENT_ID": env.SIMULATOR_OIDC_CLIENT_ID,
+        "SIMULATOR_OIDC_CLIENT_SECRET": env.SIMULATOR_OIDC_CLIENT_SECRET, "SIMULATOR_OIDC_REDIRECT_URI": env.SIMULATOR_OIDC_REDIRECT_URI,
+        "SIMULATOR_COOKIE_SECRET": env.SIMULATOR_COOKIE_SECRET,
+    }
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        raise SimulatorError(f"SIMULATOR_AUTH=oidc (team mode) needs {', '.join(missing)} as well. Set them (see docs/deploy.md).")
+    metadata_url, client_id, client_secret, redirect_uri, cookie_secret = (str(v) for v in values.values())
+    return OidcSettings(metadata_url, client_id, client_secret, redirect_uri, cookie_secret)
+
+
+def streamlit_secrets(oidc: OidcSettings) -> str:
+    """The `[auth]` section Streamlit's `st.login` reads from .streamlit/secrets.toml, from team mode's settings."""
+    values = {
+        "redirect_uri": oidc.redirect_uri, "cookie_secret": oidc.cookie_secret, "client_id": oidc.client_id,
+        "client_secret": oidc.client_secret, "server_metadata_url": oidc.metadata_url,
+    }
+    # TOML basic strings take JSON's escapes
+    lines = ["# Written by `simulator team secrets` from SIMULATOR_OIDC_* settings; do not commit.", "[auth]"]
+    lines += [f"{key} = {json.dumps(value)}" for key, value in values.items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_streamlit_secrets(settings: Settings, path: Path) -> Path:
+    """Write the secrets file for team mode (readable by its owner only)."""
+    if settings.oidc is None:
+        raise SimulatorError("Team mode is off (SIMULATOR_AUTH is not 'oidc'): no sign-in secrets to write.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(streamlit_secrets(settings.oidc), encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """The settings now: the process environment (or exactly `env`), then the settings page's file for the models."""
     values = Environment.read(env)
@@ -194,6 +265,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         session_token_cap=values.SIMULATOR_SESSION_TOKEN_CAP,
         history_tokens=values.SIMULATOR_HISTORY_TOKENS,
         prices_file=Path(values.SIMULATOR_PRICES_FILE).expanduser() if values.SIMULATOR_PRICES_FILE else data_dir / "prices.json",
+        oidc=_oidc(values),
+        teams_file=Path(values.SIMULATOR_TEAMS_FILE).expanduser() if values.SIMULATOR_TEAMS_FILE else data_dir / "teams.toml",
+        retention_days=values.SIMULATOR_RETENTION_DAYS,
+        redact=(values.SIMULATOR_REDACT or "").strip().lower() in ("1", "true", "yes"),
+        redact_names=tuple(n.strip() for n in (values.SIMULATOR_REDACT_NAMES or "").split(",") if n.strip()),
     )
 
 

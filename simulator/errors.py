@@ -39,3 +39,7 @@ class SessionClosed(SimulatorError):
 
 class SessionCapReached(SimulatorError):
     """The session used up its token budget."""
+
+
+class AccessDenied(SimulatorError):
+    """The user may not read or change this (someone else's session, another team, a role they lack)."""

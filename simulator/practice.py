@@ -42,7 +42,7 @@ from simulator.engine.learned_tagger import LearnedTagger
 from simulator.engine.llm_tagger import ModelTagger, TaggerRun
 from simulator.engine.tagger import RuleTagger, Tagger, Tagging
 from simulator.engine.voice import OfflineVoice, Reply, Voice, VoiceRequest
-from simulator.errors import InputError, SessionCapReached, SessionClosed, SessionConflict, SimulatorError, StoreError
+from simulator.errors import AccessDenied, InputError, SessionCapReached, SessionClosed, SessionConflict, SimulatorError, StoreError
 from simulator.models.base import NO_USAGE, Usage
 from simulator.models.tokens import PriceTable, estimate_cost
 from simulator.scoring.debrief import Debrief, build_debrief
@@ -50,6 +50,7 @@ from simulator.scoring.facts import disputed_claims
 from simulator.scoring.judge import JudgeResult, LLMJudge, judge_or_fallback
 from simulator.scoring.offline import OfflineScorer
 from simulator.scoring.rewrite import weighted
+from simulator.store.access import Access, Actor, Need
 from simulator.store.db import MessageRecord, SessionRecord, Store, snapshot_hash
 
 
@@ -95,7 +96,20 @@ def chat_model(settings: Settings, model: str, **kwargs):
     """A client for `model` at the configured endpoint (no network until it is used)."""
     from simulator.models.openai_chat import OpenAIChatModel
 
-    return OpenAIChatModel(model=model, base_url=settings.models.base_url, api_key=settings.models.api_key, **kwargs)
+    client = OpenAIChatModel(model=model, base_url=settings.models.base_url, api_key=settings.models.api_key, **kwargs)
+    if settings.redact:  # emails, phones and known names never leave for the model API
+        from simulator.models.redact import RedactingChatModel, Redactor
+
+        return RedactingChatModel(client, Redactor(redaction_names(settings)))
+    return client
+
+
+def redaction_names(settings: Settings) -> list[str]:
+    """Names to redact: SIMULATOR_REDACT_NAMES and the team file's people."""
+    from simulator.store.teams import load_team_config
+
+    config = load_team_config(settings.teams_file) if settings.teams_file else None
+    return list(settings.redact_names) + (config.names() if config else [])
 
 
 def build_parts(settings: Settings) -> Parts:
@@ -257,10 +271,16 @@ class PracticeService:
     max_chars: int = DEFAULT_MAX_MESSAGE_CHARS
     token_cap: int | None = None
     prices: PriceTable | None = None
+    # On whose behalf it acts: every read and write is checked (simulator/store/access.py). None: the
+    # operator's own tools (the CLI's admin commands, tests of the engine), which may touch any session.
+    actor: Actor | None = None
     _snapshots: dict[str, Scenario] = field(default_factory=dict, repr=False)  # scenario versions by content hash
 
     @classmethod
-    def from_settings(cls, settings: Settings, store: Store, scenarios: Mapping[str, Scenario], parts: Parts | None = None) -> PracticeService:
+    def from_settings(
+        cls, settings: Settings, store: Store, scenarios: Mapping[str, Scenario], parts: Parts | None = None, *, user: str | None = None,
+    ) -> PracticeService:
+        """`user`: the person practising; their roles are read from the database and every call is checked."""
         parts = parts or build_parts(settings)
         online = not isinstance(parts.voice, OfflineVoice)
         prices = None
@@ -269,15 +289,19 @@ class PracticeService:
 
             prices = load_prices(settings.prices_file)
         return cls(store, scenarios, parts, max_chars=settings.max_message_chars,
-                   token_cap=settings.session_token_cap if online else None, prices=prices)
+                   token_cap=settings.session_token_cap if online else None, prices=prices,
+                   actor=Access(store).actor(user, team_mode=settings.team_mode) if user is not None else None)
 
     # ---------------------------------------------------------------- reads
     def resume(self, session_id: str) -> SessionView:
-        """The session as stored: what a refresh shows."""
-        record = self._record(session_id)
+        """The session as stored: what a refresh shows (its author's, or a lead's it was shared with)."""
+        record = self._record(session_id, "transcript")
         return SessionView(record, self._scenario(record), self.store.messages(session_id))
 
-    def _record(self, session_id: str) -> SessionRecord:
+    def _record(self, session_id: str, need: Need = "write") -> SessionRecord:
+        """The session, if the actor may do `need` with it (AccessDenied otherwise)."""
+        if self.actor is not None:
+            return Access(self.store).session(self.actor, session_id, need)
         record = self.store.get_session(session_id)
         if record is None:
             raise StoreError(f"No practice session with id {session_id}. It may have been deleted; start a new one from the library.")
@@ -309,6 +333,8 @@ class PracticeService:
         model voice on every reply: the same seed and messages give the same conversation. None: the offline
         voice gets a fresh one (so two runs differ); a model is then sent none (not every endpoint takes one).
         """
+        if self.actor is not None and not self.actor.is_operator and user != self.actor.user:
+            raise AccessDenied("You can start a practice session only for yourself.")
         if seed is None and isinstance(self.parts.voice, OfflineVoice):
             seed = random.randrange(2**31)
         state = ConversationState.initial(scenario).model_copy(update={"seed": seed})
@@ -339,6 +365,8 @@ class PracticeService:
         revision in the same transaction that stores the message.
         """
         known = view if view is not None and view.id == session_id and view.revision == expected_revision else None
+        if known and self.actor is not None and not Access(self.store).allowed(self.actor, known.record, "write"):
+            known = None  # the checked path below refuses it
         record = known.record if known else self._record(session_id)
         scenario = known.scenario if known else self._scenario(record)
         if record.ended_at is not None:
@@ -398,6 +426,8 @@ class PracticeService:
         the state stored there; `text` is its next message. Returns the persona's reply as a stream,
         like `take_turn`; `turn.result.session_id` is the branch. The original is never changed, and
         the branch continues like any session."""
+        if self.actor is not None and not self.actor.is_operator and user != self.actor.user:
+            raise AccessDenied("You can replay only your own sessions.")
         record = self._record(session_id)
         if record.user != user:
             raise StoreError(f"Session {session_id} belongs to another user: replay your own sessions (`simulator sessions list`).")
@@ -415,15 +445,15 @@ class PracticeService:
 
     def branches(self, session_id: str) -> list[SessionRecord]:
         """The replays branched from a session, oldest first."""
-        record = self._record(session_id)
+        record = self._record(session_id, "transcript")
         return sorted((r for r in self.store.list_sessions(record.user) if r.parent_session_id == session_id), key=lambda r: r.started_at)
 
     def compare_replay(self, branch_id: str) -> ReplayComparison:
         """The original reply and the replayed one, scored by the same (offline) scorer, with the persona's answers."""
-        branch = self._record(branch_id)
+        branch = self._record(branch_id, "transcript")
         if branch.parent_session_id is None or branch.branched_from_seq is None:
             raise StoreError(f"Session {branch_id} is not a replay: it has no parent session.")
-        parent = self._record(branch.parent_session_id)
+        parent = self._record(branch.parent_session_id, "transcript")
         scenario = self._scenario(parent)
         seq = branch.branched_from_seq
         original = _reply_side(scenario, self.store.messages(parent.id), seq)

@@ -34,7 +34,18 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from simulator.errors import SessionClosed, SessionConflict, SimulatorError, StoreError
 from simulator.store.engine import make_engine
 from simulator.store.migrate import upgrade
-from simulator.store.schema import PURPOSES, USAGE_SOURCES, debriefs, messages, model_calls, scenario_versions, sessions
+from simulator.store.schema import (
+    PURPOSES,
+    USAGE_SOURCES,
+    debriefs,
+    memberships,
+    messages,
+    model_calls,
+    scenario_versions,
+    sessions,
+    teams,
+    users,
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,8 @@ class SessionRecord:
     seed: int | None = None
     parent_session_id: str | None = None  # a replay branch: the session it branched from...
     branched_from_seq: int | None = None  # ...after this message
+    scores_shared: bool = False  # the author shared the debrief's scores with their teams' leads
+    transcript_shared: bool = False  # ...and, separately, the conversation itself
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,20 @@ class ModelCallRecord:
     created_at: dt.datetime
 
 
+@dataclass(frozen=True)
+class UserRecord:
+    id: str  # what sessions.user holds: the login email in team mode
+    name: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class MembershipRecord:
+    team_id: str
+    user_id: str
+    role: str  # manager | trainer | team_lead | admin
+
+
 def _columns(table: Table, record_type: type) -> list[Column]:
     """The table's columns named like the record's fields (one name for both, no mapping code)."""
     return [table.c[f.name] for f in fields(record_type)]
@@ -98,6 +125,8 @@ def _columns(table: Table, record_type: type) -> list[Column]:
 _SESSION_COLUMNS = _columns(sessions, SessionRecord)
 _MESSAGE_COLUMNS = _columns(messages, MessageRecord)
 _MODEL_CALL_COLUMNS = _columns(model_calls, ModelCallRecord)
+_USER_COLUMNS = _columns(users, UserRecord)
+_MEMBERSHIP_COLUMNS = _columns(memberships, MembershipRecord)
 _USAGE_KEYS = {"purpose", "model", "tokens_in", "tokens_out", "requests", "cost_usd", "source"}
 
 
@@ -338,16 +367,145 @@ class Store:
             conn.execute(debriefs.delete().where(debriefs.c.session_id == session_id))
             conn.execute(insert(debriefs).values(session_id=session_id, scorer=scorer, data=data, created_at=_now()))
 
+    def set_sharing(self, session_id: str, *, scores: bool, transcript: bool) -> None:
+        """What the author shares with their teams' leads (the access check is simulator/store/access.py's)."""
+        with self._write() as conn:
+            result = conn.execute(
+                update(sessions).where(sessions.c.id == session_id).values(scores_shared=scores, transcript_shared=transcript)
+            )
+            if result.rowcount != 1:
+                raise StoreError(f"No practice session with id {session_id} to share.")
+
+    # ----------------------------------------------------- people and teams
+    def sync_teams(self, *, team_names: Mapping[str, str], people: Sequence[UserRecord], roles: Sequence[MembershipRecord]) -> None:
+        """Make teams and memberships exactly these (one transaction). People are added or updated,
+        never removed: a person who leaves the file keeps their sessions, and loses their roles."""
+        now = _now()
+        with self._write() as conn:
+            conn.execute(memberships.delete())
+            known_teams = set(conn.execute(select(teams.c.id)).scalars())
+            for team_id, name in team_names.items():
+                if team_id in known_teams:
+                    conn.execute(update(teams).where(teams.c.id == team_id).values(name=name))
+                else:
+                    conn.execute(insert(teams).values(id=team_id, name=name))
+            conn.execute(teams.delete().where(teams.c.id.not_in(list(team_names))))
+            for person in people:
+                self._save_user(conn, person, now)
+            if roles:
+                conn.execute(insert(memberships), [{"team_id": r.team_id, "user_id": r.user_id, "role": r.role} for r in roles])
+
+    def _save_user(self, conn: Connection, person: UserRecord, now: dt.datetime) -> None:
+        values = {"name": person.name, "email": person.email}
+        if conn.execute(update(users).where(users.c.id == person.id).values(**values)).rowcount == 0:
+            conn.execute(insert(users).values(id=person.id, created_at=now, **values))
+
+    def save_user(self, person: UserRecord) -> None:
+        with self._write() as conn:
+            self._save_user(conn, person, _now())
+
+    def save_team(self, team_id: str, name: str) -> None:
+        with self._write() as conn:
+            if conn.execute(update(teams).where(teams.c.id == team_id).values(name=name)).rowcount == 0:
+                conn.execute(insert(teams).values(id=team_id, name=name))
+
+    def delete_team(self, team_id: str) -> None:
+        with self._write() as conn:
+            conn.execute(memberships.delete().where(memberships.c.team_id == team_id))
+            conn.execute(teams.delete().where(teams.c.id == team_id))
+
+    def set_role(self, team_id: str, user_id: str, role: str | None) -> None:
+        """Give a person a role in a team (None: remove them from it). Both must exist."""
+        with self._write() as conn:
+            conn.execute(memberships.delete().where(memberships.c.team_id == team_id, memberships.c.user_id == user_id))
+            if role is not None:
+                try:
+                    conn.execute(insert(memberships).values(team_id=team_id, user_id=user_id, role=role))
+                except IntegrityError:
+                    raise StoreError(f"No team {team_id!r} or no person {user_id!r}: add them to the team configuration first.") from None
+
+    def teams(self) -> dict[str, str]:
+        """Team id -> name."""
+        with self.engine.connect() as conn:
+            return {r.id: r.name for r in conn.execute(select(teams.c.id, teams.c.name).order_by(teams.c.id))}
+
+    def users(self) -> list[UserRecord]:
+        with self.engine.connect() as conn:
+            return [UserRecord(**r._mapping) for r in conn.execute(select(*_USER_COLUMNS).order_by(users.c.id))]
+
+    def memberships(self, *, user: str | None = None, team: str | None = None) -> list[MembershipRecord]:
+        query = select(*_MEMBERSHIP_COLUMNS).order_by(memberships.c.team_id, memberships.c.user_id)
+        if user is not None:
+            query = query.where(memberships.c.user_id == user)
+        if team is not None:
+            query = query.where(memberships.c.team_id == team)
+        with self.engine.connect() as conn:
+            return [MembershipRecord(**r._mapping) for r in conn.execute(query)]
+
+    # ---------------------------------------------------------- data rights
+    def user_data(self, user: str) -> dict[str, Any]:
+        """Everything stored about one person: their profile, roles, sessions with messages,
+        debriefs and model calls (JSON-ready)."""
+        def plain(record: Any) -> dict[str, Any]:
+            return {k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in record.__dict__.items()}
+
+        with self.engine.connect() as conn:
+            person = conn.execute(select(*_USER_COLUMNS).where(users.c.id == user)).first()
+        out: dict[str, Any] = {
+            "user": user, "profile": plain(UserRecord(**person._mapping)) if person else None,
+            "memberships": [plain(m) for m in self.memberships(user=user)], "sessions": [],
+        }
+        for record in self.list_sessions(user, limit=None):
+            stored = self.get_debrief(record.id)
+            out["sessions"].append({
+                **plain(record),
+                "messages": [plain(m) for m in self.messages(record.id)],
+                "debrief": {"scorer": stored[0], "data": stored[1]} if stored else None,
+                "model_calls": [plain(c) for c in self.model_calls(record.id)],
+            })
+        return out
+
+    def delete_user_data(self, user: str) -> int:
+        """Remove one person's sessions (their messages, debriefs and model calls go with them), roles
+        and profile; nobody else's row. Returns the number of sessions removed."""
+        with self._write() as conn:
+            ids = list(conn.execute(select(sessions.c.id).where(sessions.c.user == user)).scalars())
+            self._delete_sessions(conn, ids)
+            conn.execute(memberships.delete().where(memberships.c.user_id == user))
+            conn.execute(users.delete().where(users.c.id == user))
+        return len(ids)
+
+    def purge_before(self, cutoff: dt.datetime) -> int:
+        """Remove every session last touched before `cutoff` (the retention setting). Returns how many."""
+        with self._write() as conn:
+            ids = list(conn.execute(select(sessions.c.id).where(sessions.c.updated_at < cutoff)).scalars())
+            self._delete_sessions(conn, ids)
+        return len(ids)
+
+    @staticmethod
+    def _delete_sessions(conn: Connection, ids: list[str]) -> None:
+        """Delete sessions and their rows explicitly (not relying on cascades, which SQLite enforces only
+        with foreign keys on); a replay of a deleted session keeps living, without its parent."""
+        if not ids:
+            return
+        for table in (messages, debriefs, model_calls):
+            conn.execute(table.delete().where(table.c.session_id.in_(ids)))
+        conn.execute(update(sessions).where(sessions.c.parent_session_id.in_(ids)).values(parent_session_id=None))
+        conn.execute(sessions.delete().where(sessions.c.id.in_(ids)))
+
     # ------------------------------------------------------------- reads
     def get_session(self, session_id: str) -> SessionRecord | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(*_SESSION_COLUMNS).where(sessions.c.id == session_id)).first()
         return SessionRecord(**row._mapping) if row else None
 
-    def list_sessions(self, user: str | None = None, limit: int = 200) -> list[SessionRecord]:
+    def list_sessions(self, user: str | None = None, limit: int | None = 200, *, authors: Sequence[str] | None = None) -> list[SessionRecord]:
+        """Sessions, newest first: one person's (`user`), several people's (`authors`), or all."""
         query = select(*_SESSION_COLUMNS).order_by(sessions.c.started_at.desc()).limit(limit)
         if user is not None:
             query = query.where(sessions.c.user == user)
+        if authors is not None:
+            query = query.where(sessions.c.user.in_(list(authors)))
         with self.engine.connect() as conn:
             return [SessionRecord(**r._mapping) for r in conn.execute(query)]
 

@@ -13,11 +13,19 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import StaticPool
 
 SQLITE_BUSY_TIMEOUT_S = 30
 
 
+MEMORY_URL = "sqlite:///:memory:"  # a database that lives in this process only ("don't store this session")
+
+
 def make_engine(url: str) -> Engine:
+    if url == MEMORY_URL:  # one connection shared by every thread: else each thread would get its own empty database
+        engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
+        _sqlite_setup(engine)
+        return engine
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False})
         _sqlite_setup(engine)

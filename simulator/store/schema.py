@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 
@@ -87,6 +88,10 @@ sessions = Table(
     # A replay branch: the session it was branched from, and after which message.
     Column("parent_session_id", String(32), ForeignKey("sessions.id", ondelete="SET NULL", name="fk_sessions_parent_session_id")),
     Column("branched_from_seq", Integer),
+    # Sharing with the author's teams, each an explicit choice of the author (simulator/store/access.py):
+    # the team leads of the author's teams may then read the scores, or the transcript.
+    Column("scores_shared", Boolean, nullable=False, server_default=false()),
+    Column("transcript_shared", Boolean, nullable=False, server_default=false()),
 )
 
 messages = Table(
@@ -133,6 +138,34 @@ model_calls = Table(
     Column("cost_usd", Float),  # NULL when the model's price is unknown
     Column("source", String(16), nullable=False),  # "api": the API's own report; "estimate": counted with tiktoken
     Column("created_at", Timestamp(), nullable=False),
+)
+
+# People, teams and roles (the team configuration file fills them; simulator/store/teams.py).
+# users.id is what sessions.user holds: the login email in team mode, the OS login name locally.
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("name", String(200)),
+    Column("email", String(320)),
+    Column("created_at", Timestamp(), nullable=False),
+    UniqueConstraint("email", name="uq_users_email"),
+)
+
+teams = Table(
+    "teams",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+
+# One role per person per team: manager | trainer | team_lead | admin (simulator/store/access.py).
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("team_id", String(64), ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", String(200), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("role", String(16), nullable=False),
 )
 
 PURPOSES = ("persona", "tagger", "judge")

@@ -1,4 +1,4 @@
-"""Shared Streamlit helpers: settings, store, library, user, safe rendering."""
+"""Shared Streamlit helpers: settings, store, library, user (and sign-in in team mode), safe rendering."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from simulator.domain.scenario import Mood, Scenario, default_scenarios_dir, loa
 from simulator.errors import ScenarioError, SimulatorError
 from simulator.export import inert, marked
 from simulator.practice import Parts, PracticeService, SessionView, build_parts, local_user
+from simulator.store.access import Access, Actor
 from simulator.store.db import Store, open_store
+from simulator.store.engine import MEMORY_URL
 
 PAGES = {
     "library": "simulator/ui/pages/library.py",
@@ -21,7 +23,12 @@ PAGES = {
     "debrief": "simulator/ui/pages/debrief.py",
     "history": "simulator/ui/pages/history.py",
     "settings": "simulator/ui/pages/settings.py",
+    "team": "simulator/ui/pages/team.py",
 }
+
+PRIVATE = "dont_store"  # this tab's "don't store my sessions" switch
+PRIVATE_STORE = "memory_store"  # ...and the in-memory database its sessions live in
+
 
 MOOD_BADGE = {
     Mood.guarded: ":orange-badge[:material/shield: guarded]",
@@ -37,11 +44,51 @@ def settings() -> Settings:
 
 @st.cache_resource(show_spinner=False)
 def _store_for(url: str) -> Store:
-    return open_store(url)
+    """The database, opened once per process; at that start, sessions past the retention period are purged."""
+    opened = open_store(url)
+    days = settings().retention_days
+    if days:
+        from simulator.store.retention import purge
+
+        purge(opened, days)
+    return opened
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _teams_synced(url: str, path: str, _fingerprint: tuple) -> bool:
+    """Load the team file into the database once per version of the file."""
+    from simulator.store.teams import load_team_config, sync
+
+    config = load_team_config(Path(path))
+    if config is not None:
+        sync(_store_for(url), config)
+    return config is not None
+
+
+def shared_store() -> Store:
+    """The app's database (team roles in sync with the team file)."""
+    s = settings()
+    if s.teams_file is not None:
+        _teams_synced(s.database_url, str(s.teams_file), _file_fingerprint(s.teams_file))
+    return _store_for(s.database_url)
 
 
 def store() -> Store:
-    return _store_for(settings().database_url)
+    """Where this tab's practice goes: the app's database, or, with "don't store my sessions" on, a
+    database in this tab's memory that is gone when the tab closes."""
+    if st.session_state.get(PRIVATE):
+        if PRIVATE_STORE not in st.session_state:
+            st.session_state[PRIVATE_STORE] = open_store(MEMORY_URL)
+        return st.session_state[PRIVATE_STORE]
+    return shared_store()
+
+
+def _file_fingerprint(path: Path) -> tuple:
+    try:
+        stat = path.stat()
+        return (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        return ()
 
 
 def _fingerprint(directory: Path) -> tuple:
@@ -84,7 +131,7 @@ def engine_parts() -> Parts:
 def service() -> PracticeService:
     """The practice service under the current settings (cheap: store, parts and library are cached)."""
     scenarios, _ = library()
-    return PracticeService.from_settings(settings(), store(), scenarios, engine_parts())
+    return PracticeService.from_settings(settings(), store(), scenarios, engine_parts(), user=current_user())
 
 
 def open_session(session_id: str) -> SessionView | None:
@@ -95,12 +142,78 @@ def open_session(session_id: str) -> SessionView | None:
 
 
 def current_user() -> str:
+    """Who is practising: the signed-in email in team mode, else this machine's login name."""
+    if settings().team_mode:
+        email = signed_in_email()
+        if email is None:  # `require_sign_in` stops every page before this; never fall back to a shared name
+            raise SimulatorError("You are not signed in. Reload the page and sign in.")
+        return email
+    return local_user()
+
+
+def signed_in_email() -> str | None:
     try:
         if st.user.is_logged_in:
-            return str(st.user.get("email") or st.user.get("name"))
+            email = st.user.get("email")
+            return str(email).strip().lower() if email else None
     except (AttributeError, KeyError):
         pass
-    return local_user()
+    return None
+
+
+def current_actor() -> Actor:
+    """The current user with their team roles (local mode: the one user, who may do everything with their own data)."""
+    return Access(shared_store()).actor(current_user(), team_mode=settings().team_mode)
+
+
+def require_sign_in() -> None:
+    """Team mode: nothing shows until the person signs in through the identity provider."""
+    if not settings().team_mode or signed_in_email() is not None:
+        return
+    st.title("Difficult conversations")
+    try:
+        logged_in = bool(st.user.is_logged_in)
+    except AttributeError:
+        logged_in = False
+    if logged_in:  # signed in, but the provider sent no email: nothing to match to a team
+        st.error("Your identity provider did not send an email address, so your teams cannot be found. "
+                 "Ask your administrator to add the 'email' scope for this app.", icon=":material/error:")
+        st.button("Sign out", on_click=st.logout)
+    else:
+        st.info("Sign in with your organisation account to practise. Your sessions are private to you unless you share them.")
+        st.button("Sign in", type="primary", icon=":material/login:", on_click=st.login)
+    st.stop()
+
+
+def sidebar() -> None:
+    """On every page: who is signed in, the "don't store" switch, the notice on where the data goes."""
+    s = settings()
+    with st.sidebar:
+        if s.team_mode:
+            st.caption(f"Signed in as {md_escape(current_user())}")
+            st.button("Sign out", on_click=st.logout, icon=":material/logout:")
+        st.toggle("Don't store my sessions", key=PRIVATE,
+                  help="New conversations in this tab stay in memory only: nothing is written to the database, and they are gone when you close the tab.")
+        st.caption(privacy_notice())
+
+
+def privacy_notice() -> str:
+    """Plain words: practice, not assessment; where the conversations go."""
+    s = settings()
+    where = "in this browser tab's memory only" if st.session_state.get(PRIVATE) else "in this app's database"
+    parts = [
+        "This is practice, not assessment: the scores are feedback for you, not a rating of you.",
+        f"Your conversations are kept {where}, yours alone unless you share them from the Team page.",
+    ]
+    if s.retention_days:
+        parts.append(f"Sessions untouched for {s.retention_days} days are deleted automatically.")
+    if s.models.online:
+        redacted = " after emails, phone numbers and known names are replaced" if s.redact else ""
+        parts.append(f"Your messages are sent to the model at {md_escape(s.models.base_url or 'the OpenAI API')}{redacted}.")
+    else:
+        parts.append("No model is configured: nothing leaves this server.")
+    parts.append("Settings has \"Export my data\" and \"Delete my data\".")
+    return " ".join(parts)
 
 
 def md_escape(text: str) -> str:

@@ -1,5 +1,6 @@
 """Settings: the model endpoint, the models, and a connection test."""
 
+import json
 from typing import Any
 
 import streamlit as st
@@ -7,7 +8,18 @@ import streamlit as st
 from simulator.config import read_page_settings, save_page_settings
 from simulator.models.tokens import ModelPrice, PriceTable, load_prices, save_prices
 from simulator.practice import chat_model
-from simulator.ui.common import engine_parts, md_escape, settings, user_errors
+from simulator.store.access import Access
+from simulator.ui.common import (
+    PRIVATE,
+    current_actor,
+    current_user,
+    engine_parts,
+    md_escape,
+    privacy_notice,
+    settings,
+    shared_store,
+    user_errors,
+)
 
 st.title("Settings")
 with user_errors():
@@ -63,3 +75,18 @@ with user_errors():
                 models[name] = ModelPrice(input_per_million=float(row.get("input per 1M") or 0), output_per_million=float(row.get("output per 1M") or 0))
         path = save_prices(PriceTable(as_of=table.as_of, models=models), current.prices_file)
         st.success(f"Saved {len(models)} prices to {path}.")
+
+st.subheader("Your data")
+with user_errors():
+    st.caption(privacy_notice())
+    actor = current_actor()
+    access = Access(shared_store())
+    if st.session_state.get(PRIVATE):
+        st.caption("\"Don't store my sessions\" is on in this tab: its sessions are not in the database, so they are not exported or deleted here.")
+    export = json.dumps(access.export_user(actor, current_user()), ensure_ascii=False, indent=2, default=str)
+    st.download_button("Export my data", export, file_name="my-practice-data.json", mime="application/json", icon=":material/download:",
+                       help="All your sessions, messages, debriefs and model usage, as JSON")
+    sure = st.checkbox("I understand: delete all my sessions, debriefs and team roles for good")
+    if st.button("Delete my data", icon=":material/delete_forever:", disabled=not sure):
+        removed = access.delete_user(actor, current_user())
+        st.success(f"Deleted {removed} session(s) and your profile. Nobody else's data was touched.")
