@@ -27,6 +27,7 @@ PAGES = {
 }
 
 PRIVATE = "dont_store"  # this tab's "don't store my sessions" switch
+PRIVATE_SWITCH = "dont_store_switch"  # ...the sidebar toggle that sets it
 PRIVATE_STORE = "memory_store"  # ...and the in-memory database its sessions live in
 
 
@@ -192,9 +193,14 @@ def sidebar() -> None:
         if s.team_mode:
             st.caption(f"Signed in as {md_escape(current_user())}")
             st.button("Sign out", on_click=st.logout, icon=":material/logout:")
-        st.toggle("Don't store my sessions", key=PRIVATE,
+        # The choice lives in a plain session key: a widget's own state would be reset when the page changes.
+        st.toggle("Don't store my sessions", value=bool(st.session_state.get(PRIVATE)), key=PRIVATE_SWITCH, on_change=_switch_private,
                   help="New conversations in this tab stay in memory only: nothing is written to the database, and they are gone when you close the tab.")
         st.caption(privacy_notice())
+
+
+def _switch_private() -> None:
+    st.session_state[PRIVATE] = bool(st.session_state.get(PRIVATE_SWITCH))
 
 
 def privacy_notice() -> str:
