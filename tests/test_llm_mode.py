@@ -15,7 +15,7 @@ from simulator.errors import SessionCapReached
 from simulator.models.base import ModelUnavailable, StreamInterrupted
 from simulator.models.openai_chat import OpenAIChatModel
 from simulator.models.tokens import estimate_cost, load_prices
-from simulator.practice import Parts, PracticeService
+from simulator.practice import Parts, PracticeService, local_user
 from simulator.scoring.judge import LLMJudge
 
 from .conversation import Conversation
@@ -351,7 +351,7 @@ def _practice_page(monkeypatch, server, library):
     monkeypatch.setenv("SIMULATOR_PERSONA_MODEL", "gpt-4o-mini")
     monkeypatch.setenv("SIMULATOR_JUDGE_MODEL", "offline")
     store = open_store(load_settings().database_url)
-    session = PracticeService(store, library).start(library["performance-feedback"], "t")
+    session = PracticeService(store, library).start(library["performance-feedback"], local_user())  # the app's user: only the author opens it
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
     at.run()
     at.switch_page("simulator/ui/pages/practice.py")
