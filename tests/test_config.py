@@ -70,3 +70,31 @@ def test_offline_switch_and_default_persona(tmp_path):
     assert online.models.persona_model == "gpt-4o-mini" and online.models.judge_model == "gpt-4o-mini"
     off = load_settings({"SIMULATOR_DATA_DIR": str(tmp_path), "OPENAI_API_KEY": "sk-test", "SIMULATOR_OFFLINE": "1"})
     assert off.models.persona_model is None and off.models.judge_model is None and off.models.api_key == "sk-test"
+
+
+def test_team_mode_needs_every_sign_in_setting_and_writes_streamlits_secrets(tmp_path):
+    import tomllib
+
+    import pytest
+
+    from simulator.config import write_streamlit_secrets
+    from simulator.errors import SimulatorError
+
+    assert not load_settings({"SIMULATOR_DATA_DIR": str(tmp_path)}).team_mode
+    with pytest.raises(SimulatorError, match="needs SIMULATOR_OIDC_CLIENT_SECRET, SIMULATOR_COOKIE_SECRET as well"):
+        load_settings({"SIMULATOR_AUTH": "oidc", "SIMULATOR_OIDC_METADATA_URL": "http://127.0.0.1:1/x", "SIMULATOR_OIDC_CLIENT_ID": "c",
+                       "SIMULATOR_OIDC_REDIRECT_URI": "http://127.0.0.1:2/oauth2callback"})
+    with pytest.raises(SimulatorError, match="SIMULATOR_AUTH='saml' is not known"):
+        load_settings({"SIMULATOR_AUTH": "saml"})
+    s = load_settings({"SIMULATOR_DATA_DIR": str(tmp_path), "SIMULATOR_AUTH": "oidc", "SIMULATOR_OIDC_METADATA_URL": "http://127.0.0.1:1/x",
+                       "SIMULATOR_OIDC_CLIENT_ID": "c", "SIMULATOR_OIDC_CLIENT_SECRET": 'se"cret', "SIMULATOR_COOKIE_SECRET": "k" * 32,
+                       "SIMULATOR_OIDC_REDIRECT_URI": "http://127.0.0.1:2/oauth2callback", "SIMULATOR_RETENTION_DAYS": "30"})
+    assert s.team_mode and s.retention_days == 30 and s.teams_file == tmp_path / "teams.toml"
+    path = write_streamlit_secrets(s, tmp_path / ".streamlit" / "secrets.toml")
+    assert tomllib.loads(path.read_text())["auth"] == {
+        "redirect_uri": "http://127.0.0.1:2/oauth2callback", "cookie_secret": "k" * 32, "client_id": "c",
+        "client_secret": 'se"cret', "server_metadata_url": "http://127.0.0.1:1/x",
+    }
+    assert path.stat().st_mode & 0o077 == 0
+    with pytest.raises(SimulatorError, match="RETENTION_DAYS='0' is not a positive whole number"):
+        load_settings({"SIMULATOR_RETENTION_DAYS": "0"})
