@@ -85,6 +85,7 @@ def test_an_unshared_session_is_refused_to_everyone_else(team_store, library, an
         lambda: service.replay(ana_session, 1, "A better reply", other),
         lambda: service.replay(ana_session, 1, "A better reply", "ana"),
         lambda: service.branches(ana_session),
+        lambda: service.compare_replay(ana_session),
         lambda: service.start(library["performance-feedback"], "ana"),
     ]
     for attempt in refusals:

@@ -184,3 +184,30 @@ def test_cli_sync_play_as_users_share_report_export_and_delete(database_url, tmp
 
     assert main(["data", "purge"]) == 1  # no retention set
     assert "SIMULATOR_RETENTION_DAYS" in capsys.readouterr().err
+
+
+def test_several_servers_loading_the_team_file_at_once_agree(store, tmp_path):
+    import threading
+
+    path = tmp_path / "teams.toml"
+    path.write_text(TEAM_FILE)
+    config = load_team_config(path)
+    errors: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            for _ in range(3):
+                sync(store, config)
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted((m.team_id, m.user_id, m.role) for m in store.memberships()) == [
+        ("blue", "lou@example.com", "team_lead"), ("red", "ana@example.com", "manager"),
+        ("red", "bob@example.com", "manager"), ("red", "lea@example.com", "team_lead"),
+    ]

@@ -125,12 +125,6 @@ class Access:
         stored = self.store.get_debrief(session_id)
         return stored[1] if stored else None
 
-    def team_members(self, actor: Actor, team_id: str) -> list[str]:
-        """The people of a team: for its leads and admins."""
-        if not (actor.is_admin or team_id in actor.teams_as(Role.team_lead)):
-            raise AccessDenied(f"You do not lead team {team_id!r}: only its team leads see its scores. Ask an admin for the role.")
-        return [m.user_id for m in self.store.memberships(team=team_id)]
-
     def shared_with_team(self, actor: Actor, team_id: str, need: Need = "scores") -> list[SessionRecord]:
         """Sessions of a team's members shared with it (scores, or transcripts): for the team's leads only."""
         if team_id not in actor.teams_as(Role.team_lead) and not actor.is_operator:

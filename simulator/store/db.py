@@ -127,6 +127,7 @@ _MESSAGE_COLUMNS = _columns(messages, MessageRecord)
 _MODEL_CALL_COLUMNS = _columns(model_calls, ModelCallRecord)
 _USER_COLUMNS = _columns(users, UserRecord)
 _MEMBERSHIP_COLUMNS = _columns(memberships, MembershipRecord)
+_PG_TEAMS_LOCK_KEY = 7_418_290_305_118  # any fixed 64-bit number (the migrations' lock is ...117)
 _USAGE_KEYS = {"purpose", "model", "tokens_in", "tokens_out", "requests", "cost_usd", "source"}
 
 
@@ -382,6 +383,7 @@ class Store:
         never removed: a person who leaves the file keeps their sessions, and loses their roles."""
         now = _now()
         with self._write() as conn:
+            self._lock_teams(conn)
             conn.execute(memberships.delete())
             known_teams = set(conn.execute(select(teams.c.id)).scalars())
             for team_id, name in team_names.items():
@@ -395,6 +397,13 @@ class Store:
             if roles:
                 conn.execute(insert(memberships), [{"team_id": r.team_id, "user_id": r.user_id, "role": r.role} for r in roles])
 
+    @staticmethod
+    def _lock_teams(conn: Connection) -> None:
+        """Serialise changes to people and teams: several app servers may load the same team file at once.
+        (SQLite: the write transaction already holds the database's lock.)"""
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(func.pg_advisory_xact_lock(_PG_TEAMS_LOCK_KEY)))
+
     def _save_user(self, conn: Connection, person: UserRecord, now: dt.datetime) -> None:
         values = {"name": person.name, "email": person.email}
         if conn.execute(update(users).where(users.c.id == person.id).values(**values)).rowcount == 0:
@@ -402,10 +411,12 @@ class Store:
 
     def save_user(self, person: UserRecord) -> None:
         with self._write() as conn:
+            self._lock_teams(conn)
             self._save_user(conn, person, _now())
 
     def save_team(self, team_id: str, name: str) -> None:
         with self._write() as conn:
+            self._lock_teams(conn)
             if conn.execute(update(teams).where(teams.c.id == team_id).values(name=name)).rowcount == 0:
                 conn.execute(insert(teams).values(id=team_id, name=name))
 
