@@ -25,14 +25,28 @@ def inert(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
 
 
+_CLOSING = ".,;:!?…)\"'”’"
+
+
 def marked(text: str, highlights: Iterable[Mapping[str, Any]], mark: Callable[[str, int], str]) -> str:
     """`text` made inert, with each highlighted span wrapped by `mark(inert_span, sign)`.
 
     Overlapping spans merge into one (lost points win over earned ones), so no mark ever
-    splits a word or a date.
+    splits a word or a date. A mark holds no outer whitespace and takes the punctuation right
+    after it: a coloured mark is padded, so "vacancy" marked before a bare "." would read "vacancy .".
     """
     merged: list[list[int]] = []  # [start, end, sign]
     for h in sorted(highlights, key=lambda h: (h["start"], h["end"])):
+        start, end = h["start"], h["end"]
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        while end < len(text) and text[end] in _CLOSING:  # a mark's padding would leave a gap before "." or ","
+            end += 1
+        if start >= end:
+            continue
+        h = {"start": start, "end": end, "sign": h["sign"]}
         if merged and h["start"] < merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], h["end"])
             merged[-1][2] = min(merged[-1][2], h["sign"])

@@ -88,7 +88,7 @@ def test_after_thanks_the_rewrite_acknowledges_and_does_not_deliver_the_news_aga
     assert rewrite is not None
     assert not re.search(r"sorry|hard news|hard to hear|not be promoted|won't be promoted", rewrite.text, re.I), rewrite.text
     assert not any(d in rewrite.text for d in ledger_dates(scenario)), "the news and its facts were already given"
-    assert rewrite.text.index(text) > 0, "an acknowledgement of their thanks comes first"
+    assert rewrite.text.index("Let's talk about H2.") > 0, "an acknowledgement of their thanks comes first"
 
 
 def test_news_is_broken_only_while_it_is_pending(library):
@@ -165,7 +165,7 @@ def test_a_plain_decision_said_with_sorry_is_good_practice_not_weakest(service, 
 # ---------------------------------------------------------------- 6. a threat that lowered trust is a moment
 def test_a_threat_that_lowered_trust_is_among_the_moments(library):
     scenario = library["lateness"]
-    replies = [report(1, 30, 42, 70, moves={"validation"}), report(3, 42, 55, 80, moves={"open_question"}),
+    replies = [report(1, 30, 42, 70, moves={"validates"}), report(3, 42, 55, 80, moves={"open_question"}),
                report(5, 55, 67, 80, moves={"acknowledges_feelings"}), report(7, 67, 64, 20, moves={"pressures"}, penalties={"pressures"}),
                report(9, 64, 76, 70, moves={"open_question"})]
     shown = moments(scenario, replies)

@@ -32,7 +32,7 @@ from simulator.engine.tagger import Tagging
 from simulator.scoring.facts import Claim
 from simulator.scoring.judge import JudgedScorer, JudgeResult
 from simulator.scoring.offline import OfflineScorer
-from simulator.scoring.rewrite import Rewrite, is_weak, rewrite_reply, weighted
+from simulator.scoring.rewrite import Rewrite, context_of, is_weak, rewrite_reply, weighted
 from simulator.store.db import MessageRecord
 
 
@@ -181,7 +181,7 @@ def quadrant_help(reading: str, kind: Kind) -> str:
 def highlights_of(tagging: Tagging, disputed: Sequence[Claim] = ()) -> list[Highlight]:
     out = [Highlight(start=c.start, end=c.end, move=INVENTED_FACT, sign=-1, why="not on the record: check the facts") for c in disputed]
     for span in tagging.spans:
-        if span.move in (Move.closed_question, Move.clear_message):
+        if span.move == Move.closed_question:
             continue
         sign = -1 if span.move in PENALTY_MOVES else 1
         out.append(Highlight(start=span.start, end=span.end, move=span.move.value, sign=sign, why=MOVE_HELP[span.move]))
@@ -211,11 +211,19 @@ def _moved_by(scenario: Scenario, moves: list[str], change: int) -> str | None:
 
 
 def moments(scenario: Scenario, replies: list[ReplyReport], count: int = 3) -> list[Moment]:
-    """The `count` replies that moved trust most (up or down), in conversation order."""
+    """The `count` replies that moved trust most (up or down), in conversation order. A threat that lowered
+    trust is always among them, and so are the biggest rise and the biggest fall when there are both."""
     moved = [(n, r) for n, r in enumerate(replies, 1) if r.trust_change]
-    top = sorted(moved, key=lambda nr: (-abs(nr[1].trust_change), nr[0]))[:count]
+    by_size = sorted(moved, key=lambda nr: (-abs(nr[1].trust_change), nr[0]))
+    must = [nr for nr in moved if nr[1].trust_change < 0 and Move.pressures.value in nr[1].moves]
+    must += [nr for nr in (next((x for x in by_size if x[1].trust_change > 0), None), next((x for x in by_size if x[1].trust_change < 0), None))
+             if nr is not None]
+    top = list(dict.fromkeys(n for n, _ in must))[:count]
+    top += [n for n, _ in by_size if n not in top][: count - len(top)]
     out = []
-    for n, r in sorted(top, key=lambda nr: nr[0]):
+    for n, r in moved:
+        if n not in top:
+            continue
         move = _moved_by(scenario, r.moves, r.trust_change)
         why = MOVE_HELP[Move(move)] if move else "the conversation's momentum"
         out.append(Moment(seq=r.seq, number=n, text=r.text, trust_before=r.trust_before, trust_after=r.trust_after, move=move, why=why))
@@ -232,9 +240,13 @@ def next_steps(scenario: Scenario, replies: list[ReplyReport], goals: list[GoalR
         return []
     steps = []
     hardest_n, hardest = min(enumerate(replies, 1), key=lambda nr: (nr[1].trust_change, nr[1].overall, nr[0]))
+    if hardest.trust_change < 0:  # the hardest moment is one where trust fell
+        what = f"the hardest moment (trust {hardest.trust_before} → {hardest.trust_after}, score {hardest.overall})"
+    else:  # trust never fell: the reply with most room to grow
+        hardest_n, hardest = min(enumerate(replies, 1), key=lambda nr: (nr[1].overall, nr[0]))
+        what = f"your lowest-scoring reply (score {hardest.overall}; trust never fell)"
     steps.append(
-        f"Replay reply {hardest_n}, the hardest moment (trust {hardest.trust_before} → {hardest.trust_after}, "
-        f"score {hardest.overall}): try it again from there"
+        f"Replay reply {hardest_n}, {what}: try it again from there"
         + (", starting from the better reply under it." if hardest.rewrite else " with a different opening.")
     )
     missed_goal = next((g for g in goals if not g.met), None)
@@ -322,6 +334,13 @@ def session_scores(replies: list[ReplyReport], kind: Kind = Kind.feedback) -> tu
     return round(empathy), round(evidence)
 
 
+def _gave_news(kind: Kind, skills: Skills) -> bool:
+    """Whether a reply delivered the news: the decision said plainly, or feedback's behaviour or data."""
+    if kind == Kind.relationship:
+        return False
+    return skills.clear_message or (kind != Kind.decision and bool(skills.behaviour or skills.data))
+
+
 def build_debrief(
     scenario: Scenario, transcript: list[MessageRecord], final_state: ConversationState, *,
     judged: JudgeResult | None = None, fallback_reason: str | None = None, library: Mapping[str, Scenario] | None = None,
@@ -341,6 +360,8 @@ def build_debrief(
     revealed_before: set[str] = set()
     goals_before: set[str] = set()
     opened_by: dict[str, tuple[int, list[str]]] = {}
+    kind = scenario.kind
+    weak: set[int] = set()  # replies that lost points or scored low (a plain decision said kindly is not one)
     for i, msg in enumerate(transcript):
         if msg.role != "manager":
             continue
@@ -364,8 +385,12 @@ def build_debrief(
         offline_scored = rewriter.score(msg.text, tagging=tagging, scenario=scenario, seq=msg.seq, said=said) if judged else scored
         rewrite = None
         if is_weak(scenario, offline_scored):
+            weak.add(msg.seq)
             cited = " ".join([m.text for m in transcript[:i] if m.role == "manager"] + [r.rewrite.text for r in replies if r.rewrite])
-            rewrite = rewrite_reply(scenario, msg.text, offline_scored, said=said, suggestion=better, scorer=rewriter, cited=cited)
+            context = context_of(scenario, said[-1] if said else "", revealed=bool(replies and replies[-1].revealed),
+                                 news_given=any(_gave_news(kind, r.skills) for r in replies))
+            rewrite = rewrite_reply(scenario, msg.text, offline_scored, said=said, suggestion=better, scorer=rewriter, cited=cited,
+                                    context=context)
         replies.append(
             ReplyReport(
                 seq=msg.seq, text=msg.text, empathy=scored.empathy, evidence=scored.evidence, skills=scored.skills,
@@ -382,11 +407,11 @@ def build_debrief(
         trust_series.append(trust)
         stress_series.append(stress)
 
-    kind = scenario.kind
     empathy, evidence = session_scores(replies, kind)
     overall = weighted(scenario, empathy, evidence)
     reading = quadrant(empathy, evidence, kind, {p for r in replies for p in r.skills.penalties})
-    by_total = sorted(replies, key=lambda r: (r.empathy + r.evidence, -r.seq))
+    strongest = max(replies, key=lambda r: (r.overall, r.trust_change, -r.seq), default=None)
+    weakest = min((r for r in replies if r.seq in weak), key=lambda r: (r.overall, r.trust_change, r.seq), default=None)
     met_at = {g: r.seq for r in replies for g in r.goals_met}
     goals = [GoalReport(id=g.id, text=g.text, met=g.id in final_state.goals_met, met_seq=met_at.get(g.id)) for g in scenario.goals]
     concerns = [
@@ -414,8 +439,8 @@ def build_debrief(
         stress_series=stress_series,
         final_mood=mood_of(scenario, final_state).value,
         end_reason=final_state.end_reason,
-        strongest_seq=by_total[-1].seq if replies else None,
-        weakest_seq=by_total[0].seq if replies else None,
+        strongest_seq=strongest.seq if strongest else None,
+        weakest_seq=weakest.seq if weakest and weakest is not strongest else None,
         advice=advice or steps,
         verdict=verdict(reading, kind),
         moments=moments(scenario, replies),
