@@ -196,3 +196,25 @@ def test_a_highlight_takes_its_closing_punctuation_so_no_gap_shows_before_it():
     assert out.startswith("There was no [vacancy\\.]"), out
     spaced = marked("  hello there.", [{"start": 0, "end": 8, "sign": -1}], lambda span, sign: f"[{span}]")
     assert "[hello]" in spaced, spaced  # no whitespace inside a mark
+
+
+def test_listening_well_once_the_news_is_out_is_not_weak(library):
+    scenario = library["lateness"]
+    text = "That sounds really hard, and it makes sense that you didn't want to bring it up. What's been happening on Tuesdays and Thursdays?"
+    scored = SCORER.score(text, scenario=scenario)
+    assert not is_weak(scenario, scored, ReplyContext(news_given=True))
+    assert not is_weak(scenario, scored, ReplyContext(disclosed=True))
+
+
+def test_waving_away_excuses_costs_points_and_never_stays_in_a_rewrite(library):
+    scenario = library["lateness"]
+    text = "I don't care about excuses. If this continues, you'll lose your lead role."
+    scored, rewrite = rewrite_of(scenario, text)
+    assert Move.minimises in scored.tagging.moves
+    assert rewrite is not None and "excuses" not in rewrite.text and "lose your" not in rewrite.text
+
+
+def test_a_penalised_clause_is_cut_and_the_news_beside_it_stays(library):
+    scenario = library["no-promotion"]
+    _, rewrite = rewrite_of(scenario, "It's not a big deal, but it didn't happen.")
+    assert rewrite is not None and "It didn't happen." in rewrite.text and "big deal" not in rewrite.text

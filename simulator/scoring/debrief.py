@@ -63,6 +63,7 @@ class ReplyReport(BaseModel):
     reaction: str = ""  # what the persona answered
     goals_met: list[str] = Field(default_factory=list)  # goal ids this reply met
     rewrite: Rewrite | None = None  # a better reply, scored higher by the same scorer (weak replies only)
+    weak: bool = False  # lost points or scored low for its moment (a plain decision said kindly is not weak)
 
     @property
     def trust_change(self) -> int:
@@ -242,8 +243,9 @@ def next_steps(scenario: Scenario, replies: list[ReplyReport], goals: list[GoalR
     hardest_n, hardest = min(enumerate(replies, 1), key=lambda nr: (nr[1].trust_change, nr[1].overall, nr[0]))
     if hardest.trust_change < 0:  # the hardest moment is one where trust fell
         what = f"the hardest moment (trust {hardest.trust_before} → {hardest.trust_after}, score {hardest.overall})"
-    else:  # trust never fell: the reply with most room to grow
-        hardest_n, hardest = min(enumerate(replies, 1), key=lambda nr: (nr[1].overall, nr[0]))
+    else:  # trust never fell: the weak reply with most room to grow (any reply when none was weak)
+        pool = [(n, r) for n, r in enumerate(replies, 1) if r.weak] or list(enumerate(replies, 1))
+        hardest_n, hardest = min(pool, key=lambda nr: (nr[1].overall, nr[0]))
         what = f"your lowest-scoring reply (score {hardest.overall}; trust never fell)"
     steps.append(
         f"Replay reply {hardest_n}, {what}: try it again from there"
@@ -361,7 +363,6 @@ def build_debrief(
     goals_before: set[str] = set()
     opened_by: dict[str, tuple[int, list[str]]] = {}
     kind = scenario.kind
-    weak: set[int] = set()  # replies that lost points or scored low (a plain decision said kindly is not one)
     for i, msg in enumerate(transcript):
         if msg.role != "manager":
             continue
@@ -384,11 +385,11 @@ def build_debrief(
         better = judged.scores.get(msg.seq, {}).get("better_phrasing", "") if judged else ""
         offline_scored = rewriter.score(msg.text, tagging=tagging, scenario=scenario, seq=msg.seq, said=said) if judged else scored
         rewrite = None
-        if is_weak(scenario, offline_scored):
-            weak.add(msg.seq)
+        context = context_of(scenario, said[-1] if said else "", revealed=bool(replies and replies[-1].revealed),
+                             news_given=any(_gave_news(kind, r.skills) for r in replies))
+        weak = is_weak(scenario, offline_scored, context)
+        if weak:
             cited = " ".join([m.text for m in transcript[:i] if m.role == "manager"] + [r.rewrite.text for r in replies if r.rewrite])
-            context = context_of(scenario, said[-1] if said else "", revealed=bool(replies and replies[-1].revealed),
-                                 news_given=any(_gave_news(kind, r.skills) for r in replies))
             rewrite = rewrite_reply(scenario, msg.text, offline_scored, said=said, suggestion=better, scorer=rewriter, cited=cited,
                                     context=context)
         replies.append(
@@ -397,7 +398,7 @@ def build_debrief(
                 moves=sorted(m.value for m in scored.tagging.moves), highlights=highlights_of(scored.tagging, scored.disputed),
                 disputed=[c.text for c in scored.disputed],
                 better_phrasing=better, overall=weighted(scenario, scored.empathy, scored.evidence), reaction=reaction,
-                goals_met=goals_now, rewrite=rewrite,
+                goals_met=goals_now, rewrite=rewrite, weak=weak,
                 trust_before=trust, trust_after=trust_after, stress_after=stress_after,
                 mood_after=mood_of(scenario, after_state).value if after_state else mood_of(scenario, final_state).value,
                 revealed=revealed_now,
@@ -411,7 +412,7 @@ def build_debrief(
     overall = weighted(scenario, empathy, evidence)
     reading = quadrant(empathy, evidence, kind, {p for r in replies for p in r.skills.penalties})
     strongest = max(replies, key=lambda r: (r.overall, r.trust_change, -r.seq), default=None)
-    weakest = min((r for r in replies if r.seq in weak), key=lambda r: (r.overall, r.trust_change, r.seq), default=None)
+    weakest = min((r for r in replies if r.weak), key=lambda r: (r.overall, r.trust_change, r.seq), default=None)
     met_at = {g: r.seq for r in replies for g in r.goals_met}
     goals = [GoalReport(id=g.id, text=g.text, met=g.id in final_state.goals_met, met_seq=met_at.get(g.id)) for g in scenario.goals]
     concerns = [

@@ -59,10 +59,19 @@ def delivered_kindly(scenario: Scenario, scored: ReplyScore) -> bool:
     return KIND_PROFILES[scenario.kind].plain_news_is_practice and skills.clear_message and not skills.penalties and bool(kind_words)
 
 
-def is_weak(scenario: Scenario, scored: ReplyScore) -> bool:
+LISTENING_WELL = 70  # empathy at which a reply that listens, once the news is out, is doing its job
+
+
+def is_weak(scenario: Scenario, scored: ReplyScore, context: ReplyContext | None = None) -> bool:
+    """Lost points, or scored low for this kind of conversation. Not weak: the news said plainly and kindly
+    where that is the point (a decision), nor a reply that listens well once the news is out or after a
+    disclosure (it needs no evidence there)."""
     if scored.skills.penalties:
         return True
-    return weighted(scenario, scored.empathy, scored.evidence) < WEAK_BELOW and not delivered_kindly(scenario, scored)
+    if weighted(scenario, scored.empathy, scored.evidence) >= WEAK_BELOW or delivered_kindly(scenario, scored):
+        return False
+    listening = context is not None and (context.news_given or context.disclosed) and scored.empathy >= LISTENING_WELL
+    return not listening
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,8 @@ _NEWS_OPENERS = {  # only while the news is still to be given, right before it
         "I'm sorry, I know this is hard news, and I want to be straight with you about it.",
         "I wish I had better news, and I understand if this is disappointing.",
         "This will be disappointing, and that would be a fair reaction.",
+        "I know you were hoping for a different answer, and I'm sorry it isn't one.",
+        "This isn't the news either of us wanted, and it's fine to be upset about it.",
     ),
     Kind.mediation: (
         "I can see this has been frustrating, and it makes sense that it still stings.",
@@ -266,17 +277,18 @@ def concrete_content(text: str, scored: ReplyScore) -> list[str]:
     return [m.group() for m in _CONCRETE.finditer(text) if not any(a < m.end() and m.start() < b for a, b in costly)]
 
 
-def _kept_clauses(text: str, a: int, b: int, costly: list[tuple[int, int]]) -> str:
+def _kept_clauses(text: str, a: int, b: int, costly: list[tuple[int, int]], news: list[tuple[int, int]]) -> str:
     """The sentence text[a:b] without its clauses that cost points, when what is left says something concrete
-    ("From Monday you start at 08:00 or you'll lose the lead role" -> "From Monday you start at 08:00."); else ""."""
+    or is the news, or is a clause of its own ("From Monday you start at 08:00 or you'll lose the lead role" -> "From Monday you start
+    at 08:00."; "It's not a big deal, but it didn't happen" -> "It didn't happen."); else ""."""
     cuts = [(m.start(), m.end()) for m in _CLAUSE_CUT.finditer(text, a, b)]
     bounds = [a] + [end for _, end in cuts]
     ends = [start for start, _ in cuts] + [b]
-    kept = [text[x:y].strip().rstrip(".!?,;") for x, y in zip(bounds, ends)
-            if not any(p < y and x < q for p, q in costly)]
-    kept = [k for k in kept if k]
-    if not kept or not any(_CONCRETE.search(k) for k in kept):
-        return ""
+    clauses = [(x, y) for x, y in zip(bounds, ends) if text[x:y].strip() and not any(p < y and x < q for p, q in costly)]
+    if len(clauses) == len(cuts) + 1 or not any(
+            _CONCRETE.search(text[x:y]) or any(x <= p < y for p, _ in news) or len(text[x:y].split()) >= 3 for x, y in clauses):
+        return ""  # nothing was cut (what cost points spans the sentence), or what is left is a fragment
+    kept = [text[x:y].strip().rstrip(".!?,;") for x, y in clauses]
     kept[0] = _CONNECTOR.sub("", kept[0])
     sentence = ", ".join(kept)
     return sentence[0].upper() + sentence[1:] + "."
@@ -294,10 +306,11 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
     moves = scored.tagging.moves
     bad = _penalised_sentences(text, scored)
     costly = _costly(scored)
+    news = [(s.start, s.end) for s in scored.tagging.spans if s.move == Move.clear_message]
     kept: list[str] = []
     news_at: int | None = None  # where the decision or news is said: the news opener goes before it
     for a, b in sentences(text):
-        sentence = _kept_clauses(text, a, b, costly) if (a, b) in bad else text[a:b].strip()
+        sentence = _kept_clauses(text, a, b, costly, news) if (a, b) in bad else text[a:b].strip()
         if not sentence:
             continue
         if news_at is None and any(s.move == Move.clear_message and a <= s.start < b for s in scored.tagging.spans):
