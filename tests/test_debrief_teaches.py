@@ -218,3 +218,15 @@ def test_a_penalised_clause_is_cut_and_the_news_beside_it_stays(library):
     scenario = library["no-promotion"]
     _, rewrite = rewrite_of(scenario, "It's not a big deal, but it didn't happen.")
     assert rewrite is not None and "It didn't happen." in rewrite.text and "big deal" not in rewrite.text
+
+
+def test_progress_by_skill_is_told_in_plain_words(service, library):
+    from simulator.scoring.debrief import compare_attempts
+
+    scenario = library["lateness"]
+    before = play(service, scenario, ["Carla, you're always late."])
+    after = play(service, scenario, ["On 17 February you arrived at 08:42 and 9 callers hung up. How has it been for you?"])
+    said = compare_attempts(before, after)
+    assert said.startswith("Compared with your attempt before: better at ") and "exploration" in said and "no skill" not in said
+    assert compare_attempts(after, after) == "Compared with your attempt before: the same level on every skill."
+    assert "better at" not in compare_attempts(after, before) and "worse at" in compare_attempts(after, before)

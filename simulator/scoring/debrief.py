@@ -316,6 +316,28 @@ def _advice(replies: list[ReplyReport], kind: Kind = Kind.feedback) -> list[str]
     return tips  # empty for a good run: the debrief gives next steps instead
 
 
+def progress_skills(kind: Kind) -> tuple[str, ...]:
+    """The skills progress is followed on for this kind of conversation (evidence only where it is expected)."""
+    return EMPATHY_SKILLS + (EVIDENCE_SKILLS if KIND_PROFILES[kind].evidence_expected else ())
+
+
+def best_levels(debrief: Debrief) -> dict[str, int]:
+    """The best level (0-2) each skill reached anywhere in a session."""
+    return {name: max((getattr(r.skills, name) for r in debrief.replies), default=0) for name in EMPATHY_SKILLS + EVIDENCE_SKILLS}
+
+
+def compare_attempts(previous: Debrief, current: Debrief) -> str:
+    """One sentence: which skills reached a higher or lower level than in the attempt before."""
+    before, now = best_levels(previous), best_levels(current)
+    names = progress_skills(Kind(current.kind))
+    better = [n.replace("_", " ") for n in names if now[n] > before[n]]
+    worse = [n.replace("_", " ") for n in names if now[n] < before[n]]
+    parts = ([f"better at {', '.join(better)}"] if better else []) + ([f"worse at {', '.join(worse)}"] if worse else [])
+    if not parts:
+        return "Compared with your attempt before: the same level on every skill."
+    return "Compared with your attempt before: " + "; ".join(parts) + "."
+
+
 def session_scores(replies: list[ReplyReport], kind: Kind = Kind.feedback) -> tuple[int, int]:
     """Session headlines: half how consistently (mean per reply), half how completely.
 
