@@ -332,6 +332,8 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
             claim_without_evidence or (pending and evidence_missing)):
         fact = pick_fact(scenario, text, used=" ".join(kept) + " " + cited) or pick_fact(scenario, text, used=" ".join(kept))
         fact_line = spoken_fact(fact, scenario) if fact else None
+    # the fact goes before the reply's closing question, so the reply still ends by asking
+    fact_at = len(full) - 1 if full and full[-1].endswith("?") else len(full)
     asked = False
     if not (skills.emotional_reaction or skills.validation) or Move.minimises in moves:
         sorry = bool(_SORRY.search(text))
@@ -341,20 +343,21 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
             opener, at, why = _first_unused(_AFTER_THANKS, used), 0, "took their thanks instead of giving the news again"
         elif pending and (news_at is not None or fact_line):
             opener = _first_unused(_NEWS_OPENERS[kind], used, avoid_sorry=sorry)
-            at, why = (news_at if news_at is not None else len(full)), "an acknowledgement before the news"
+            at, why = (news_at if news_at is not None else fact_at), "an acknowledgement before the news"
         else:
             opener, at, why = _first_unused(_LISTENING[kind], used, avoid_sorry=sorry), 0, "an acknowledgement first"
         if opener:
             full.insert(at, opener)
             changes.append(why)
             asked = opener.endswith("?")
+            fact_at += at <= fact_at
     if fact_line:
-        full.append(fact_line)
+        full.insert(fact_at, fact_line)
         changes.append("a dated fact from the record" + (" instead of a label" if Move.label_judgment in moves else ""))
     if kind == Kind.relationship and skills.interpretation == 0 and said:
         full.append(_REFLECT)
         changes.append("a reflection of what they said")
-    if skills.exploration < 2 and not asked:
+    if skills.exploration < 2 and not asked and not (skills.exploration and full and full[-1].endswith("?")):
         pool = (_QUESTIONS_AFTER_DISCLOSURE if context.disclosed else _QUESTIONS_ON_A_PLAN if Move.offers_support in moves
                 else _QUESTIONS[kind])
         question = _first_unused(pool, used + " ".join(full))
