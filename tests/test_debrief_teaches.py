@@ -230,3 +230,28 @@ def test_progress_by_skill_is_told_in_plain_words(service, library):
     assert said.startswith("Compared with your attempt before: better at ") and "exploration" in said and "no skill" not in said
     assert compare_attempts(after, after) == "Compared with your attempt before: the same level on every skill."
     assert "better at" not in compare_attempts(after, before) and "worse at" in compare_attempts(after, before)
+
+
+def test_a_rewrite_never_repeats_a_question_the_manager_already_asked(library):
+    scenario = library["performance-feedback"]
+    asked_before = "I'm sorry to hear that. How are you doing with it all?"
+    scored = SCORER.score("OK. So, about PR #482, the comment was too short.", scenario=scenario)
+    rewrite = rewrite_reply(scenario, scored.tagging.text, scored, scorer=SCORER, cited=asked_before,
+                            context=ReplyContext(disclosed=True, news_given=True))
+    assert rewrite is not None and "How are you doing with it all?" not in rewrite.text
+    assert "#482" in rewrite.text  # the manager's own deliverable stays
+
+
+def test_after_the_persona_proposes_a_plan_the_rewrite_takes_it_up(library):
+    from simulator.scoring.rewrite import context_of
+
+    scenario = library["performance-feedback"]
+    said = ("Here's what I'd like to try: every blocking comment says what and why, and for anything bigger than a nit "
+            "I offer fifteen minutes to pair.")
+    context = context_of(scenario, said, news_given=True)
+    assert context.proposed and not context.disclosed
+    text = "Thank you. Let's agree that from Monday every review comment explains the why. Can you do that?"
+    _, rewrite = rewrite_of(scenario, text, said=[said], context=context)
+    assert rewrite is not None and rewrite.text.endswith("Can you do that?"), rewrite.text  # no second question
+    assert "plan" in rewrite.text.split(".")[0] or "idea" in rewrite.text.split(".")[0]
+    assert "Monday" in rewrite.text

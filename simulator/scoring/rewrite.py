@@ -82,6 +82,7 @@ class ReplyContext:
     disclosed: bool = False  # the persona's last message told something personal
     thanked: bool = False  # the persona's last message thanked the manager
     news_given: bool = False  # an earlier reply delivered the news, or the persona already took it
+    proposed: bool = False  # the persona's last message suggested a way forward
 
 
 _THANKS = re.compile(r"\bthank(?:s|\s+you)\b", re.I)
@@ -90,12 +91,17 @@ _DISCLOSURE_CUES = re.compile(
     r"\bat home\b|\bI haven't told\b|\bcan I say something\b|\bI'm not coping\b|\bit's personal\b", re.I)
 
 
+_PROPOSAL = re.compile(r"\b(?:here's what I'd like to try|I'd like to try|what if (?:I|we)|how about (?:I|we)|could I|I could|"
+                       r"I can (?:start|take|do|move)|I'll (?:start|take|do|move|try))\b", re.I)
+
+
 def context_of(scenario: Scenario, persona_said: str, *, revealed: bool = False, news_given: bool = False) -> ReplyContext:
     """The moment after the persona said `persona_said` (`revealed`: it let out a hidden concern)."""
     disclosed = revealed or bool(_DISCLOSURE_CUES.search(persona_said)) or any(
         line.act == Act.discloses and line.text in persona_said for line in scenario.lines.all_lines())
     thanked = bool(_THANKS.search(persona_said))
-    return ReplyContext(disclosed=disclosed, thanked=thanked, news_given=news_given or thanked)
+    return ReplyContext(disclosed=disclosed, thanked=thanked, news_given=news_given or thanked,
+                        proposed=bool(_PROPOSAL.search(persona_said)))
 
 
 # Openers and questions by moment: each pool is tried in order, skipping what an earlier rewrite of the
@@ -125,6 +131,10 @@ _AFTER_DISCLOSURE = (  # they told you something personal: a question about them
     "That sounds like a lot to carry. How are you doing with it all?",
     "Thank you for trusting me with that; it sounds really hard. What would help most right now?",
     "That can't have been easy to say. How long has it been like this for you?",
+)
+_AFTER_PROPOSAL = (  # they suggested a way forward: take it up before anything else
+    "That sounds like a good plan, and I appreciate you thinking it through.",
+    "I like that idea; thank you for suggesting it.",
 )
 _AFTER_THANKS = (  # they thanked you: take it, do not deliver the news again
     "I appreciate you saying that, and I'm glad we could talk about it openly.",
@@ -295,7 +305,10 @@ def _kept_clauses(text: str, a: int, b: int, costly: list[tuple[int, int]], news
 
 
 def _first_unused(pool: Sequence[str], used: str, avoid_sorry: bool = False) -> str | None:
-    return next((p for p in pool if p not in used and not (avoid_sorry and _SORRY.search(p))), None)
+    """The first line of `pool` none of whose sentences was said or suggested already."""
+    def fresh(line: str) -> bool:
+        return not any(line[a:b].strip() in used for a, b in sentences(line)) and not (avoid_sorry and _SORRY.search(line))
+    return next((p for p in pool if fresh(p)), None)
 
 
 def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequence[str], cited: str,
@@ -339,6 +352,8 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
         sorry = bool(_SORRY.search(text))
         if context.disclosed:
             opener, at, why = _first_unused(_AFTER_DISCLOSURE, used), 0, "a question about them first, after what they told you"
+        elif context.proposed:
+            opener, at, why = _first_unused(_AFTER_PROPOSAL, used), 0, "took up their idea first"
         elif context.thanked:
             opener, at, why = _first_unused(_AFTER_THANKS, used), 0, "took their thanks instead of giving the news again"
         elif pending and (news_at is not None or fact_line):
@@ -357,7 +372,7 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
     if kind == Kind.relationship and skills.interpretation == 0 and said:
         full.append(_REFLECT)
         changes.append("a reflection of what they said")
-    if skills.exploration < 2 and not asked and not (skills.exploration and full and full[-1].endswith("?")):
+    if skills.exploration < 2 and not asked and not (full and full[-1].endswith("?")):  # one question at the end is enough
         pool = (_QUESTIONS_AFTER_DISCLOSURE if context.disclosed else _QUESTIONS_ON_A_PLAN if Move.offers_support in moves
                 else _QUESTIONS[kind])
         question = _first_unused(pool, used + " ".join(full))
