@@ -248,7 +248,7 @@ def _cmd_sessions_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_sessions_export(args: argparse.Namespace) -> int:
-    from simulator.export import session_json, session_markdown
+    from simulator.export import session_html, session_json, session_markdown
     from simulator.scoring.debrief import Debrief
 
     service, store = _open_service()
@@ -260,6 +260,8 @@ def _cmd_sessions_export(args: argparse.Namespace) -> int:
         store.engine.dispose()
     if args.format == "json":
         print(json.dumps(session_json(view, debrief), ensure_ascii=False, indent=2))
+    elif args.format == "html":
+        print(session_html(view, debrief), end="")
     else:
         print(session_markdown(view, debrief), end="")
     return 0
@@ -588,7 +590,8 @@ def build_parser() -> argparse.ArgumentParser:
     sess_list.set_defaults(func=_cmd_sessions_list)
     sess_export = sess_sub.add_parser("export", help="both sides of the conversation and the debrief")
     sess_export.add_argument("id", help="session id (see `simulator sessions list`)")
-    sess_export.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    sess_export.add_argument("--format", choices=("markdown", "json", "html"), default="markdown",
+                             help="html: a printable page for a coaching session")
     sess_export.set_defaults(func=_cmd_sessions_export)
 
     replay = sub.add_parser("replay", help="try a different reply from one turn of a session (stored as a new branch)")

@@ -1,4 +1,4 @@
-"""Exports of a session (Markdown and JSON: both sides of the conversation and the debrief),
+"""Exports of a session (Markdown, JSON and a printable HTML page: both sides of the conversation and the debrief),
 and the one helper that makes model and scenario text inert wherever it is rendered.
 
 Text written by a model or a scenario author is data. In Markdown (Streamlit's renderer
@@ -11,6 +11,7 @@ plain JSON strings.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -25,14 +26,33 @@ def inert(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
 
 
+_CLOSING = ".,;:!?…)\"'”’"
+
+
 def marked(text: str, highlights: Iterable[Mapping[str, Any]], mark: Callable[[str, int], str]) -> str:
     """`text` made inert, with each highlighted span wrapped by `mark(inert_span, sign)`.
 
     Overlapping spans merge into one (lost points win over earned ones), so no mark ever
-    splits a word or a date.
+    splits a word or a date. A mark holds no outer whitespace and takes the punctuation right
+    after it: a coloured mark is padded, so "vacancy" marked before a bare "." would read "vacancy .".
     """
+    return _merged_marks(text, highlights, inert, mark)
+
+
+def _merged_marks(text: str, highlights: Iterable[Mapping[str, Any]], escape: Callable[[str], str],
+                  mark: Callable[[str, int], str]) -> str:
     merged: list[list[int]] = []  # [start, end, sign]
     for h in sorted(highlights, key=lambda h: (h["start"], h["end"])):
+        start, end = h["start"], h["end"]
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        while end < len(text) and text[end] in _CLOSING:  # a mark's padding would leave a gap before "." or ","
+            end += 1
+        if start >= end:
+            continue
+        h = {"start": start, "end": end, "sign": h["sign"]}
         if merged and h["start"] < merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], h["end"])
             merged[-1][2] = min(merged[-1][2], h["sign"])
@@ -40,10 +60,10 @@ def marked(text: str, highlights: Iterable[Mapping[str, Any]], mark: Callable[[s
             merged.append([h["start"], h["end"], h["sign"]])
     out, pos = [], 0
     for start, end, sign in merged:
-        out.append(inert(text[pos:start]))
-        out.append(mark(inert(text[start:end]), sign))
+        out.append(escape(text[pos:start]))
+        out.append(mark(escape(text[start:end]), sign))
         pos = end
-    out.append(inert(text[pos:]))
+    out.append(escape(text[pos:]))
     return "".join(out)
 
 
@@ -136,3 +156,84 @@ def session_markdown(view, debrief) -> str:
         lines += ["", "## How scoring works", ""]
         lines += [f"- {name.replace('_', ' ')}: {inert(text)}" for name, text in SKILL_HELP.items()]
     return "\n".join(lines).rstrip() + "\n"
+
+
+_PRINT_CSS = """
+body { font: 11pt/1.45 Georgia, serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; color: #111; }
+h1 { font-size: 1.5rem; margin-bottom: .2rem; } h2 { font-size: 1.15rem; border-bottom: 1px solid #999; margin-top: 1.6rem; }
+.you { margin: .8rem 0 .2rem; } .them { margin: .4rem 0 .8rem; color: #333; }
+.note { margin: 0 0 .3rem 1.2rem; font-size: .92em; color: #333; }
+.better { margin: .3rem 0 .8rem 1.2rem; padding: .3rem .6rem; border-left: 3px solid #2e7d32; }
+mark.earned { background: #dcefdc; } mark.lost { background: #f6d5d5; text-decoration: line-through; }
+.meta { color: #555; font-size: .9em; }
+@media print { body { margin: 0 auto; } .better, .you { break-inside: avoid; } a { color: inherit; text-decoration: none; } }
+"""
+
+
+def _html_mark(span: str, sign: int) -> str:
+    return f'<mark class="{"earned" if sign > 0 else "lost"}">{span}</mark>'
+
+
+def session_html(view, debrief) -> str:
+    """A printable page (save or print it from the browser) for a coaching session: the same content as
+    the Markdown export. Every text is HTML-escaped, so it is shown as written: no tag, link or image runs."""
+    e = html.escape
+    scenario, persona = view.scenario, view.scenario.persona.name
+    reports = {r.seq: r for r in debrief.replies} if debrief is not None else {}
+    out = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
+           # no script, no external resource of any kind: the page works printed or offline
+           """<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">""",
+           f"<title>Debrief: {e(scenario.title)}</title><style>{_PRINT_CSS}</style></head><body>",
+           f"<h1>Debrief: {e(scenario.title)}</h1>",
+           f'<p class="meta">With {e(persona)} · started {view.record.started_at:%d %b %Y %H:%M} UTC · session {e(view.record.id)}</p>']
+    if debrief is not None:
+        out.append(f"<p><strong>Empathy {debrief.empathy}/100 · Evidence {debrief.evidence}/100 · Overall {debrief.overall}/100</strong>"
+                   f' <span class="meta">(scored by {e(debrief.scorer)})</span></p>')
+        out.append(f"<p>{e(debrief.verdict or debrief.quadrant_help)}</p>")
+        if debrief.summary:
+            out.append(f"<p>Judge: {e(debrief.summary)}</p>")
+    out += ["<h2>The conversation</h2>", '<p class="meta">Highlighted green: earned points; red, struck through: cost points.</p>']
+    number = 0
+    for message in view.messages:
+        if message.role != "manager":
+            out.append(f'<p class="them"><strong>{e(persona)}:</strong> {e(message.text)}</p>')
+            continue
+        number += 1
+        report = reports.get(message.seq)
+        text = _html_marked(message.text, [h.model_dump() for h in report.highlights]) if report else e(message.text)
+        out.append(f'<p class="you"><strong>You ({number}):</strong> {text}</p>')
+        if report:
+            out.append(f'<p class="note">Empathy {report.empathy} · Evidence {report.evidence} · '
+                       f"trust {report.trust_before} → {report.trust_after}</p>")
+            if report.disputed:
+                out.append(f'<p class="note">Not on the record: {e(", ".join(report.disputed))}</p>')
+            if report.rewrite:
+                rw = report.rewrite
+                out.append(f'<p class="better"><strong>A better reply</strong> (empathy {rw.empathy}, evidence {rw.evidence}): '
+                           f"{e(rw.text)}<br><span class=\"meta\">What changed: {e('; '.join(rw.changes))}</span></p>")
+    if debrief is not None:
+        numbers = {r.seq: n for n, r in enumerate(debrief.replies, 1)}
+        if debrief.moments:
+            out.append("<h2>Moments that moved trust</h2><ul>")
+            out += [f"<li>Reply {m.number}, trust {m.trust_before} → {m.trust_after}: “{e(m.text)}” — {e(m.why)}</li>"
+                    for m in debrief.moments]
+            out.append("</ul>")
+        out.append("<h2>Goals</h2><ul>")
+        for g in debrief.goals:
+            when = f" (reply {numbers[g.met_seq]})" if g.met_seq in numbers else ""
+            out.append(f"<li>{'☑' if g.met else '☐'} {e(g.text)}{when}</li>")
+        out.append("</ul><h2>What they were not saying</h2><ul>")
+        for c in debrief.concerns:
+            state = f"came out after reply {numbers[c.opened_by_seq]}" if c.opened_by_seq in numbers else (
+                "came out" if c.revealed else "stayed hidden")
+            out.append(f"<li>{e(c.summary)}: {state}</li>")
+        out.append("</ul><h2>What to try next</h2><ul>")
+        out += [f"<li>{e(tip)}</li>" for tip in dict.fromkeys(debrief.advice + debrief.next_steps)]
+        out.append("</ul><h2>Notes for the coaching session</h2><p>&nbsp;</p><p>&nbsp;</p>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def _html_marked(text: str, highlights: Iterable[Mapping[str, Any]]) -> str:
+    """`marked` for HTML: the same merged spans, escaped for HTML rather than Markdown."""
+    return _merged_marks(text, highlights, html.escape, _html_mark)

@@ -3,7 +3,8 @@
 Starts `streamlit run app.py` on a free loopback port with its own data folder, then
 plays one short conversation: pick a scenario, start, send three messages, end, check
 the debrief, replay from turn 2 with a better reply and see both side by side, export the
-Markdown, and look at the page in a narrow window. Screenshots go to test-artifacts/ (gitignored) for a human to look at.
+Markdown and the printable page, go to Practice and back through the sidebar (the session stays
+open), and look at the page in a narrow window. Screenshots go to test-artifacts/ (gitignored) for a human to look at.
 
 Needs /usr/bin/chromium (Debian's `chromium` package; `scripts/test.sh` installs it).
 Without it the test skips, or fails when SIMULATOR_REQUIRE_BROWSER=1 (set in CI).
@@ -258,6 +259,24 @@ def test_one_conversation_in_the_browser(app_url: str) -> None:
             download.value.save_as(exported)
             text = exported.read_text()
             assert text.startswith("# Debrief: ") and "ledger migration" in text and "## What to try next" in text
+
+            # The printable page: every section, the manager's words, nothing that runs.
+            with page.expect_download() as download:
+                page.get_by_role("button", name="Printable page").click()
+            printable = ARTIFACTS / "browser-debrief.html"
+            download.value.save_as(printable)
+            html_text = printable.read_text()
+            assert "<h2>The conversation</h2>" in html_text and "ledger migration" in html_text
+            assert "<script" not in html_text and "src=" not in html_text
+
+            # The sidebar's links keep the open session: Practice, then Debrief, show the same conversation.
+            page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Practice").click()
+            expect(page.get_by_text("No conversation is open")).to_have_count(0)
+            expect(page.locator(ANY_MESSAGE).filter(has_text="delay the month-end close").first).to_be_visible()
+            page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Debrief").click()
+            expect(page.get_by_role("heading", name="Debrief", exact=True)).to_be_visible()
+            expect(per_reply).to_have_count(len(MESSAGES))
+            _assert_no_exception(page)
 
             # A narrow window (a phone held upright): the same page, still usable.
             page.set_viewport_size({"width": 420, "height": 900})

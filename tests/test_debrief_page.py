@@ -149,7 +149,7 @@ def test_exports_are_offered_as_downloads():
     conv, _ = played(["How are things going?"])
     at = debrief_page(conv.id)
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["Download Markdown", "Download JSON"]
+    assert labels == ["Printable page", "Download Markdown", "Download JSON"]
 
 
 def test_progress_over_attempts_at_the_same_scenario_version():
@@ -158,7 +158,8 @@ def test_progress_over_attempts_at_the_same_scenario_version():
     at = debrief_page(conv.id)
     assert "Progress on this scenario" in [h.value for h in at.subheader]
     assert any(m.value.startswith("Compared with your attempt before: better at") for m in at.markdown)
-    assert len(at.get("vega_lite_chart")) == 3
+    assert len(at.get("vega_lite_chart")) == 4  # trust and stress, candor, scores over attempts, skills over attempts
+    assert any("Best level reached on each skill" in m.value for m in at.markdown)
 
 
 def test_sidebar_navigation_keeps_the_open_session():

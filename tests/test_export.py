@@ -68,3 +68,30 @@ def test_json_carries_the_transcript_and_the_debrief(session):
     assert EVIL in [m["text"] for m in data["transcript"]]  # JSON keeps the text as data, unchanged
     assert data["debrief"]["empathy"] == debrief.empathy
     assert any(r["rewrite"] for r in data["debrief"]["replies"])
+
+
+def test_the_printable_page_has_everything_and_runs_nothing(session):
+    from html.parser import HTMLParser
+
+    from simulator.export import session_html
+
+    view, debrief = session
+    page = session_html(view, debrief)
+    tags, attributes = [], []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            tags.append(tag)
+            attributes.extend(attrs)
+
+    Collect().feed(page)
+    assert set(tags) <= {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "strong", "span", "mark", "br", "ul", "li"}
+    assert not any(name in ("src", "href") or name.startswith("on") for name, _ in attributes)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # the manager's text shown as written, escaped
+    assert "@media print" in page and "default-src 'none'" in page
+    rewrite = next(r.rewrite for r in debrief.replies if r.rewrite)
+    assert f"<strong>A better reply</strong> (empathy {rewrite.empathy}, evidence {rewrite.evidence})" in page
+    assert '<mark class="lost">everyone says</mark>' in page
+    for section in ("The conversation", "Moments that moved trust", "Goals", "What they were not saying", "What to try next"):
+        assert f"<h2>{section}</h2>" in page
+    assert page.count('class="them"') == sum(1 for m in view.messages if m.role == "persona")

@@ -91,6 +91,7 @@ def test_cli_replay_sessions_list_and_export(tmp_path, capsys):
     played_out = json.loads(capsys.readouterr().out)
     weak = [r for r in played_out["debrief"]["replies"] if r["rewrite"]]
     assert weak and all(r["rewrite"]["overall"] > r["overall"] for r in weak)  # play --json carries the rewrites
+    assert all({"text", "empathy", "evidence", "overall", "changes"} <= set(r["rewrite"]) for r in weak)  # with their scores
 
     assert main(["sessions", "list", "--json"]) == 0
     sessions = json.loads(capsys.readouterr().out)
@@ -120,6 +121,9 @@ def test_cli_replay_sessions_list_and_export(tmp_path, capsys):
     assert main(["sessions", "export", parent]) == 0
     markdown = capsys.readouterr().out
     assert markdown.startswith("# Debrief: ") and "## The conversation" in markdown
+    assert main(["sessions", "export", parent, "--format", "html"]) == 0
+    printable = capsys.readouterr().out
+    assert printable.startswith("<!doctype html>") and "<h2>The conversation</h2>" in printable and "<script" not in printable
     assert main(["sessions", "export", "nope"]) == 1
     assert "No practice session with id nope" in capsys.readouterr().err
     assert local_user()  # the CLI's user is the app's: the login name

@@ -95,11 +95,13 @@ class KindProfile:
     evidence_weight: float
     evidence_label: str  # what "evidence" means in this kind of conversation
     evidence_expected: bool
+    plain_news_is_practice: bool = False  # saying the news plainly and kindly is what the conversation is for
 
 
 KIND_PROFILES: dict[Kind, KindProfile] = {
     Kind.feedback: KindProfile(Kind.feedback, 0.5, 0.5, "evidence (situation, behaviour, impact)", True),
-    Kind.decision: KindProfile(Kind.decision, 0.5, 0.5, "clarity (the decision said plainly, and what happens next)", True),
+    Kind.decision: KindProfile(Kind.decision, 0.5, 0.5, "clarity (the decision said plainly, and what happens next)", True,
+                                plain_news_is_practice=True),
     Kind.relationship: KindProfile(Kind.relationship, 0.9, 0.1, "evidence (not expected in a first 1:1)", False),
     Kind.mediation: KindProfile(Kind.mediation, 0.5, 0.5, "facts, not verdicts (what each person did)", True),
 }

@@ -32,7 +32,7 @@ from simulator.engine.tagger import Tagging
 from simulator.scoring.facts import Claim
 from simulator.scoring.judge import JudgedScorer, JudgeResult
 from simulator.scoring.offline import OfflineScorer
-from simulator.scoring.rewrite import Rewrite, is_weak, rewrite_reply, weighted
+from simulator.scoring.rewrite import Rewrite, context_of, is_weak, rewrite_reply, weighted
 from simulator.store.db import MessageRecord
 
 
@@ -63,6 +63,7 @@ class ReplyReport(BaseModel):
     reaction: str = ""  # what the persona answered
     goals_met: list[str] = Field(default_factory=list)  # goal ids this reply met
     rewrite: Rewrite | None = None  # a better reply, scored higher by the same scorer (weak replies only)
+    weak: bool = False  # lost points or scored low for its moment (a plain decision said kindly is not weak)
 
     @property
     def trust_change(self) -> int:
@@ -181,7 +182,7 @@ def quadrant_help(reading: str, kind: Kind) -> str:
 def highlights_of(tagging: Tagging, disputed: Sequence[Claim] = ()) -> list[Highlight]:
     out = [Highlight(start=c.start, end=c.end, move=INVENTED_FACT, sign=-1, why="not on the record: check the facts") for c in disputed]
     for span in tagging.spans:
-        if span.move in (Move.closed_question, Move.clear_message):
+        if span.move == Move.closed_question:
             continue
         sign = -1 if span.move in PENALTY_MOVES else 1
         out.append(Highlight(start=span.start, end=span.end, move=span.move.value, sign=sign, why=MOVE_HELP[span.move]))
@@ -211,11 +212,19 @@ def _moved_by(scenario: Scenario, moves: list[str], change: int) -> str | None:
 
 
 def moments(scenario: Scenario, replies: list[ReplyReport], count: int = 3) -> list[Moment]:
-    """The `count` replies that moved trust most (up or down), in conversation order."""
+    """The `count` replies that moved trust most (up or down), in conversation order. A threat that lowered
+    trust is always among them, and so are the biggest rise and the biggest fall when there are both."""
     moved = [(n, r) for n, r in enumerate(replies, 1) if r.trust_change]
-    top = sorted(moved, key=lambda nr: (-abs(nr[1].trust_change), nr[0]))[:count]
+    by_size = sorted(moved, key=lambda nr: (-abs(nr[1].trust_change), nr[0]))
+    must = [nr for nr in moved if nr[1].trust_change < 0 and Move.pressures.value in nr[1].moves]
+    must += [nr for nr in (next((x for x in by_size if x[1].trust_change > 0), None), next((x for x in by_size if x[1].trust_change < 0), None))
+             if nr is not None]
+    top = list(dict.fromkeys(n for n, _ in must))[:count]
+    top += [n for n, _ in by_size if n not in top][: count - len(top)]
     out = []
-    for n, r in sorted(top, key=lambda nr: nr[0]):
+    for n, r in moved:
+        if n not in top:
+            continue
         move = _moved_by(scenario, r.moves, r.trust_change)
         why = MOVE_HELP[Move(move)] if move else "the conversation's momentum"
         out.append(Moment(seq=r.seq, number=n, text=r.text, trust_before=r.trust_before, trust_after=r.trust_after, move=move, why=why))
@@ -232,9 +241,14 @@ def next_steps(scenario: Scenario, replies: list[ReplyReport], goals: list[GoalR
         return []
     steps = []
     hardest_n, hardest = min(enumerate(replies, 1), key=lambda nr: (nr[1].trust_change, nr[1].overall, nr[0]))
+    if hardest.trust_change < 0:  # the hardest moment is one where trust fell
+        what = f"the hardest moment (trust {hardest.trust_before} → {hardest.trust_after}, score {hardest.overall})"
+    else:  # trust never fell: the weak reply with most room to grow (any reply when none was weak)
+        pool = [(n, r) for n, r in enumerate(replies, 1) if r.weak] or list(enumerate(replies, 1))
+        hardest_n, hardest = min(pool, key=lambda nr: (nr[1].overall, nr[0]))
+        what = f"your lowest-scoring reply (score {hardest.overall}; trust never fell)"
     steps.append(
-        f"Replay reply {hardest_n}, the hardest moment (trust {hardest.trust_before} → {hardest.trust_after}, "
-        f"score {hardest.overall}): try it again from there"
+        f"Replay reply {hardest_n}, {what}: try it again from there"
         + (", starting from the better reply under it." if hardest.rewrite else " with a different opening.")
     )
     missed_goal = next((g for g in goals if not g.met), None)
@@ -302,6 +316,28 @@ def _advice(replies: list[ReplyReport], kind: Kind = Kind.feedback) -> list[str]
     return tips  # empty for a good run: the debrief gives next steps instead
 
 
+def progress_skills(kind: Kind) -> tuple[str, ...]:
+    """The skills progress is followed on for this kind of conversation (evidence only where it is expected)."""
+    return EMPATHY_SKILLS + (EVIDENCE_SKILLS if KIND_PROFILES[kind].evidence_expected else ())
+
+
+def best_levels(debrief: Debrief) -> dict[str, int]:
+    """The best level (0-2) each skill reached anywhere in a session."""
+    return {name: max((getattr(r.skills, name) for r in debrief.replies), default=0) for name in EMPATHY_SKILLS + EVIDENCE_SKILLS}
+
+
+def compare_attempts(previous: Debrief, current: Debrief) -> str:
+    """One sentence: which skills reached a higher or lower level than in the attempt before."""
+    before, now = best_levels(previous), best_levels(current)
+    names = progress_skills(Kind(current.kind))
+    better = [n.replace("_", " ") for n in names if now[n] > before[n]]
+    worse = [n.replace("_", " ") for n in names if now[n] < before[n]]
+    parts = ([f"better at {', '.join(better)}"] if better else []) + ([f"worse at {', '.join(worse)}"] if worse else [])
+    if not parts:
+        return "Compared with your attempt before: the same level on every skill."
+    return "Compared with your attempt before: " + "; ".join(parts) + "."
+
+
 def session_scores(replies: list[ReplyReport], kind: Kind = Kind.feedback) -> tuple[int, int]:
     """Session headlines: half how consistently (mean per reply), half how completely.
 
@@ -320,6 +356,13 @@ def session_scores(replies: list[ReplyReport], kind: Kind = Kind.feedback) -> tu
     empathy = (mean(r.empathy for r in replies) + empathy_score(coverage)) / 2
     evidence = (mean(r.evidence for r in replies) + evidence_score(coverage, kind)) / 2
     return round(empathy), round(evidence)
+
+
+def _gave_news(kind: Kind, skills: Skills) -> bool:
+    """Whether a reply delivered the news: the decision said plainly, or feedback's behaviour or data."""
+    if kind == Kind.relationship:
+        return False
+    return skills.clear_message or (kind != Kind.decision and bool(skills.behaviour or skills.data))
 
 
 def build_debrief(
@@ -341,6 +384,7 @@ def build_debrief(
     revealed_before: set[str] = set()
     goals_before: set[str] = set()
     opened_by: dict[str, tuple[int, list[str]]] = {}
+    kind = scenario.kind
     for i, msg in enumerate(transcript):
         if msg.role != "manager":
             continue
@@ -363,16 +407,20 @@ def build_debrief(
         better = judged.scores.get(msg.seq, {}).get("better_phrasing", "") if judged else ""
         offline_scored = rewriter.score(msg.text, tagging=tagging, scenario=scenario, seq=msg.seq, said=said) if judged else scored
         rewrite = None
-        if is_weak(scenario, offline_scored):
+        context = context_of(scenario, said[-1] if said else "", revealed=bool(replies and replies[-1].revealed),
+                             news_given=any(_gave_news(kind, r.skills) for r in replies))
+        weak = is_weak(scenario, offline_scored, context)
+        if weak:
             cited = " ".join([m.text for m in transcript[:i] if m.role == "manager"] + [r.rewrite.text for r in replies if r.rewrite])
-            rewrite = rewrite_reply(scenario, msg.text, offline_scored, said=said, suggestion=better, scorer=rewriter, cited=cited)
+            rewrite = rewrite_reply(scenario, msg.text, offline_scored, said=said, suggestion=better, scorer=rewriter, cited=cited,
+                                    context=context)
         replies.append(
             ReplyReport(
                 seq=msg.seq, text=msg.text, empathy=scored.empathy, evidence=scored.evidence, skills=scored.skills,
                 moves=sorted(m.value for m in scored.tagging.moves), highlights=highlights_of(scored.tagging, scored.disputed),
                 disputed=[c.text for c in scored.disputed],
                 better_phrasing=better, overall=weighted(scenario, scored.empathy, scored.evidence), reaction=reaction,
-                goals_met=goals_now, rewrite=rewrite,
+                goals_met=goals_now, rewrite=rewrite, weak=weak,
                 trust_before=trust, trust_after=trust_after, stress_after=stress_after,
                 mood_after=mood_of(scenario, after_state).value if after_state else mood_of(scenario, final_state).value,
                 revealed=revealed_now,
@@ -382,11 +430,11 @@ def build_debrief(
         trust_series.append(trust)
         stress_series.append(stress)
 
-    kind = scenario.kind
     empathy, evidence = session_scores(replies, kind)
     overall = weighted(scenario, empathy, evidence)
     reading = quadrant(empathy, evidence, kind, {p for r in replies for p in r.skills.penalties})
-    by_total = sorted(replies, key=lambda r: (r.empathy + r.evidence, -r.seq))
+    strongest = max(replies, key=lambda r: (r.overall, r.trust_change, -r.seq), default=None)
+    weakest = min((r for r in replies if r.weak), key=lambda r: (r.overall, r.trust_change, r.seq), default=None)
     met_at = {g: r.seq for r in replies for g in r.goals_met}
     goals = [GoalReport(id=g.id, text=g.text, met=g.id in final_state.goals_met, met_seq=met_at.get(g.id)) for g in scenario.goals]
     concerns = [
@@ -414,8 +462,8 @@ def build_debrief(
         stress_series=stress_series,
         final_mood=mood_of(scenario, final_state).value,
         end_reason=final_state.end_reason,
-        strongest_seq=by_total[-1].seq if replies else None,
-        weakest_seq=by_total[0].seq if replies else None,
+        strongest_seq=strongest.seq if strongest else None,
+        weakest_seq=weakest.seq if weakest and weakest is not strongest else None,
         advice=advice or steps,
         verdict=verdict(reading, kind),
         moments=moments(scenario, replies),

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pydantic import BaseModel
 
 from simulator.domain.lexicon import sentences
 from simulator.domain.moves import PENALTY_MOVES, Move
-from simulator.domain.rubric import INVENTED_FACT, Kind
-from simulator.domain.scenario import Fact, Scenario
+from simulator.domain.rubric import INVENTED_FACT, KIND_PROFILES, Kind
+from simulator.domain.scenario import Act, Fact, Scenario
 from simulator.scoring.offline import OfflineScorer, ReplyScore
 
 WEAK_BELOW = 60  # a reply whose weighted score is under this, or that lost points, gets a rewrite
@@ -47,23 +48,133 @@ def weighted(scenario: Scenario, empathy: int, evidence: int) -> int:
     return round((empathy * empathy_w + evidence * evidence_w) / ((empathy_w + evidence_w) or 1.0))
 
 
-def is_weak(scenario: Scenario, scored: ReplyScore) -> bool:
-    return bool(scored.skills.penalties) or weighted(scenario, scored.empathy, scored.evidence) < WEAK_BELOW
+_SORRY = re.compile(r"\b(?:I'm|I am) (?:so |really |very )?sorry\b|\bI wish I had better news\b", re.I)
 
 
-# What each kind opens with when the reply acknowledged nothing, and asks when it asked nothing.
-_ACKNOWLEDGE = {
-    Kind.feedback: "I know this may be hard to hear, and I want to understand how it looks from your side.",
-    Kind.decision: "I'm sorry, I know this is hard news, and I want to be straight with you about it.",
-    Kind.relationship: "I'm really glad we have this time, and I appreciate you being open with me.",
-    Kind.mediation: "I can see this has been frustrating, and it makes sense that it still stings.",
+def delivered_kindly(scenario: Scenario, scored: ReplyScore) -> bool:
+    """The news said plainly and kindly, where saying it is the point of the conversation (a decision):
+    "I'm sorry, the decision is that you won't be promoted this round" is the practice, not a weak reply."""
+    skills = scored.skills
+    kind_words = skills.emotional_reaction or skills.validation or skills.support or _SORRY.search(scored.tagging.text)
+    return KIND_PROFILES[scenario.kind].plain_news_is_practice and skills.clear_message and not skills.penalties and bool(kind_words)
+
+
+LISTENING_WELL = 70  # empathy at which a reply that listens, once the news is out, is doing its job
+
+
+def is_weak(scenario: Scenario, scored: ReplyScore, context: ReplyContext | None = None) -> bool:
+    """Lost points, or scored low for this kind of conversation. Not weak: the news said plainly and kindly
+    where that is the point (a decision), nor a reply that listens well once the news is out or after a
+    disclosure (it needs no evidence there)."""
+    if scored.skills.penalties:
+        return True
+    if weighted(scenario, scored.empathy, scored.evidence) >= WEAK_BELOW or delivered_kindly(scenario, scored):
+        return False
+    listening = context is not None and (context.news_given or context.disclosed) and scored.empathy >= LISTENING_WELL
+    return not listening
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """Where in the conversation a reply was said, as much as a rewrite needs: what the persona had just
+    done, and whether the news (the feedback or the decision) was already out."""
+
+    disclosed: bool = False  # the persona's last message told something personal
+    thanked: bool = False  # the persona's last message thanked the manager
+    news_given: bool = False  # an earlier reply delivered the news, or the persona already took it
+    proposed: bool = False  # the persona's last message suggested a way forward
+
+
+_THANKS = re.compile(r"\bthank(?:s|\s+you)\b", re.I)
+_DISCLOSURE_CUES = re.compile(
+    r"\bmy (?:dad|mum|mom|mother|father|partner|wife|husband|son|daughter|kids?|child|children|health|family)\b|"
+    r"\bat home\b|\bI haven't told\b|\bcan I say something\b|\bI'm not coping\b|\bit's personal\b", re.I)
+
+
+_PROPOSAL = re.compile(r"\b(?:here's what I'd like to try|I'd like to try|what if (?:I|we)|how about (?:I|we)|could I|I could|"
+                       r"I can (?:start|take|do|move)|I'll (?:start|take|do|move|try))\b", re.I)
+
+
+def context_of(scenario: Scenario, persona_said: str, *, revealed: bool = False, news_given: bool = False) -> ReplyContext:
+    """The moment after the persona said `persona_said` (`revealed`: it let out a hidden concern)."""
+    disclosed = revealed or bool(_DISCLOSURE_CUES.search(persona_said)) or any(
+        line.act == Act.discloses and line.text in persona_said for line in scenario.lines.all_lines())
+    thanked = bool(_THANKS.search(persona_said))
+    return ReplyContext(disclosed=disclosed, thanked=thanked, news_given=news_given or thanked,
+                        proposed=bool(_PROPOSAL.search(persona_said)))
+
+
+# Openers and questions by moment: each pool is tried in order, skipping what an earlier rewrite of the
+# same debrief already said, so no formula repeats. Each opener earns an empathy skill on its own.
+_NEWS_OPENERS = {  # only while the news is still to be given, right before it
+    Kind.feedback: (
+        "I know this may be hard to hear, and I want to understand how it looks from your side.",
+        "This isn't easy to raise, and I can see it may feel unfair, so I'd like to hear your view too.",
+        "I want to be straight with you about this, and I know it may sting.",
+        "I'd rather say this plainly, and I can imagine it's not easy to hear.",
+        "I know this is uncomfortable, and I want us to look at it together.",
+    ),
+    Kind.decision: (
+        "I'm sorry, I know this is hard news, and I want to be straight with you about it.",
+        "I wish I had better news, and I understand if this is disappointing.",
+        "This will be disappointing, and that would be a fair reaction.",
+        "I know you were hoping for a different answer, and I'm sorry it isn't one.",
+        "This isn't the news either of us wanted, and it's fine to be upset about it.",
+    ),
+    Kind.mediation: (
+        "I can see this has been frustrating, and it makes sense that it still stings.",
+        "I know this has been uncomfortable for both of you, and that's understandable.",
+    ),
+    Kind.relationship: (),
 }
-_QUESTION = {
-    Kind.feedback: "How do you see it?",
-    Kind.decision: "What questions do you have about what happens next?",
-    Kind.relationship: "What would make the next few months go well for you?",
-    Kind.mediation: "How did that meeting look from where you were sitting?",
+_AFTER_DISCLOSURE = (  # they told you something personal: a question about them, never news or a fact
+    "That sounds like a lot to carry. How are you doing with it all?",
+    "Thank you for trusting me with that; it sounds really hard. What would help most right now?",
+    "That can't have been easy to say. How long has it been like this for you?",
+)
+_AFTER_PROPOSAL = (  # they suggested a way forward: take it up before anything else
+    "That sounds like a good plan, and I appreciate you thinking it through.",
+    "I like that idea; thank you for suggesting it.",
+)
+_AFTER_THANKS = (  # they thanked you: take it, do not deliver the news again
+    "I appreciate you saying that, and I'm glad we could talk about it openly.",
+    "Thank you for hearing me out; I know it wasn't an easy thing to hear.",
+    "I'm glad you feel you can be straight with me too.",
+)
+_LISTENING = {  # anything else: they pushed back, answered, or asked
+    Kind.feedback: (
+        "I hear you, and I can see why it feels that way.",
+        "That's fair to raise, and it makes sense you'd see it that way.",
+        "I can see this matters to you.",
+    ),
+    Kind.decision: (
+        "I hear you, and it makes sense that you're disappointed.",
+        "That's a fair reaction, and I understand it.",
+        "I can see this matters a lot to you.",
+    ),
+    Kind.relationship: (
+        "I'm really glad we have this time, and I appreciate you being open with me.",
+        "Thanks for telling me that; it helps me understand you.",
+        "That makes sense, and I'm glad you said it.",
+    ),
+    Kind.mediation: (
+        "I hear you, and I can see why that moment still bothers you.",
+        "That makes sense, and I'd feel the same in your place.",
+    ),
 }
+_QUESTIONS = {
+    Kind.feedback: ("How do you see it?", "What's been getting in the way?", "What would help you with that?",
+                    "What's your side of it?"),
+    Kind.decision: ("What questions do you have about what happens next?", "How are you feeling about it?",
+                    "What would be most useful to talk through now?", "What would help you most from here?"),
+    Kind.relationship: ("What would make the next few months go well for you?", "What should I know about how you like to work?",
+                        "What has surprised you most so far?", "What would you like from me as your manager?"),
+    Kind.mediation: ("How did that meeting look from where you were sitting?", "What would a good outcome look like for you?",
+                     "What do you think the other side would say happened?"),
+}
+_QUESTIONS_ON_A_PLAN = ("What would make that work for you?", "What would you change about that plan?",
+                        "What do you need from me to make it work?")
+_QUESTIONS_AFTER_DISCLOSURE = ("What would help most right now?", "How are you doing with it all?", "What support would make a difference?")
 _REFLECT = "It sounds like that matters a lot to you."
 _DROPPED_WHY = {
     Move.label_judgment: "a label",
@@ -153,41 +264,121 @@ def _penalised_sentences(text: str, scored: ReplyScore) -> dict[tuple[int, int],
     return bad
 
 
-def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequence[str], cited: str) -> list[tuple[str, list[str]]]:
+_CONCRETE = re.compile(
+    r"#\d+|\b\d{1,2}:\d{2}\b|\b\d+(?:[.,]\d+)?(?:\s?%|\s(?:days?|weeks?|months?|hours?|minutes?|calls?|callers?|tickets?))?|"
+    r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|July|August|"
+    r"September|October|November|December)\b|\b[QH][1-4]\b"
+)
+_CLAUSE_CUT = re.compile(r"[,;]\s+|\s+[—–]\s+|\s+(?=(?:or|otherwise|and|but|so|because)\b)")
+_CONNECTOR = re.compile(r"^(?:or|otherwise|and|but|so|because)\s+", re.I)
+_FILLER = re.compile(r"^(?:fine|okay|ok|right|look|well|anyway)[.!]$", re.I)
+_CLAIM_MOVES = frozenset({Move.label_judgment, Move.absolute, Move.hearsay, Move.blame})  # claims that want evidence
+
+
+def _costly(scored: ReplyScore) -> list[tuple[int, int]]:
+    """What cost points, as (start, end): penalty spans and claims the record does not support."""
+    return [(s.start, s.end) for s in scored.tagging.spans if s.move in PENALTY_MOVES] + [(c.start, c.end) for c in scored.disputed]
+
+
+def concrete_content(text: str, scored: ReplyScore) -> list[str]:
+    """The manager's own times, numbers, dates and named items (PR #482, H2), outside what cost points:
+    a rewrite keeps every one of them."""
+    costly = _costly(scored)
+    return [m.group() for m in _CONCRETE.finditer(text) if not any(a < m.end() and m.start() < b for a, b in costly)]
+
+
+def _kept_clauses(text: str, a: int, b: int, costly: list[tuple[int, int]], news: list[tuple[int, int]]) -> str:
+    """The sentence text[a:b] without its clauses that cost points, when what is left says something concrete
+    or is the news, or is a clause of its own ("From Monday you start at 08:00 or you'll lose the lead role" -> "From Monday you start
+    at 08:00."; "It's not a big deal, but it didn't happen" -> "It didn't happen."); else ""."""
+    cuts = [(m.start(), m.end()) for m in _CLAUSE_CUT.finditer(text, a, b)]
+    bounds = [a] + [end for _, end in cuts]
+    ends = [start for start, _ in cuts] + [b]
+    clauses = [(x, y) for x, y in zip(bounds, ends) if text[x:y].strip() and not any(p < y and x < q for p, q in costly)]
+    if len(clauses) == len(cuts) + 1 or not any(
+            _CONCRETE.search(text[x:y]) or any(x <= p < y for p, _ in news) or len(text[x:y].split()) >= 3 for x, y in clauses):
+        return ""  # nothing was cut (what cost points spans the sentence), or what is left is a fragment
+    kept = [text[x:y].strip().rstrip(".!?,;") for x, y in clauses]
+    kept[0] = _CONNECTOR.sub("", kept[0])
+    sentence = ", ".join(kept)
+    return sentence[0].upper() + sentence[1:] + "."
+
+
+def _first_unused(pool: Sequence[str], used: str, avoid_sorry: bool = False) -> str | None:
+    """The first line of `pool` none of whose sentences was said or suggested already."""
+    def fresh(line: str) -> bool:
+        return not any(line[a:b].strip() in used for a, b in sentences(line)) and not (avoid_sorry and _SORRY.search(line))
+    return next((p for p in pool if fresh(p)), None)
+
+
+def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequence[str], cited: str,
+                context: ReplyContext) -> list[tuple[str, list[str]]]:
     """Rewrites from the smallest change to the fullest, each with the list of what it changed."""
     kind = scenario.kind
     skills = scored.skills
+    moves = scored.tagging.moves
     bad = _penalised_sentences(text, scored)
+    costly = _costly(scored)
+    news = [(s.start, s.end) for s in scored.tagging.spans if s.move == Move.clear_message]
     kept: list[str] = []
-    news_at: int | None = None  # where the decision or news is said: the acknowledgement goes before it
+    news_at: int | None = None  # where the decision or news is said: the news opener goes before it
     for a, b in sentences(text):
-        if (a, b) in bad:
+        sentence = _kept_clauses(text, a, b, costly, news) if (a, b) in bad else text[a:b].strip()
+        if not sentence:
             continue
-        sentence = text[a:b].strip()
-        if sentence:
-            if news_at is None and any(s.move == Move.clear_message and a <= s.start < b for s in scored.tagging.spans):
-                news_at = len(kept)
-            kept.append(sentence)
+        if news_at is None and any(s.move == Move.clear_message and a <= s.start < b for s in scored.tagging.spans):
+            news_at = len(kept)
+        kept.append(sentence)
     changes: list[str] = []
     if bad:
         dropped = sorted({w for ws in bad.values() for w in ws})
         changes.append("left out " + ", ".join(dropped) + (": your other words stay" if kept else ""))
-    full = list(kept)
-    if not (skills.emotional_reaction or skills.validation) or Move.minimises in scored.tagging.moves:
-        full.insert(news_at or 0, _ACKNOWLEDGE[kind])
-        changes.append("an acknowledgement before the news" if news_at is not None or kind == Kind.decision else "an acknowledgement first")
+    full = [k for k in kept if not _FILLER.match(k)]  # "Fine." before the better words reads as a shrug
+    news_at = full.index(kept[news_at]) if news_at is not None and kept[news_at] in full else None
+    used = cited + " " + text
+    pending = not context.news_given and kind != Kind.relationship
+    # a fact where a claim had no evidence, or where the feedback is being delivered; never after a disclosure or thanks
+    claim_without_evidence = INVENTED_FACT in skills.penalties or (bool(_CLAIM_MOVES & moves) and skills.data == 0)
     evidence_missing = skills.situation == 0 or skills.data == 0 or skills.behaviour == 0
-    if kind != Kind.relationship and (evidence_missing or INVENTED_FACT in skills.penalties or bad):
+    fact_line = None
+    if kind != Kind.relationship and not (context.disclosed or context.thanked) and (
+            claim_without_evidence or (pending and evidence_missing)):
         fact = pick_fact(scenario, text, used=" ".join(kept) + " " + cited) or pick_fact(scenario, text, used=" ".join(kept))
-        if fact is not None:
-            full.append(spoken_fact(fact, scenario))
-            changes.append("a dated fact from the record" + (" instead of a label" if Move.label_judgment in scored.tagging.moves else ""))
+        fact_line = spoken_fact(fact, scenario) if fact else None
+    # the fact goes before the reply's closing question, so the reply still ends by asking
+    fact_at = len(full) - 1 if full and full[-1].endswith("?") else len(full)
+    asked = False
+    if not (skills.emotional_reaction or skills.validation) or Move.minimises in moves:
+        sorry = bool(_SORRY.search(text))
+        if context.disclosed:
+            opener, at, why = _first_unused(_AFTER_DISCLOSURE, used), 0, "a question about them first, after what they told you"
+        elif context.proposed:
+            opener, at, why = _first_unused(_AFTER_PROPOSAL, used), 0, "took up their idea first"
+        elif context.thanked:
+            opener, at, why = _first_unused(_AFTER_THANKS, used), 0, "took their thanks instead of giving the news again"
+        elif pending and (news_at is not None or fact_line):
+            opener = _first_unused(_NEWS_OPENERS[kind], used, avoid_sorry=sorry)
+            at, why = (news_at if news_at is not None else fact_at), "an acknowledgement before the news"
+        else:
+            opener, at, why = _first_unused(_LISTENING[kind], used, avoid_sorry=sorry), 0, "an acknowledgement first"
+        if opener:
+            full.insert(at, opener)
+            changes.append(why)
+            asked = opener.endswith("?")
+            fact_at += at <= fact_at
+    if fact_line:
+        full.insert(fact_at, fact_line)
+        changes.append("a dated fact from the record" + (" instead of a label" if Move.label_judgment in moves else ""))
     if kind == Kind.relationship and skills.interpretation == 0 and said:
         full.append(_REFLECT)
         changes.append("a reflection of what they said")
-    if skills.exploration < 2:
-        full.append(_QUESTION[kind])
-        changes.append("a question instead of a verdict" if bad else "an open question about their side")
+    if skills.exploration < 2 and not asked and not (full and full[-1].endswith("?")):  # one question at the end is enough
+        pool = (_QUESTIONS_AFTER_DISCLOSURE if context.disclosed else _QUESTIONS_ON_A_PLAN if Move.offers_support in moves
+                else _QUESTIONS[kind])
+        question = _first_unused(pool, used + " ".join(full))
+        if question:
+            full.append(question)
+            changes.append("a question instead of a verdict" if bad else "an open question about their side")
     out = [(" ".join(full), changes)]
     if bad and kept:  # the smallest change: only what cost points left out
         out.append((" ".join(kept), changes[:1]))
@@ -196,20 +387,23 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
 
 def rewrite_reply(
     scenario: Scenario, text: str, scored: ReplyScore, *, said: Sequence[str] = (), suggestion: str = "",
-    scorer: OfflineScorer | None = None, cited: str = "",
+    scorer: OfflineScorer | None = None, cited: str = "", context: ReplyContext | None = None,
 ) -> Rewrite | None:
     """The best-scoring better reply, or None when no candidate beats the original.
 
     `cited`: text said earlier in the conversation (or suggested for earlier replies): a fact whose
-    date it already cites is used again only when no other fact fits."""
+    date it already cites is used again only when no other fact fits, and an opener or question it
+    already holds is not used again. `context`: the moment the reply was said in (default: the news
+    still to be given, nothing disclosed). Every candidate keeps the manager's concrete content."""
     scorer = scorer or OfflineScorer()
     original = weighted(scenario, scored.empathy, scored.evidence)
     best: Rewrite | None = None
-    options = _candidates(scenario, text, scored, said, cited)
+    required = concrete_content(text, scored)
+    options = _candidates(scenario, text, scored, said, cited, context or ReplyContext())
     if suggestion.strip():
         options.insert(0, (suggestion.strip(), ["the judge's suggestion"]))
     for i, (candidate, changes) in enumerate(options):
-        if not candidate.strip() or candidate.strip() == text.strip():
+        if not candidate.strip() or candidate.strip() == text.strip() or any(words not in candidate for words in required):
             continue
         result = scorer.score(candidate, scenario=scenario, said=said)
         if result.skills.penalties:  # a better reply never loses points

@@ -7,9 +7,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from simulator.domain.rubric import EMPATHY_SKILLS, EVIDENCE_SKILLS, SKILL_HELP
-from simulator.export import session_json, session_markdown
-from simulator.scoring.debrief import Debrief
+from simulator.domain.rubric import SKILL_HELP, Kind
+from simulator.export import session_html, session_json, session_markdown
+from simulator.scoring.debrief import Debrief, best_levels, compare_attempts, progress_skills
 from simulator.ui.charts import candor_chart
 from simulator.ui.common import (
     PAGES,
@@ -256,21 +256,29 @@ if len(attempts) > 1:
         ).properties(height=220),
         width="stretch",
     )
+    skill_rows = [{"attempt": n, "skill": name.replace("_", " "), "best level": level, "when": f"{record.started_at:%d %b %H:%M}"}
+                  for n, (record, attempt) in enumerate(attempts, 1)
+                  for name, level in best_levels(attempt).items() if name in progress_skills(Kind(attempt.kind))]
+    st.markdown("**Best level reached on each skill** (0 none, 1 some, 2 specific)")
+    st.altair_chart(
+        alt.Chart(pd.DataFrame(skill_rows)).mark_rect().encode(
+            x=alt.X("attempt:O", title="attempt"), y=alt.Y("skill:N", title=None, sort=None),
+            color=alt.Color("best level:Q", scale=alt.Scale(domain=[0, 2], scheme="greens"), legend=alt.Legend(tickCount=3)),
+            tooltip=["attempt", "when", "skill", "best level"],
+        ).properties(height=30 * len({r["skill"] for r in skill_rows})),
+        width="stretch",
+    )
     index = next(i for i, (record, _) in enumerate(attempts) if record.id == view.id)
     if index > 0:
-        def best(attempt: Debrief, name: str) -> int:
-            return max((getattr(r.skills, name) for r in attempt.replies), default=0)
-
-        previous, current = attempts[index - 1][1], attempts[index][1]
-        better = [s.replace("_", " ") for s in EMPATHY_SKILLS + EVIDENCE_SKILLS if best(current, s) > best(previous, s)]
-        worse = [s.replace("_", " ") for s in EMPATHY_SKILLS + EVIDENCE_SKILLS if best(current, s) < best(previous, s)]
-        st.markdown(f"Compared with your attempt before: better at {', '.join(better) or 'no skill'}; "
-                    f"worse at {', '.join(worse) or 'no skill'}.")
+        st.markdown(compare_attempts(attempts[index - 1][1], attempts[index][1]))  # skill names only: our own words
 
 # ---------------------------------------------------------------- take it away
 st.subheader("Take it with you")
 with user_errors():
-    left, right = st.columns(2)
+    printable, left, right = st.columns(3)
+    printable.download_button("Printable page", session_html(view, debrief), file_name=f"debrief-{view.id}.html",
+                              mime="text/html", icon=":material/print:",
+                              help="Open it in your browser and print it, or save it as PDF, for a coaching session")
     left.download_button("Download Markdown", session_markdown(view, debrief), file_name=f"debrief-{view.id}.md",
                          mime="text/markdown", icon=":material/download:")
     data = session_json(view, debrief)
