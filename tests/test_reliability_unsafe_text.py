@@ -47,9 +47,10 @@ API_KEY = "sk-unsafe-text"
 SCENARIO = "lateness"
 ALLOWED_TAGS = {"p", "strong", "em", "del", "s", "code", "br", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
                 "blockquote", "hr", "pre", "table", "thead", "tbody", "tr", "th", "td"}
-BARE_URL = re.compile(r"(?<!\\)\b(?:https?(?=:)|www(?=\.))|\S@\w")  # a scheme, www. or an e-mail a renderer would link
+BARE_URL = re.compile(r"(?<!\\)\b(?:https?(?=:)|www(?=\.))|[^\s\\]@\w")  # a scheme, www. or an e-mail a renderer would link
 DIRECTIVE = re.compile(r"(?<!\\):red(?!\\)\[boo")
 _markdown = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+_markdown.validateLink = lambda url: True  # the strictest reading: a javascript: link counts (Streamlit's renderer may keep it)
 
 
 def problems(markdown: str) -> list[str]:
