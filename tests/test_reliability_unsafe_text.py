@@ -12,6 +12,7 @@ exists and no request leaves 127.0.0.1.
 
 from __future__ import annotations
 
+import html as html_module
 import json
 import re
 from collections.abc import Iterator
@@ -47,7 +48,8 @@ API_KEY = "sk-unsafe-text"
 SCENARIO = "lateness"
 ALLOWED_TAGS = {"p", "strong", "em", "del", "s", "code", "br", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
                 "blockquote", "hr", "pre", "table", "thead", "tbody", "tr", "th", "td"}
-BARE_URL = re.compile(r"(?<!\\)\b(?:https?(?=:)|www(?=\.))|[^\s\\]@\w")  # a scheme, www. or an e-mail a renderer would link
+# What GFM's autolink-literal step (Streamlit's renderer) links, in the text after escapes are resolved
+BARE_URL = re.compile(r"(?i)https?://|(?<![a-z0-9])www\.|[-.\w+]+@[-\w]+(?:\.[-\w]+)+")
 DIRECTIVE = re.compile(r"(?<!\\):red(?!\\)\[boo")
 _markdown = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 _markdown.validateLink = lambda url: True  # the strictest reading: a javascript: link counts (Streamlit's renderer may keep it)
@@ -58,7 +60,8 @@ def problems(markdown: str) -> list[str]:
     html = _markdown.render(markdown)
     found = [f"tag <{t}>" for t in re.findall(r"<([a-zA-Z][\w-]*)", html) if t.lower() not in ALLOWED_TAGS]
     found += [f"attribute {a}" for a in re.findall(r"<[a-zA-Z][^>]*\s(on\w+|href|src)=", html)]
-    found += [f"bare URL near {markdown[max(m.start() - 10, 0):m.end() + 20]!r}" for m in BARE_URL.finditer(markdown)]
+    shown = html_module.unescape(re.sub(r"<[^>]+>", "", html))  # the text as the reader gets it
+    found += [f"bare URL {m.group(0)!r}" for m in BARE_URL.finditer(shown)]
     found += ["colour directive" for _ in DIRECTIVE.finditer(markdown)]
     if "$\\href" in markdown:
         found.append("KaTeX \\href")
@@ -129,6 +132,8 @@ def test_the_checker_catches_live_markdown():
 
     assert {"tag <script>", "tag <img>", "tag <a>", "tag <iframe>", "colour directive", "KaTeX \\href"} <= set(problems(PAYLOAD))
     assert any(p.startswith("bare URL") for p in problems("see https://evil.example"))
+    escaped_only = re.sub(r"([:.@<>\[\]()])", r"\\\1", "https://evil.example www.evil.example a@evil.example")
+    assert len([p for p in problems(escaped_only) if p.startswith("bare URL")]) == 3  # escapes alone do not stop autolinks
     assert any(p.startswith("attribute") for p in problems("[x](javascript:alert(1))"))
     assert problems(inert(PAYLOAD)) == []
 
