@@ -405,6 +405,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 def _cmd_bench(args: argparse.Namespace) -> int:
     """Speed and cost measured in one run against a loopback fake server; exit 1 when a target is missed."""
+    if args.scale:
+        return _bench_scale(args)
     from simulator.bench.measure import render, run
 
     if not args.json:
@@ -416,6 +418,18 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         print(f"error: {len(failed)} target(s) missed: {'; '.join(failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _bench_scale(args: argparse.Namespace) -> int:
+    """The scale section alone: it needs Chromium and takes minutes, so it is asked for by name."""
+    from simulator.bench.scale import USERS, render_scale, run_scale
+
+    users = tuple(int(n) for n in args.users.split(",")) if args.users else USERS
+    if not args.json:
+        print(f"Measuring scale with {', '.join(map(str, users))} simulated users (several minutes)...", file=sys.stderr)
+    results = run_scale(users)
+    print(json.dumps(results, indent=2) if args.json else render_scale(results))
+    return 1 if args.strict and results["first_not_holding"] is not None else 0
 
 
 def _eval_responsiveness(args: argparse.Namespace) -> int:
@@ -655,6 +669,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print the results as JSON")
     bench.add_argument("--quick", action="store_true", help="a few turns and short timings (a smoke test, not figures to publish)")
     bench.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    bench.add_argument("--scale", action="store_true",
+                       help="instead: N simulated users in headless Chromium against one offline app server (needs /usr/bin/chromium)")
+    bench.add_argument("--users", metavar="N,N,...", help="with --scale: the numbers of users to measure (default 1,10,25,50)")
     bench.set_defaults(func=_cmd_bench)
     return parser
 

@@ -21,9 +21,18 @@ from simulator.domain.rubric import SKILL_HELP
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&@])")  # every character Markdown (or Streamlit) gives meaning to
 
 
+# Escapes are not enough for bare URLs and e-mail addresses: Streamlit's Markdown renderer (GFM's
+# autolink-literal step) finds them in the text *after* escapes are resolved, so "https\://x" still
+# became a link (found by tests/test_reliability_unsafe_text.py in a browser). An invisible word
+# joiner inside "://", after "www" and before "@" leaves nothing those patterns match.
+JOINER = "\u2060"
+_AUTOLINK_PARTS = re.compile(r"(?i)(?<=https:)(?=//)|(?<=http:)(?=//)|(?<=(?<![a-z0-9])www)(?=\.)|(?=@)")
+
+
 def inert(text: str) -> str:
-    """Text that Markdown shows literally: no links (bare URLs included), images, HTML or formatting."""
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+    """Text that Markdown shows literally: no links (bare URLs and e-mail addresses included), images,
+    HTML or formatting. What the reader sees is the text as written (the joiners are invisible)."""
+    return _MD_SPECIAL.sub(r"\\\1", _AUTOLINK_PARTS.sub(JOINER, text)).replace("\n", "  \n")
 
 
 _CLOSING = ".,;:!?…)\"'”’"

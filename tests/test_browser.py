@@ -15,18 +15,13 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from simulator.bench.app_server import AppServer
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +39,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 STEP_MS = 30_000  # every wait in the browser is bounded by this
-HEALTH_TIMEOUT_S = 60
 
 SCENARIO_TITLE = "Missed deadlines and curt code reviews"
 MESSAGES = [
@@ -81,73 +75,12 @@ def _require_browser() -> None:
         pytest.skip(problem)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)  # streamlit runs in its own process group
-    except ProcessLookupError:
-        return
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-
 @pytest.fixture
 def app_url(tmp_path: Path) -> Iterator[str]:
     """The real app, served on a free loopback port with an isolated database."""
     _require_browser()
-    streamlit = ROOT / ".venv" / "bin" / "streamlit"
-    command = [str(streamlit)] if streamlit.exists() else [sys.executable, "-m", "streamlit"]
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIMULATOR_")}
-    env.update(SIMULATOR_DATA_DIR=str(tmp_path / "data"), PYTHONUNBUFFERED="1")
-    log_path = tmp_path / "streamlit.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [
-                *command, "run", "app.py",
-                "--server.headless", "true",
-                "--server.address", "127.0.0.1",
-                "--server.port", str(port),
-                "--server.fileWatcherType", "none",
-                "--browser.gatherUsageStats", "false",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + HEALTH_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode} before it was healthy:\n{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200 and response.read().strip() == b"ok":
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit was not healthy after {HEALTH_TIMEOUT_S} s:\n{log_path.read_text()}")
-            time.sleep(0.25)
-        yield url
-    finally:
-        _stop(proc)
-        log_text = log_path.read_text(errors="replace")
-        if "Traceback" in log_text:
-            print(f"--- streamlit log ---\n{log_text}")
+    with AppServer(tmp_path) as app:
+        yield app.url
 
 
 def _full_page_screenshot(page, path: Path) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import text
 
 from simulator.errors import SessionConflict
-from simulator.practice import local_user
+from simulator.practice import PracticeService, local_user, offline_parts
 from simulator.store.db import open_store
 
 from .conftest import ROOT
@@ -155,3 +155,76 @@ def _open_after_barrier(url: str, barrier: Any, queue: Any) -> None:
         queue.put("ok")
     except Exception as exc:  # noqa: BLE001 - reported to the test
         queue.put(f"{type(exc).__name__}: {exc}")
+
+
+# ---- through the practice service, counted (docs/reliability.md) -------------------------------------------------
+
+SERVICE_TURNS = 3
+
+
+def test_sixteen_threads_start_a_new_database_and_play_turns_through_the_service(database_url, library):
+    """First start: every thread opens the new, empty database itself, then plays its own session."""
+    scenario = library["performance-feedback"]
+    long = scenario.model_copy(update={"state": scenario.state.model_copy(update={"turn_cap": 30})})
+    lines = ["How have the last few weeks been for you?", "What got in the way of the ledger migration?",
+             "What would help you most this month?", "How do you see the refunds deadline?", "What support would you like?"]
+    sessions: list[str | None] = [None] * THREADS
+    stores: list[Any] = [None] * THREADS
+    parts = offline_parts()  # shared by every thread, as one app server shares them between its users
+
+    def play(i: int) -> None:
+        stores[i] = open_store(database_url)  # sixteen first starts at once: migrations must race safely
+        service = PracticeService(stores[i], {long.id: long}, parts)
+        view = service.start(long, f"user{i}")
+        sessions[i] = view.id
+        for line in lines[:SERVICE_TURNS]:
+            turn = service.take_turn(view.id, line, expected_revision=view.revision, view=view)
+            try:
+                "".join(turn)
+            finally:
+                turn.close()
+            view = service.resume(view.id)
+
+    outcome = _run_together(THREADS, play)
+    try:
+        assert outcome == [None] * THREADS
+        attempted = THREADS * (1 + 2 * SERVICE_TURNS)  # the opening, then a manager message and a reply per turn
+        store = stores[0]
+        stored = sum(len(store.messages(sid)) for sid in sessions if sid)
+        assert stored == attempted == 112
+        assert all(not any(m.interrupted for m in store.messages(sid)) for sid in sessions if sid)
+    finally:
+        for s in stores:
+            if s is not None:
+                s.engine.dispose()
+
+
+def test_two_tabs_sending_at_once_through_the_service_get_a_clear_conflict(store, library):
+    """Eight rounds of two tabs sending on one session at the same instant: one message is stored and answered,
+    the other tab gets SessionConflict (a sentence saying what happened), never another error."""
+    rounds = 8
+    scenario = library["performance-feedback"]
+    long = scenario.model_copy(update={"state": scenario.state.model_copy(update={"turn_cap": 30})})
+    service = PracticeService(store, {long.id: long}, offline_parts())
+    view = service.start(long, "ana")
+    conflicts: list[str] = []
+    for r in range(rounds):
+        turns: list[Any] = []
+
+        def send(tab: int, view=view, r=r, turns=turns) -> None:
+            turns.append(service.take_turn(view.id, f"Round {r}: what happened on 3 March, tab {tab}?", expected_revision=view.revision))
+
+        outcome = _run_together(2, send)
+        assert len(turns) == 1 and sum(o is None for o in outcome) == 1, outcome
+        errors = [o for o in outcome if o is not None]
+        assert all(isinstance(e, SessionConflict) for e in errors), errors
+        conflicts += [str(e) for e in errors]
+        turn = turns[0]
+        try:
+            "".join(turn)
+        finally:
+            turn.close()
+        view = service.resume(view.id)
+    assert len(conflicts) == rounds and all("another tab" in c for c in conflicts)
+    messages = store.messages(view.id)
+    assert len(messages) == 1 + 2 * rounds and [m.role for m in messages[1:]] == ["manager", "persona"] * rounds

@@ -80,10 +80,8 @@ def _content_key(scenario: Scenario) -> str:
 def topic_index(scenario: Scenario) -> TopicIndex:
     """The scenario's index, built on first use and shared afterwards."""
     key = _content_key(scenario)
-    with _lock:
+    with _lock:  # built under the lock: sixteen users starting at once build it once, not sixteen times
         index = _cache.get(key)
-    if index is None:
-        index = TopicIndex(scenario)
-        with _lock:
-            _cache[key] = index
+        if index is None:
+            index = _cache[key] = TopicIndex(scenario)
     return index
