@@ -21,7 +21,19 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, HEALTH_TIMEOUT_S, ROOT, STEP_MS, _assert_no_exception, _free_port, _require_browser, _stop
+from .test_browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    HEALTH_TIMEOUT_S,
+    ROOT,
+    STEP_MS,
+    _assert_no_exception,
+    _free_port,
+    _full_page_screenshot,
+    _require_browser,
+    _stop,
+)
 from .test_team_report import TEAM_FILE
 
 pytestmark = pytest.mark.browser
@@ -166,6 +178,7 @@ def test_people_sign_in_practise_share_and_the_lead_compares(team_app) -> None:
             expect(lea.get_by_role("button", name="xAPI statements")).to_be_visible()
             expect(lea.get_by_role("combobox", name="Sessions compared")).to_have_value(re.compile(r"· 1 session\(s\)$"))
             _assert_no_exception(lea)
+            _full_page_screenshot(lea, ARTIFACTS / "browser-team-dashboard.png")
 
             # Bob, a manager of the same team, has no dashboard and no view of Ana's session.
             bob = person()

@@ -51,12 +51,13 @@ with user_errors():
                 format_func=lambda i: f"{report.cohorts[i].cohort.label()} · {len(report.cohorts[i].entries)} session(s)",
             )
             cohort = report.cohorts[index]
-            rows = [{"user": e.user, "skill": name, "score": e.scores[name]} for e in cohort.entries for name in team_report.SKILLS]
+            skill_names = [name.replace("_", " ") for name in team_report.SKILLS]
+            rows = [{"user": e.user, "skill": name.replace("_", " "), "score": e.scores[name]} for e in cohort.entries for name in team_report.SKILLS]
             st.markdown("**Skills across the team** (per session, 0–100)")
             st.altair_chart(
                 alt.Chart(pd.DataFrame(rows)).mark_boxplot(extent="min-max").encode(
                     x=alt.X("score:Q", scale=alt.Scale(domain=[0, 100]), title="score"),
-                    y=alt.Y("skill:N", sort=list(team_report.SKILLS), title=None),
+                    y=alt.Y("skill:N", sort=skill_names, title=None),
                 ),
                 width="stretch",
             )
