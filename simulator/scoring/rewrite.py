@@ -1,14 +1,21 @@
 """A better reply for each weak one, built offline and kept only when it scores higher.
 
 The rewrite starts from the manager's own words and changes only what cost points
-or was missing, following the scenario's kind:
+or was missing, following the scenario's kind and the moment the reply was said in
+(`ReplyContext`: what the persona had just done, whether the news was already out):
 - a sentence that carries a penalty (a label, an absolute, blame, hearsay, a threat...)
-  or a claim the record contradicts is dropped; in its place comes a dated fact from
-  the scenario's fact ledger (a fact instead of a label) and an open question (a
-  question instead of a verdict);
-- an acknowledgement goes before the news when the reply had none;
-- evidence is added only where the kind expects it (feedback, decision, mediation;
-  a first 1:1 is about listening, so it gets a question and a reflection instead).
+  or a claim the record contradicts is dropped, except its clauses that hold the
+  manager's concrete content (times, numbers, dates, named items) or the news: those
+  stay, and every candidate must keep that content;
+- an opener that fits the moment when the reply acknowledged nothing: a question about
+  them after a disclosure, taking up their idea after a proposal, taking their thanks
+  after thanks, "this may be hard to hear" only right before news still to be given,
+  else an acknowledgement; no opener, reflection or question is used twice in one
+  debrief (nor one the manager already said);
+- a dated fact from the fact ledger only where a claim lacked evidence or the feedback
+  is being delivered, never after a disclosure or thanks, and never in a first 1:1
+  (which gets a reflection instead);
+- an open question at the end, unless the reply already ends by asking.
 
 Every candidate is scored by the same offline scorer as the original, against the
 same record; the best one is returned only when its overall score (weighted as the
