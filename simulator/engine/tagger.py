@@ -652,7 +652,7 @@ RULES: dict[Move, list[str]] = {
         r"\b(?:loads|lots|plenty) of people (?:don't|do not|didn't|never)\b",
         r"\bmight not come as a (?:shock|surprise)\b",
         # waving away their reasons before hearing them: "I don't care about excuses"
-        r"\b(?:don't|do not) (?:care about|want to hear|need) (?:any |your |more )?excuses\b|\bno (?:more )?excuses\b",
+        r"\b(?:don't|do not) care about (?:any |your )?excuses\b",
     ],
     Move.pressures: [
         r"\bor (?:else|you(?:'ll| will) be (?:fired|gone|out|let go))\b",

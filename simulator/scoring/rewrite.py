@@ -1,14 +1,21 @@
 """A better reply for each weak one, built offline and kept only when it scores higher.
 
 The rewrite starts from the manager's own words and changes only what cost points
-or was missing, following the scenario's kind:
+or was missing, following the scenario's kind and the moment the reply was said in
+(`ReplyContext`: what the persona had just done, whether the news was already out):
 - a sentence that carries a penalty (a label, an absolute, blame, hearsay, a threat...)
-  or a claim the record contradicts is dropped; in its place comes a dated fact from
-  the scenario's fact ledger (a fact instead of a label) and an open question (a
-  question instead of a verdict);
-- an acknowledgement goes before the news when the reply had none;
-- evidence is added only where the kind expects it (feedback, decision, mediation;
-  a first 1:1 is about listening, so it gets a question and a reflection instead).
+  or a claim the record contradicts is dropped, except its clauses that hold the
+  manager's concrete content (times, numbers, dates, named items) or the news: those
+  stay, and every candidate must keep that content;
+- an opener that fits the moment when the reply acknowledged nothing: a question about
+  them after a disclosure, taking up their idea after a proposal, taking their thanks
+  after thanks, "this may be hard to hear" only right before news still to be given,
+  else an acknowledgement; no opener, reflection or question is used twice in one
+  debrief (nor one the manager already said);
+- a dated fact from the fact ledger only where a claim lacked evidence or the feedback
+  is being delivered, never after a disclosure or thanks, and never in a first 1:1
+  (which gets a reflection instead);
+- an open question at the end, unless the reply already ends by asking.
 
 Every candidate is scored by the same offline scorer as the original, against the
 same record; the best one is returned only when its overall score (weighted as the
@@ -175,7 +182,8 @@ _QUESTIONS = {
 _QUESTIONS_ON_A_PLAN = ("What would make that work for you?", "What would you change about that plan?",
                         "What do you need from me to make it work?")
 _QUESTIONS_AFTER_DISCLOSURE = ("What would help most right now?", "How are you doing with it all?", "What support would make a difference?")
-_REFLECT = "It sounds like that matters a lot to you."
+_REFLECTIONS = ("It sounds like that matters a lot to you.", "It sounds like you care about getting this right.",
+                "So what matters to you is doing this well.")
 _DROPPED_WHY = {
     Move.label_judgment: "a label",
     Move.absolute: "an always/never",
@@ -289,15 +297,14 @@ def concrete_content(text: str, scored: ReplyScore) -> list[str]:
 
 def _kept_clauses(text: str, a: int, b: int, costly: list[tuple[int, int]], news: list[tuple[int, int]]) -> str:
     """The sentence text[a:b] without its clauses that cost points, when what is left says something concrete
-    or is the news, or is a clause of its own ("From Monday you start at 08:00 or you'll lose the lead role" -> "From Monday you start
-    at 08:00."; "It's not a big deal, but it didn't happen" -> "It didn't happen."); else ""."""
+    or is the news ("From Monday you start at 08:00 or you'll lose the lead role" -> "From Monday you start
+    at 08:00."; "It's not a big deal, but you won't be promoted this round" -> "You won't be promoted this round."); else ""."""
     cuts = [(m.start(), m.end()) for m in _CLAUSE_CUT.finditer(text, a, b)]
     bounds = [a] + [end for _, end in cuts]
     ends = [start for start, _ in cuts] + [b]
     clauses = [(x, y) for x, y in zip(bounds, ends) if text[x:y].strip() and not any(p < y and x < q for p, q in costly)]
-    if len(clauses) == len(cuts) + 1 or not any(
-            _CONCRETE.search(text[x:y]) or any(x <= p < y for p, _ in news) or len(text[x:y].split()) >= 3 for x, y in clauses):
-        return ""  # nothing was cut (what cost points spans the sentence), or what is left is a fragment
+    if len(clauses) == len(cuts) + 1 or not any(_CONCRETE.search(text[x:y]) or any(x <= p < y for p, _ in news) for x, y in clauses):
+        return ""  # nothing was cut (what cost points spans the sentence), or what is left says nothing of its own
     kept = [text[x:y].strip().rstrip(".!?,;") for x, y in clauses]
     kept[0] = _CONNECTOR.sub("", kept[0])
     sentence = ", ".join(kept)
@@ -369,8 +376,9 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
     if fact_line:
         full.insert(fact_at, fact_line)
         changes.append("a dated fact from the record" + (" instead of a label" if Move.label_judgment in moves else ""))
-    if kind == Kind.relationship and skills.interpretation == 0 and said:
-        full.append(_REFLECT)
+    reflection = _first_unused(_REFLECTIONS, used + " ".join(full))
+    if kind == Kind.relationship and skills.interpretation == 0 and said and reflection:
+        full.append(reflection)
         changes.append("a reflection of what they said")
     if skills.exploration < 2 and not asked and not (full and full[-1].endswith("?")):  # one question at the end is enough
         pool = (_QUESTIONS_AFTER_DISCLOSURE if context.disclosed else _QUESTIONS_ON_A_PLAN if Move.offers_support in moves
