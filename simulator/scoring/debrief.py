@@ -31,8 +31,8 @@ from simulator.engine.learned_tagger import LearnedTagger
 from simulator.engine.tagger import Tagging
 from simulator.scoring.facts import Claim
 from simulator.scoring.judge import JudgedScorer, JudgeResult
-from simulator.scoring.offline import OfflineScorer
-from simulator.scoring.rewrite import Rewrite, is_weak, rewrite_reply, weighted
+from simulator.scoring.offline import OfflineScorer, ReplyScore
+from simulator.scoring.rewrite import Rewrite, is_weak, rewrite_candidates, rewrite_reply, weighted
 from simulator.store.db import MessageRecord
 
 
@@ -341,12 +341,26 @@ def build_debrief(
     revealed_before: set[str] = set()
     goals_before: set[str] = set()
     opened_by: dict[str, tuple[int, list[str]]] = {}
+    # Each reply scored offline from its stored tagging (never tagged again); the rewrites they will
+    # probably try are tagged now, in one batch (with the learned tagger, one encoder call, not one per reply).
+    offline: dict[int, ReplyScore] = {}
+    likely: list[str] = []
+    for i, msg in enumerate(transcript):
+        if msg.role == "manager":
+            tagging = Tagging.from_json(msg.text, msg.tagging) if msg.tagging else None
+            said = [m.text for m in transcript[:i] if m.role != "manager"]
+            offline[i] = (rewriter if judged else scorer).score(msg.text, tagging=tagging, scenario=scenario, seq=msg.seq, said=said)
+            if is_weak(scenario, offline[i]):
+                cited = " ".join(m.text for m in transcript[:i] if m.role == "manager")
+                likely += rewrite_candidates(scenario, msg.text, offline[i], said=said, cited=cited)
+    likely = list(dict.fromkeys(likely))
+    tagged = dict(zip(likely, rewriter.tagger.tag_many(likely)))
     for i, msg in enumerate(transcript):
         if msg.role != "manager":
             continue
         tagging = Tagging.from_json(msg.text, msg.tagging) if msg.tagging else None
         said = [m.text for m in transcript[:i] if m.role != "manager"]  # the persona's words so far are on the record
-        scored = scorer.score(msg.text, tagging=tagging, scenario=scenario, seq=msg.seq, said=said)
+        scored = scorer.score(msg.text, tagging=tagging, scenario=scenario, seq=msg.seq, said=said) if judged else offline[i]
         after = next((m.state for m in transcript[i + 1 :] if m.role == "persona" and m.state), None)
         after_state = ConversationState.model_validate(after) if after else None
         trust_after = after_state.trust if after_state else trust
@@ -361,11 +375,12 @@ def build_debrief(
             opened_by[concern] = (msg.seq, sorted(m.value for m in scored.tagging.moves if m in openers))
         reaction = next((m.text for m in transcript[i + 1 :] if m.role == "persona"), "")
         better = judged.scores.get(msg.seq, {}).get("better_phrasing", "") if judged else ""
-        offline_scored = rewriter.score(msg.text, tagging=tagging, scenario=scenario, seq=msg.seq, said=said) if judged else scored
+        offline_scored = offline[i]
         rewrite = None
         if is_weak(scenario, offline_scored):
             cited = " ".join([m.text for m in transcript[:i] if m.role == "manager"] + [r.rewrite.text for r in replies if r.rewrite])
-            rewrite = rewrite_reply(scenario, msg.text, offline_scored, said=said, suggestion=better, scorer=rewriter, cited=cited)
+            rewrite = rewrite_reply(scenario, msg.text, offline_scored, said=said, suggestion=better, scorer=rewriter, cited=cited,
+                                    taggings=tagged)
         replies.append(
             ReplyReport(
                 seq=msg.seq, text=msg.text, empathy=scored.empathy, evidence=scored.evidence, skills=scored.skills,

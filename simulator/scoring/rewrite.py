@@ -19,7 +19,7 @@ suggestion, when there is one, is scored the same way and competes on equal term
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel
 
@@ -27,6 +27,7 @@ from simulator.domain.lexicon import sentences
 from simulator.domain.moves import PENALTY_MOVES, Move
 from simulator.domain.rubric import INVENTED_FACT, Kind
 from simulator.domain.scenario import Fact, Scenario
+from simulator.engine.tagger import Tagging
 from simulator.scoring.offline import OfflineScorer, ReplyScore
 
 WEAK_BELOW = 60  # a reply whose weighted score is under this, or that lost points, gets a rewrite
@@ -194,24 +195,35 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
     return out
 
 
+def rewrite_candidates(scenario: Scenario, text: str, scored: ReplyScore, *, said: Sequence[str] = (), cited: str = "") -> list[str]:
+    """The texts `rewrite_reply` would try for this reply (without a judge's suggestion)."""
+    return [candidate for candidate, _ in _candidates(scenario, text, scored, said, cited)]
+
+
 def rewrite_reply(
     scenario: Scenario, text: str, scored: ReplyScore, *, said: Sequence[str] = (), suggestion: str = "",
-    scorer: OfflineScorer | None = None, cited: str = "",
+    scorer: OfflineScorer | None = None, cited: str = "", taggings: Mapping[str, Tagging] | None = None,
 ) -> Rewrite | None:
     """The best-scoring better reply, or None when no candidate beats the original.
 
     `cited`: text said earlier in the conversation (or suggested for earlier replies): a fact whose
-    date it already cites is used again only when no other fact fits."""
+    date it already cites is used again only when no other fact fits. `taggings`: candidates already
+    tagged by the scorer's tagger (a debrief tags all its likely candidates in one batch); the others
+    are tagged here, in one batch."""
     scorer = scorer or OfflineScorer()
     original = weighted(scenario, scored.empathy, scored.evidence)
     best: Rewrite | None = None
     options = _candidates(scenario, text, scored, said, cited)
     if suggestion.strip():
         options.insert(0, (suggestion.strip(), ["the judge's suggestion"]))
-    for i, (candidate, changes) in enumerate(options):
-        if not candidate.strip() or candidate.strip() == text.strip():
-            continue
-        result = scorer.score(candidate, scenario=scenario, said=said)
+    tried = [(i, candidate, changes) for i, (candidate, changes) in enumerate(options)
+             if candidate.strip() and candidate.strip() != text.strip()]
+    known = dict(taggings or {})
+    new = list(dict.fromkeys(candidate for _, candidate, _ in tried if candidate not in known))
+    known.update(zip(new, scorer.tagger.tag_many(new)))  # one batch: a learned tagger encodes once
+    for i, candidate, changes in tried:
+        tagging = known[candidate]
+        result = scorer.score(candidate, tagging=tagging, scenario=scenario, said=said)
         if result.skills.penalties:  # a better reply never loses points
             continue
         overall = weighted(scenario, result.empathy, result.evidence)
