@@ -382,7 +382,13 @@ class PracticeService:
             if run.tagging is not rules:
                 self.store.set_tagging(session_id, seq, run.tagging.to_json(), tagger=run.tagger)
         else:  # offline taggers answer in milliseconds: tag once, store once
-            tagging = rules if isinstance(self.parts.tagger, RuleTagger) else self.parts.tagger.tag(text)
+            tagger = self.parts.tagger
+            if isinstance(tagger, RuleTagger):
+                tagging = rules
+            elif isinstance(tagger, LearnedTagger):  # it reads the rules' tagging too: run the rules once
+                tagging = tagger.tag_many([text], rules=[rules])[0]
+            else:
+                tagging = tagger.tag(text)
             run = TaggerRun(tagging)
             revision, seq = self.store.add_manager_message(
                 session_id, text, tagging=tagging.to_json(), expected_revision=expected_revision, tagger=tagging.source,

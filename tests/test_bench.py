@@ -73,3 +73,22 @@ def test_a_learned_tagger_from_offline_parts_is_benchmarked_too(monkeypatch):
     scorer = measure.measure_scorer(BatchingTagger(), measure.scorer_corpus()[:10], 0.01)
     assert scorer["batch_api"] and calls["batch"] > 0 and scorer["tagger"] == "BatchingTagger"
     assert measure.measure_offline(turns=2)["tagger"] == "BatchingTagger"
+
+
+def test_a_quick_run_leaves_the_browser_out_and_says_so(quick_results):
+    assert quick_results["browser"] is None and quick_results["browser_unavailable"]
+    row = next(t for t in quick_results["targets"] if t["name"].startswith("End button"))
+    assert row["status"] == "n/a"
+    assert "Browser: not measured" in measure.render(quick_results)
+
+
+@pytest.mark.browser
+def test_end_to_debrief_in_the_browser():
+    """The browser figure: a short session ended in headless Chromium; the debrief shows a line per reply."""
+    from simulator.bench import browser
+
+    if browser.unavailable():
+        pytest.skip(browser.unavailable())
+    result = browser.measure_browser(turns=3, runs=1)
+    assert result is not None
+    assert result["turns"] == 3 and result["runs"] == 1 and result["end_to_debrief_ms"] > 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -35,11 +36,18 @@ def _sha256(path: Path) -> str:
 
 
 class SentenceEncoder:
-    """`encode(texts)` returns an (n, 512) float32 array of unit vectors."""
+    """`encode(texts)` returns an (n, 512) float32 array of unit vectors.
 
-    def __init__(self, *, threads: int = 1):
+    The vectors of the last `cache_size` texts are kept: one turn embeds the manager's message
+    for the tagger and again for the persona's topic, and the second is then free. (A vector
+    computed in a batch can differ from the same text's alone in the 8th digit.)
+    """
+
+    def __init__(self, *, threads: int = 1, cache_size: int = 2048):
         self.threads = threads
+        self.cache_size = cache_size
         self._lock = threading.Lock()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @cached_property
     def _model(self):
@@ -65,8 +73,17 @@ class SentenceEncoder:
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         with self._lock:  # the numpy backend keeps per-call buffers; one caller at a time
-            vectors = self._model.encode(list(texts))
-        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), DIMENSIONS)
+            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+            if missing:
+                vectors = np.asarray(self._model.encode(missing), dtype=np.float32).reshape(len(missing), DIMENSIONS)
+                for text, vector in zip(missing, vectors):
+                    self._cache[text] = vector
+            out = np.stack([self._cache[t] for t in texts])
+            for text in texts:
+                self._cache.move_to_end(text)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return out
 
 
 _shared: SentenceEncoder | None = None

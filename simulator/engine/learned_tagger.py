@@ -152,10 +152,12 @@ class LearnedTagger:
     def tag(self, text: str) -> Tagging:
         return self.tag_many([text])[0]
 
-    def probabilities(self, texts: Sequence[str]) -> tuple[list[tuple[int, int, int]], np.ndarray, list[Tagging]]:
-        """Per sentence of each text: (text index, start, end), the probability of each move, and the rules' taggings."""
+    def probabilities(self, texts: Sequence[str], *, rules: Sequence[Tagging] | None = None,
+                      ) -> tuple[list[tuple[int, int, int]], np.ndarray, list[Tagging]]:
+        """Per sentence of each text: (text index, start, end), the probability of each move, and the rules' taggings
+        (`rules`: the rules' taggings of `texts` when the caller has them already)."""
         w = self.weights
-        rule_taggings = [self.rules.tag(t) for t in texts]
+        rule_taggings = list(rules) if rules is not None else [self.rules.tag(t) for t in texts]
         rows = [(i, a, b) for i, t in enumerate(texts) for a, b in sentence_spans(t)]
         if not rows:
             return rows, np.zeros((0, len(w.moves)), dtype=np.float32), rule_taggings
@@ -176,10 +178,11 @@ class LearnedTagger:
             scores[row] += rule_features(rule_taggings[i], a, b, w.moves) @ w.rules
         return rows, 1.0 / (1.0 + np.exp(-scores)), rule_taggings
 
-    def tag_many(self, texts: Sequence[str]) -> list[Tagging]:
-        """Tag several messages with one encoder call (much faster per message than one at a time)."""
+    def tag_many(self, texts: Sequence[str], *, rules: Sequence[Tagging] | None = None) -> list[Tagging]:
+        """Tag several messages with one encoder call (much faster per message than one at a time).
+        `rules`: the rules' taggings of `texts`, when the caller has them (the rules then run once)."""
         w = self.weights
-        rows, probability, rule_taggings = self.probabilities(texts)
+        rows, probability, rule_taggings = self.probabilities(texts, rules=rules)
         present = probability >= w.thresholds
         spans: list[list[Span]] = [[] for _ in texts]
         for row, (i, a, b) in enumerate(rows):

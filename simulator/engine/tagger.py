@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Protocol
 
 from simulator.domain.lexicon import (
@@ -36,6 +37,7 @@ from simulator.domain.lexicon import (
     sentence_bounds,
 )
 from simulator.domain.moves import PENALTY_MOVES, Move
+from simulator.domain.prefilter import PatternSet, lowered
 
 # Feelings a person can have ("you seem frustrated", "you sound fed up", "that one stings").
 # Naming one of these is a *specific* emotional reaction (codebook level 2).
@@ -777,14 +779,18 @@ RULES: dict[Move, list[str]] = {
     ],
 }
 
-_COMPILED: dict[Move, list[re.Pattern[str]]] = {}
+@dataclass(frozen=True)
+class _CompiledRules:
+    moves: list[Move]  # the move of each pattern, in the order of RULES
+    patterns: PatternSet  # the patterns, each with the words one of which any match needs
 
 
-def _compiled() -> dict[Move, list[re.Pattern[str]]]:
-    if not _COMPILED:
-        for move, patterns in RULES.items():
-            _COMPILED[move] = [re.compile(p, re.IGNORECASE) for p in patterns]
-    return _COMPILED
+@cache
+def _compiled() -> _CompiledRules:
+    """The rules compiled once. Most rules cannot match most messages, and proving that from
+    their literal words (`domain/prefilter.py`) is far cheaper than scanning the message."""
+    moves = [move for move, patterns in RULES.items() for _ in patterns]
+    return _CompiledRules(moves, PatternSet([re.compile(p, re.IGNORECASE) for patterns in RULES.values() for p in patterns]))
 
 
 @dataclass(frozen=True)
@@ -843,26 +849,29 @@ class RuleTagger:
     def tag(self, text: str) -> Tagging:
         spans: list[Span] = []
         folded = fold(text)
+        low = lowered(folded)
         ignored = scorer_directed_spans(folded)
         not_evidence = [m.span() for m in _NOT_EVIDENCE.finditer(folded)]
-        for move, patterns in _compiled().items():
-            seen: set[tuple[int, int]] = set()
-            for pattern in patterns:
-                for m in pattern.finditer(folded):
-                    start, end = _trim(text, m.start(), m.end())
-                    if end <= start or any(a <= start and end <= b for a, b in seen):
-                        continue
-                    # words inside an instruction to the scorer earn nothing (penalties still count)
-                    if move not in PENALTY_MOVES and any(a <= start < b for a, b in ignored):
-                        continue
-                    # numbers in markup, code or set phrases ("alert(1)", "one more thing") are not evidence
-                    if move in _EVIDENCE and any(a <= start < b for a, b in not_evidence):
-                        continue
-                    # a date in a plan or an offer is data, not the situation of what happened
-                    if move == Move.situation and _not_a_past_occasion(sentence_at(folded, start, end)):
-                        continue
-                    seen.add((start, end))
-                    spans.append(Span(move, start, end, text[start:end]))
+        rules = _compiled()
+        seen_by_move: dict[Move, set[tuple[int, int]]] = {}
+        for i in sorted(rules.patterns.possible(low)):  # in the order of RULES; the others cannot match
+            move = rules.moves[i]
+            seen = seen_by_move.setdefault(move, set())
+            for m in rules.patterns.items[i].pattern.finditer(folded):
+                start, end = _trim(text, m.start(), m.end())
+                if end <= start or any(a <= start and end <= b for a, b in seen):
+                    continue
+                # words inside an instruction to the scorer earn nothing (penalties still count)
+                if move not in PENALTY_MOVES and any(a <= start < b for a, b in ignored):
+                    continue
+                # numbers in markup, code or set phrases ("alert(1)", "one more thing") are not evidence
+                if move in _EVIDENCE and any(a <= start < b for a, b in not_evidence):
+                    continue
+                # a date in a plan or an offer is data, not the situation of what happened
+                if move == Move.situation and _not_a_past_occasion(sentence_at(folded, start, end)):
+                    continue
+                seen.add((start, end))
+                spans.append(Span(move, start, end, text[start:end]))
         resolve_conflicts(spans, folded)
         # one span per stretch of words: a longer match of the same move absorbs a shorter one inside it
         spans = [

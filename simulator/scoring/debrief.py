@@ -31,7 +31,7 @@ from simulator.engine.learned_tagger import LearnedTagger
 from simulator.engine.tagger import Tagging
 from simulator.scoring.facts import Claim
 from simulator.scoring.judge import JudgedScorer, JudgeResult
-from simulator.scoring.offline import OfflineScorer
+from simulator.scoring.offline import OfflineScorer, ReplyScore
 from simulator.scoring.rewrite import Rewrite, context_of, is_weak, rewrite_reply, weighted
 from simulator.store.db import MessageRecord
 
@@ -385,12 +385,19 @@ def build_debrief(
     goals_before: set[str] = set()
     opened_by: dict[str, tuple[int, list[str]]] = {}
     kind = scenario.kind
+    # Each reply scored offline from its stored tagging (never tagged again).
+    offline: dict[int, ReplyScore] = {}
+    for i, msg in enumerate(transcript):
+        if msg.role == "manager":
+            tagging = Tagging.from_json(msg.text, msg.tagging) if msg.tagging else None
+            said = [m.text for m in transcript[:i] if m.role != "manager"]
+            offline[i] = (rewriter if judged else scorer).score(msg.text, tagging=tagging, scenario=scenario, seq=msg.seq, said=said)
     for i, msg in enumerate(transcript):
         if msg.role != "manager":
             continue
         tagging = Tagging.from_json(msg.text, msg.tagging) if msg.tagging else None
         said = [m.text for m in transcript[:i] if m.role != "manager"]  # the persona's words so far are on the record
-        scored = scorer.score(msg.text, tagging=tagging, scenario=scenario, seq=msg.seq, said=said)
+        scored = scorer.score(msg.text, tagging=tagging, scenario=scenario, seq=msg.seq, said=said) if judged else offline[i]
         after = next((m.state for m in transcript[i + 1 :] if m.role == "persona" and m.state), None)
         after_state = ConversationState.model_validate(after) if after else None
         trust_after = after_state.trust if after_state else trust
@@ -405,7 +412,7 @@ def build_debrief(
             opened_by[concern] = (msg.seq, sorted(m.value for m in scored.tagging.moves if m in openers))
         reaction = next((m.text for m in transcript[i + 1 :] if m.role == "persona"), "")
         better = judged.scores.get(msg.seq, {}).get("better_phrasing", "") if judged else ""
-        offline_scored = rewriter.score(msg.text, tagging=tagging, scenario=scenario, seq=msg.seq, said=said) if judged else scored
+        offline_scored = offline[i]
         rewrite = None
         context = context_of(scenario, said[-1] if said else "", revealed=bool(replies and replies[-1].revealed),
                              news_given=any(_gave_news(kind, r.skills) for r in replies))

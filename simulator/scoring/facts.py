@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from simulator.domain.lexicon import MONTH, NUMBER_WORD, is_future, month_number, number_value, sentence_at
 from simulator.domain.scenario import Scenario
@@ -158,32 +159,40 @@ def _numbers(text: str) -> list[tuple[str, float, re.Match]]:
 
 
 def record_of(scenario: Scenario, said: Sequence[str] = ()) -> Record:
-    """The record: the scenario's fact ledger, plus what the persona has said in the conversation."""
-    dates: set[tuple[int, int]] = set()
-    counts: list[Count] = []
-    refs: set[str] = set()
-    numbers: set[float] = set()
+    """The record: the scenario's fact ledger, plus what the persona has said in the conversation.
+
+    Built from each text's own part, read once per text (`_part_of_record`): a turn adds one
+    persona line to what is read, and a debrief reads the same ledger for every reply.
+    """
     # the ledger and the manager's brief: what both sides can know
     ledger = [f.text for f in scenario.facts] + [scenario.brief.situation, scenario.brief.you_are]
-    for fact in scenario.facts:
-        if fact.date:
-            dates.add((fact.date.month, fact.date.day))
-    for text in [*ledger, *said]:
-        dates.update(d for d, _ in _dates(text))
-        for listed in _DAY_LIST.finditer(text):
-            month = month_number(listed.group(2))
-            dates.update((month, int(day)) for day in re.findall(r"\d{1,2}", listed.group(1)))
-        refs.update(_REF.findall(text))
-        # numbers with no unit of their own ("63 waiting callers") support a count in any unit;
-        # the days of dates and counts with their own unit are kept apart
-        bare = _PART_OF.sub(" ", _NUMBER_UNIT.sub(" ", _ISO.sub(" ", _MONTH_DAY.sub(" ", _DAY_MONTH.sub(" ", _DAY_LIST.sub(" ", text))))))
-        numbers.update(float(n) for n in re.findall(r"(?<![\d:.])\b\d+(?:\.\d+)?\b(?![:\d])", bare))
-        numbers.update(number_value(w) for w in re.findall(rf"\b(?:{NUMBER_WORD}|twice)\b", bare, re.I))
-    dated = tuple((d, _topic(_clause(text, m.start(), m.end()))) for text in ledger for d, m in _dates(text))
-    for text in [*ledger, *said]:
-        for unit, value, m in _numbers(text):
-            counts.append(Count(unit, value, _topic(_clause(text, m.start(), m.end()))))
-    return Record(frozenset(dates), dated, tuple(counts), frozenset(numbers), frozenset(refs))
+    parts = [_part_of_record(text, True) for text in ledger] + [_part_of_record(text, False) for text in said]
+    fact_dates = {(f.date.month, f.date.day) for f in scenario.facts if f.date}
+    return Record(
+        dates=frozenset(fact_dates.union(*(p.dates for p in parts))),
+        dated=tuple(d for p in parts for d in p.dated),
+        counts=tuple(c for p in parts for c in p.counts),
+        numbers=frozenset().union(*(p.numbers for p in parts)),
+        references=frozenset().union(*(p.references for p in parts)),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _part_of_record(text: str, ledger: bool) -> Record:
+    """What one text puts on the record (its dates, counts, bare numbers, references); only the
+    ledger's dates carry their topic (`dated`)."""
+    dates = {d for d, _ in _dates(text)}
+    for listed in _DAY_LIST.finditer(text):
+        month = month_number(listed.group(2))
+        dates.update((month, int(day)) for day in re.findall(r"\d{1,2}", listed.group(1)))
+    # numbers with no unit of their own ("63 waiting callers") support a count in any unit;
+    # the days of dates and counts with their own unit are kept apart
+    bare = _PART_OF.sub(" ", _NUMBER_UNIT.sub(" ", _ISO.sub(" ", _MONTH_DAY.sub(" ", _DAY_MONTH.sub(" ", _DAY_LIST.sub(" ", text))))))
+    numbers = {float(n) for n in re.findall(r"(?<![\d:.])\b\d+(?:\.\d+)?\b(?![:\d])", bare)}
+    numbers.update(number_value(w) for w in re.findall(rf"\b(?:{NUMBER_WORD}|twice)\b", bare, re.I))
+    dated = tuple((d, _topic(_clause(text, m.start(), m.end()))) for d, m in _dates(text)) if ledger else ()
+    counts = tuple(Count(unit, value, _topic(_clause(text, m.start(), m.end()))) for unit, value, m in _numbers(text))
+    return Record(frozenset(dates), dated, counts, frozenset(numbers), frozenset(_REF.findall(text)))
 
 
 def disputed_claims(scenario: Scenario, text: str, *, said: Sequence[str] = ()) -> list[Claim]:

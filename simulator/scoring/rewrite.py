@@ -402,7 +402,8 @@ def rewrite_reply(
     `cited`: text said earlier in the conversation (or suggested for earlier replies): a fact whose
     date it already cites is used again only when no other fact fits, and an opener or question it
     already holds is not used again. `context`: the moment the reply was said in (default: the news
-    still to be given, nothing disclosed). Every candidate keeps the manager's concrete content."""
+    still to be given, nothing disclosed). Every candidate keeps the manager's concrete content.
+    The candidates are tagged in one batch (a learned tagger encodes once)."""
     scorer = scorer or OfflineScorer()
     original = weighted(scenario, scored.empathy, scored.evidence)
     best: Rewrite | None = None
@@ -410,10 +411,13 @@ def rewrite_reply(
     options = _candidates(scenario, text, scored, said, cited, context or ReplyContext())
     if suggestion.strip():
         options.insert(0, (suggestion.strip(), ["the judge's suggestion"]))
-    for i, (candidate, changes) in enumerate(options):
-        if not candidate.strip() or candidate.strip() == text.strip() or any(words not in candidate for words in required):
-            continue
-        result = scorer.score(candidate, scenario=scenario, said=said)
+    tried = [(i, candidate, changes) for i, (candidate, changes) in enumerate(options)
+             if candidate.strip() and candidate.strip() != text.strip() and all(words in candidate for words in required)]
+    unique = list(dict.fromkeys(candidate for _, candidate, _ in tried))
+    known = dict(zip(unique, scorer.tagger.tag_many(unique)))
+    for i, candidate, changes in tried:
+        tagging = known[candidate]
+        result = scorer.score(candidate, tagging=tagging, scenario=scenario, said=said)
         if result.skills.penalties:  # a better reply never loses points
             continue
         overall = weighted(scenario, result.empathy, result.evidence)

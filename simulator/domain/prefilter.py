@@ -1,0 +1,234 @@
+"""A sound shortcut for many regular expressions over short texts: skip a pattern that cannot match.
+
+The rule tagger runs a few hundred case-insensitive patterns over every message, and
+Python's `re` tries each of them from every character. Most patterns cannot match most
+messages, and that is cheap to prove: every match of `\\byou(?: seem| sound) upset` contains
+"you seem" or "you sound". `needles()` reads a pattern's parse tree and returns such a set
+of literal strings (lower case, ASCII), one of which any match must contain, or None when
+there is no useful set. `Prefiltered.may_match` says whether a message (in the lower case
+of `lowered()`) contains one of them; `PatternSet.possible` does that for a few hundred
+patterns at once.
+
+The results are exactly the pattern's own: a skipped pattern had no match to find.
+That rests on two facts tests check: the needles are derived conservatively (anything
+the analysis does not understand gives no needle, never a wrong one), and `lowered()`
+maps every character that `re.IGNORECASE` lets match an ASCII letter to that letter
+(including the odd ones: the Kelvin sign, the long s, the dotted and dotless i).
+"""
+
+from __future__ import annotations
+
+import re
+from re import _constants as sre  # type: ignore[attr-defined]  # the parser's node codes (3.11+)
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+
+_EXACT_LIMIT = 64  # largest set of exact strings kept while combining a sequence
+_NEEDLE_LIMIT = 24  # more needles than this cost about as much to test as the pattern saves
+_CLASS_LIMIT = 10  # a character class wider than this is not worth enumerating
+
+# Characters that re.IGNORECASE matches with an ASCII letter but whose str.lower() is not that letter.
+_CASE_ODDITIES = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def lowered(text: str) -> str:
+    """The text as the needles are looked for in it: lower case, with re's case oddities mapped to ASCII."""
+    return text.translate(_CASE_ODDITIES).lower()
+
+
+def needles(pattern: str | re.Pattern[str], *, limit: int = _NEEDLE_LIMIT) -> frozenset[str] | None:
+    """Literal strings (at most `limit`) one of which every match of `pattern` contains, or None (no useful set)."""
+    source, flags = (pattern.pattern, pattern.flags) if isinstance(pattern, re.Pattern) else (pattern, 0)
+    try:
+        tree = sre_parse.parse(source, flags)
+    except re.error:
+        return None
+    _, found = _sequence(list(tree), limit)
+    small = _small(found, limit)
+    return frozenset(small) if small else None
+
+
+class Prefiltered:
+    """A compiled pattern and its needles."""
+
+    __slots__ = ("pattern", "needles")
+
+    def __init__(self, pattern: re.Pattern[str], *, limit: int = _NEEDLE_LIMIT):
+        self.pattern = pattern
+        self.needles = needles(pattern, limit=limit)
+
+    def may_match(self, low: str) -> bool:
+        """False only when the pattern cannot match the text whose `lowered()` form is `low`."""
+        if self.needles is None:
+            return True
+        return any(n in low for n in self.needles)
+
+
+class PatternSet:
+    """Many patterns over one text: which of them may match, found with one pass over the text.
+
+    Each needle is filed under one of its 4-character pieces (the rarest-looking one); the
+    text's own 4-character pieces, looked up in that file, name the few needles worth testing.
+    With a few hundred patterns this costs tens of microseconds a text, where testing every
+    pattern's needles one by one costs a millisecond.
+    """
+
+    GRAM = 4
+
+    def __init__(self, patterns: list[re.Pattern[str]], *, limit: int = 256):
+        self.items = [Prefiltered(p, limit=limit) for p in patterns]
+        self._always = {i for i, item in enumerate(self.items) if item.needles is None}
+        self._short: list[tuple[str, int]] = []  # needles shorter than GRAM: tested every time
+        self._by_gram: dict[str, list[tuple[str, int]]] = {}
+        for i, item in enumerate(self.items):
+            for needle in sorted(item.needles or ()):
+                if len(needle) < self.GRAM:
+                    self._short.append((needle, i))
+                else:
+                    self._by_gram.setdefault(_rarest_gram(needle, self.GRAM), []).append((needle, i))
+
+    def possible(self, low: str) -> set[int]:
+        """The indices of the patterns that may match the text whose `lowered()` form is `low`."""
+        found = set(self._always)
+        found.update(i for needle, i in self._short if i not in found and needle in low)
+        n = self.GRAM
+        for gram in {low[i : i + n] for i in range(len(low) - n + 1)}.intersection(self._by_gram):
+            found.update(i for needle, i in self._by_gram[gram] if needle in low)
+        return found
+
+
+# Rough English letter frequencies (per cent, space included): a needle is filed under the
+# piece least likely to be in a text, so that few needles are looked at for nothing.
+_FREQUENCY = dict(zip(" etaoinshrdlcumwfgypbvkjxqz", (18, 10, 7.5, 6.5, 6.2, 5.7, 5.7, 5.3, 5, 5, 3.5, 3.3, 2.3, 2.3, 2, 1.9,
+                                                       1.8, 1.6, 1.6, 1.5, 1.3, 0.8, 0.6, 0.2, 0.2, 0.1, 0.1)))
+
+
+def _rarest_gram(needle: str, n: int) -> str:
+    return min((needle[i : i + n] for i in range(len(needle) - n + 1)),
+               key=lambda gram: sum(_FREQUENCY.get(c, 1.0) for c in gram))
+
+
+# ---- the analysis: each node gives (exact, needles) ----------------------------------------------
+# exact: every string the node can match (lower case), when that set is small and finite, else None.
+# needles: strings one of which every match contains, or None.
+
+
+def _better(a: set[str] | None, b: set[str] | None, limit: int) -> set[str] | None:
+    """The more selective of two needle sets (each first made small): the longer shortest string, then the fewer strings."""
+    usable = [small for small in (_small(a, limit), _small(b, limit)) if small]
+    if not usable:
+        return None
+    return max(usable, key=lambda s: (min(len(x) for x in s), -len(s)))
+
+
+def _small(found: set[str] | None, limit: int) -> set[str] | None:
+    """At most `limit` needles that still prove a match impossible, or None.
+
+    Any match contains one of `found`, hence any prefix (or suffix) of that string too: the two
+    needles that share the longest prefix are replaced by it until few enough are left, and a
+    needle that contains another is dropped (if the longer is in a text, the shorter is).
+    {"give this reply", "give this response", "give me"} becomes {"give "}; with suffixes,
+    {"hard for you", "tough for you"} becomes {" for you"}. The better of the two is kept.
+    """
+    if not found or "" in found:
+        return None
+    by_prefix = _merged(found, limit)
+    by_suffix = _merged({x[::-1] for x in found}, limit)
+    candidates = [c for c in (by_prefix, {x[::-1] for x in by_suffix} if by_suffix else None) if c]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: (min(len(x) for x in c), -len(c)))
+
+
+def _merged(found: set[str], limit: int) -> set[str] | None:
+    needles = _minimal(found)
+    while len(needles) > limit:
+        ordered = sorted(needles)
+        shared = max((_common_prefix(a, b) for a, b in zip(ordered, ordered[1:])), key=len)
+        if not shared:
+            return None
+        needles = _minimal({shared if x.startswith(shared) else x for x in needles})
+    return needles
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+def _minimal(needles: set[str]) -> set[str]:
+    """Without the needles that contain another one."""
+    return {x for x in needles if not any(y != x and y in x for y in needles)}
+
+
+def _sequence(items: list, limit: int) -> tuple[set[str] | None, set[str] | None]:
+    run: set[str] = {""}  # the exact strings of the items since the last break
+    whole = True  # every item so far was exact and the run never overflowed
+    best: set[str] | None = None
+    for op, av in items:
+        exact, found = _node(op, av, limit)
+        if exact is not None:
+            best = _better(best, run, limit)  # a shorter run may be the usable one when the longer has too many strings
+            product = {a + b for a in run for b in exact}
+            if len(product) <= _EXACT_LIMIT:
+                run = product
+                continue
+            run, whole = set(exact), False
+            continue
+        best = _better(_better(best, run, limit), found, limit)
+        run, whole = {""}, False
+    best = _better(best, run, limit)
+    return (run if whole else None), best
+
+
+def _node(op, av, limit: int) -> tuple[set[str] | None, set[str] | None]:
+    if op is sre.LITERAL:
+        char = chr(av)
+        return ({char.lower()}, {char.lower()}) if char.isascii() else (None, None)
+    if op is sre.IN:
+        chars = _class_chars(av)
+        return (chars, chars) if chars is not None else (None, None)
+    if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+        return {""}, None  # zero width
+    if op is sre.SUBPATTERN:
+        return _sequence(list(av[3]), limit)
+    if op is sre.ATOMIC_GROUP:
+        return _sequence(list(av), limit)
+    if op is sre.BRANCH:
+        return _branch(av[1], limit)
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+        low, high, sub = av
+        exact, found = _sequence(list(sub), limit)
+        if low == 0:
+            return ({""} | exact if exact is not None and high == 1 else None), None
+        if low == high == 1:
+            return exact, found
+        return None, (exact if exact is not None and "" not in exact else found)
+    return None, None  # ANY, CATEGORY, NOT_LITERAL, GROUPREF...: nothing known
+
+
+def _branch(alternatives, limit: int) -> tuple[set[str] | None, set[str] | None]:
+    exacts: set[str] | None = set()
+    found: set[str] | None = set()
+    for alternative in alternatives:
+        exact, needle = _sequence(list(alternative), limit)
+        exacts = exacts | exact if exacts is not None and exact is not None else None
+        found = found | needle if found is not None and needle is not None else None
+    if exacts is not None and len(exacts) > _EXACT_LIMIT:
+        exacts = None
+    return exacts, found
+
+
+def _class_chars(items) -> set[str] | None:
+    chars: set[str] = set()
+    for op, av in items:
+        if op is sre.LITERAL:
+            chars.add(chr(av))
+        elif op is sre.RANGE and av[1] - av[0] < _CLASS_LIMIT:
+            chars.update(chr(c) for c in range(av[0], av[1] + 1))
+        else:  # NEGATE, CATEGORY, wide ranges
+            return None
+    if len(chars) > _CLASS_LIMIT or not all(c.isascii() for c in chars):
+        return None
+    return {c.lower() for c in chars}
