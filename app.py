@@ -12,6 +12,7 @@ navigation = st.navigation(
         st.Page(PAGES["practice"], title="Practice", icon=":material/forum:"),
         st.Page(PAGES["debrief"], title="Debrief", icon=":material/insights:"),
         st.Page(PAGES["history"], title="History", icon=":material/history:"),
+        st.Page(PAGES["authoring"], title="Authoring", icon=":material/edit_document:"),
         st.Page(PAGES["settings"], title="Settings", icon=":material/settings:"),
     ]
 )

@@ -39,6 +39,7 @@ class Environment(BaseSettings):
     )
     SIMULATOR_DATABASE_URL: str | None = _var("SQLAlchemy URL of the database (default: sqlite:///<data dir>/simulator.db)")
     SIMULATOR_SCENARIOS_DIR: str | None = _var("folder of scenario .yaml files (default: the scenarios shipped with the package)")
+    SIMULATOR_LIBRARY_DIR: str | None = _var("folder where trainers publish scenarios from the authoring page (default: <data dir>/scenarios)")
     SIMULATOR_MAX_MESSAGE_CHARS: int = _var(
         f"longest manager message accepted, in characters (default: {DEFAULT_MAX_MESSAGE_CHARS})", DEFAULT_MAX_MESSAGE_CHARS, gt=0
     )
@@ -129,6 +130,7 @@ class Settings:
     session_token_cap: int = DEFAULT_SESSION_TOKEN_CAP
     history_tokens: int = DEFAULT_HISTORY_TOKENS
     prices_file: Path | None = None
+    library_dir: Path | None = None  # trainers' published scenarios, listed beside the shipped ones
 
 
 def default_data_dir() -> Path:
@@ -194,6 +196,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         session_token_cap=values.SIMULATOR_SESSION_TOKEN_CAP,
         history_tokens=values.SIMULATOR_HISTORY_TOKENS,
         prices_file=Path(values.SIMULATOR_PRICES_FILE).expanduser() if values.SIMULATOR_PRICES_FILE else data_dir / "prices.json",
+        library_dir=Path(values.SIMULATOR_LIBRARY_DIR).expanduser() if values.SIMULATOR_LIBRARY_DIR else data_dir / "scenarios",
     )
 
 

@@ -200,7 +200,7 @@ def test_one_conversation_in_the_browser(app_url: str) -> None:
             selectbox = page.locator('[data-testid="stSelectbox"]').filter(has_text="Scenario")
             expect(selectbox).to_be_visible()
             selectbox.click()
-            page.get_by_role("option", name=re.compile(re.escape(SCENARIO_TITLE) + r" · feedback · medium")).click()
+            page.get_by_role("option", name=re.compile(re.escape(SCENARIO_TITLE) + r" · feedback")).click()
             expect(page.get_by_role("combobox", name="Scenario")).to_have_value(re.compile("^" + re.escape(SCENARIO_TITLE)))
             expect(page.get_by_role("heading", name=SCENARIO_TITLE)).to_be_visible()
             _assert_no_exception(page)

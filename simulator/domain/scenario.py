@@ -413,6 +413,32 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def parse_scenario(text: str, *, source: str = "<scenario>") -> Scenario:
+    data, node = read_yaml_mapping(text, source=source)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = [_describe(err, node, source) for err in exc.errors()]
+        raise ScenarioError(
+            f"{source}: {len(problems)} problem(s):\n" + "\n".join(f"  {p}" for p in problems),
+            path=source,
+            problems=problems,
+        ) from None
+
+
+def field_problems(data: Any) -> list[tuple[tuple, str]]:
+    """Every problem of a scenario mapping as (field path, "field: what is wrong — fix: how"); empty when it is valid."""
+    try:
+        Scenario.model_validate(data)
+    except ValidationError as exc:
+        return [(tuple(err["loc"]), _describe(err, None, "").split(": ", 1)[1]) for err in exc.errors()]
+    return []
+
+
+def read_yaml_mapping(text: str, *, source: str = "<scenario>") -> tuple[dict, yaml.Node | None]:
+    """The YAML mapping of a scenario text (not yet validated) and its node tree for line numbers.
+
+    Refuses what is unsafe to read (size, aliases, runaway nesting) with a ScenarioError.
+    """
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise ScenarioError(f"{source}: over the {MAX_FILE_BYTES}-byte limit. Split it or trim the offline lines.", path=source)
     _refuse_deep_brackets(text, source)
@@ -442,15 +468,7 @@ def parse_scenario(text: str, *, source: str = "<scenario>") -> Scenario:
         ) from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}:1: a scenario must be a YAML mapping (id:, title:, ...). See `simulator scenarios schema`.", path=source)
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        problems = [_describe(err, node, source) for err in exc.errors()]
-        raise ScenarioError(
-            f"{source}: {len(problems)} problem(s):\n" + "\n".join(f"  {p}" for p in problems),
-            path=source,
-            problems=problems,
-        ) from None
+    return data, node
 
 
 def load_library(directory: str | Path | None = None) -> tuple[dict[str, Scenario], list[ScenarioError]]:

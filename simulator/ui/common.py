@@ -8,8 +8,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from simulator.authoring.library import combined_library
 from simulator.config import Settings, load_settings, offline
-from simulator.domain.scenario import Mood, Scenario, default_scenarios_dir, load_library
+from simulator.domain.scenario import Mood, Scenario, default_scenarios_dir
 from simulator.errors import ScenarioError, SimulatorError
 from simulator.export import inert, marked
 from simulator.practice import Parts, PracticeService, SessionView, build_parts, local_user
@@ -21,6 +22,7 @@ PAGES = {
     "debrief": "simulator/ui/pages/debrief.py",
     "history": "simulator/ui/pages/history.py",
     "settings": "simulator/ui/pages/settings.py",
+    "authoring": "simulator/ui/pages/authoring.py",
 }
 
 MOOD_BADGE = {
@@ -52,14 +54,22 @@ def _fingerprint(directory: Path) -> tuple:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _library_for(directory: str, _fingerprint: tuple) -> tuple[dict[str, Scenario], list[ScenarioError]]:
-    return load_library(directory)
+def _library_for(directory: str, published: str | None, _fingerprint: tuple) -> tuple[dict[str, Scenario], list[ScenarioError]]:
+    return combined_library(Path(directory), Path(published) if published else None)
 
 
 def library() -> tuple[dict[str, Scenario], list[ScenarioError]]:
-    """The scenario library; reloaded whenever a file in the folder changes."""
-    directory = settings().scenarios_dir or default_scenarios_dir()
-    return _library_for(str(directory), _fingerprint(Path(directory)))
+    """The shipped scenarios and the trainers' published ones; reloaded whenever a file in either folder changes."""
+    s = settings()
+    directory = s.scenarios_dir or default_scenarios_dir()
+    published = s.library_dir
+    fingerprint = (_fingerprint(Path(directory)), _fingerprint(published) if published else ())
+    return _library_for(str(directory), str(published) if published else None, fingerprint)
+
+
+def can_author(user: str) -> bool:
+    """Who may open the authoring page. Local mode: everyone; the one place a role check will go."""
+    return True
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
