@@ -56,7 +56,10 @@ def _start_from_library(mode: str):
     run(at)
     at.button[0].click()
     run(at)
-    return at
+    session_id = at.query_params["session"]
+    at = page("practice")  # the practice page, opened on the session the library started
+    at.query_params["session"] = session_id
+    return run(at)
 
 
 def test_practice_page_in_learning_mode_shows_mood_checklist_and_hint_button():
