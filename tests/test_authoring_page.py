@@ -4,7 +4,7 @@ from streamlit.testing.v1 import AppTest
 
 from simulator.config import load_settings
 
-from .test_app import TIMEOUT, page, run
+from .test_app import page, run
 
 CHECK_TIMEOUT = 600  # the scripted managers play the whole scenario; slow on a loaded machine
 
