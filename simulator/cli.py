@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from simulator.domain.difficulty import Difficulty
-from simulator.errors import ScenarioError, SimulatorError
+from simulator.errors import ScenarioError, ScenarioNotFound, SimulatorError
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -110,7 +110,12 @@ def _cmd_play(args: argparse.Namespace) -> int:
         judge = settings.models.judge_model if settings.models.judge_model != settings.models.persona_model else args.model
         settings = replace(settings, models=replace(settings.models, persona_model=args.model, judge_model=judge or args.model))
     parts = build_parts(settings)
-    scenario = find_scenario(args.scenario, settings.scenarios_dir)
+    try:
+        scenario = find_scenario(args.scenario, settings.scenarios_dir)
+    except ScenarioNotFound:
+        if settings.library_dir is None or not settings.library_dir.is_dir():
+            raise
+        scenario = find_scenario(args.scenario, settings.library_dir)  # a scenario a trainer published
     if args.difficulty:
         scenario = scenario.at_difficulty(args.difficulty)
     with tempfile.TemporaryDirectory() as tmp:
