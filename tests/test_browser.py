@@ -311,9 +311,12 @@ def test_a_trainer_builds_checks_and_publishes_a_scenario_and_a_manager_plays_it
             _full_page_screenshot(page, ARTIFACTS / "browser-authoring.png")
 
             # A manager: the scenario is in the library at once, and plays.
-            page.goto(app_url, wait_until="domcontentloaded")
+            page.get_by_role("link", name="Scenarios").click()
+            expect(page.get_by_role("heading", name="Practise a difficult conversation")).to_be_visible()
             selectbox = page.locator('[data-testid="stSelectbox"]').filter(has_text="Scenario")
+            expect(selectbox).to_be_visible()
             selectbox.click()
+            _full_page_screenshot(page, ARTIFACTS / "browser-library-published.png")
             page.get_by_role("option", name=re.compile(re.escape(BUILT_TITLE))).click()
             expect(page.get_by_role("heading", name=BUILT_TITLE)).to_be_visible()
             page.get_by_role("button", name="Start the conversation").click()

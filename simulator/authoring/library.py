@@ -42,7 +42,7 @@ def combined_library(shipped_dir: Path | None, library_dir: Path | None) -> tupl
 
 def to_yaml(data: dict) -> str:
     """A scenario mapping as YAML, fields in the order given (the form's order)."""
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110, default_flow_style=None)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110, default_flow_style=False)
 
 
 def publish(text: str, library_dir: Path, *, shipped_ids: set[str], report: CheckReport | None = None) -> tuple[Path, str]:

@@ -54,7 +54,8 @@ def _fingerprint(directory: Path) -> tuple:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _library_for(directory: str, published: str | None, _fingerprint: tuple) -> tuple[dict[str, Scenario], list[ScenarioError]]:
+def _library_for(directory: str, published: str | None, fingerprint: tuple) -> tuple[dict[str, Scenario], list[ScenarioError]]:
+    # `fingerprint` is part of the cache key (Streamlit leaves out only parameters named with a leading underscore)
     return combined_library(Path(directory), Path(published) if published else None)
 
 

@@ -82,6 +82,7 @@ def yaml_changed() -> None:
 
 def starting_point(scenario: Scenario, *, copy: bool) -> dict:
     data = scenario.model_dump(mode="json", exclude_defaults=True)
+    data["difficulty"] = scenario.difficulty.value  # shown in the form even when it is the default
     data["id"] = f"{scenario.id}-copy" if copy else "my-scenario"
     if not copy:
         data["title"] = f"New scenario (from {scenario.title})"
