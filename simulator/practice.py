@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 from simulator.config import DEFAULT_MAX_MESSAGE_CHARS, Settings
 from simulator.domain.difficulty import Difficulty
-from simulator.domain.scenario import Mood, Scenario
+from simulator.domain.scenario import Mood, Scenario, from_snapshot
 from simulator.domain.state import ConversationState, Mode, StateEngine, TurnOutcome, mood_of
 from simulator.engine.learned_tagger import LearnedTagger
 from simulator.engine.llm_tagger import ModelTagger, TaggerRun
@@ -300,7 +300,7 @@ class PracticeService:
             if cached is None:
                 snapshot = self.store.scenario_snapshot(record.scenario_hash)
                 if snapshot is not None:
-                    cached = self._snapshots[record.scenario_hash] = Scenario.model_validate(snapshot)
+                    cached = self._snapshots[record.scenario_hash] = from_snapshot(snapshot)
             if cached is not None:
                 return cached
         scenario = self.scenarios.get(record.scenario_id)

@@ -104,3 +104,16 @@ def test_migration_keeps_the_engine_numbers_and_the_persona_lines():
     assert again.state == table
     assert again.lines == scenario.lines and yaml.safe_load(migrated)["lines"] == data["lines"]
     assert "deltas:\n    label_judgment" not in migrated  # a number equal to the kind's is not restated
+
+
+def test_a_session_stored_before_presets_reopens_with_its_old_numbers(library):
+    from simulator.domain.scenario import from_snapshot
+
+    scenario = library["lateness"]
+    old = scenario.model_dump(mode="json", exclude={"tuning", "end_when", "difficulty"})
+    table = scenario.state
+    old["difficulty"] = "medium"
+    old["state"] = {**table.model_dump(mode="json", exclude={"reveal_shift", "end_when"}),
+                    "end_when": scenario.end_when.model_dump(mode="json", exclude_defaults=True)}
+    again = from_snapshot(old)
+    assert again.state == table and again.difficulty == Difficulty.realistic

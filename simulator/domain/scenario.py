@@ -425,6 +425,21 @@ def parse_scenario(text: str, *, source: str = "<scenario>") -> Scenario:
         ) from None
 
 
+def from_snapshot(data: dict) -> Scenario:
+    """A scenario as a session stored it. Snapshots taken before difficulty presets carry the whole old
+    `state:` table and easy/medium/hard: they are read with those numbers as tuning overrides, so an old
+    session replays exactly as it was played."""
+    if "state" in data:
+        data = dict(data)
+        table = dict(data.pop("state") or {})
+        if table.get("end_when") is not None:
+            data["end_when"] = table["end_when"]
+        table.pop("end_when", None)
+        data["tuning"] = table
+        data["difficulty"] = DEFAULT_DIFFICULTY.value
+    return Scenario.model_validate(data)
+
+
 def field_problems(data: Any) -> list[tuple[tuple, str]]:
     """Every problem of a scenario mapping as (field path, "field: what is wrong — fix: how"); empty when it is valid."""
     try:
