@@ -14,6 +14,7 @@ navigation = st.navigation(
         st.Page(PAGES["debrief"], title="Debrief", icon=":material/insights:"),
         st.Page(PAGES["history"], title="History", icon=":material/history:"),
         st.Page(PAGES["team"], title="Team", icon=":material/groups:"),
+        st.Page(PAGES["authoring"], title="Authoring", icon=":material/edit_document:"),
         st.Page(PAGES["settings"], title="Settings", icon=":material/settings:"),
     ]
 )

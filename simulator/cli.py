@@ -9,7 +9,8 @@ import os
 import sys
 from pathlib import Path
 
-from simulator.errors import ScenarioError, SimulatorError
+from simulator.domain.difficulty import Difficulty
+from simulator.errors import ScenarioError, ScenarioNotFound, SimulatorError
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -31,6 +32,32 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         else:
             print(f"{path}: ok ({scenario.id} v{scenario.version})")
     return 1 if failed else 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from simulator.authoring.check import check_files
+    from simulator.domain.scenario import default_scenarios_dir
+
+    paths = [Path(p) for p in args.paths] or sorted(default_scenarios_dir().glob("*.y*ml"))
+    if not paths:
+        print("No scenario files found. Pass paths to .yaml files.", file=sys.stderr)
+        return 1
+    failed = 0
+    for report in check_files(paths):
+        failed += not report.ok
+        print("\n".join(report.lines()), file=sys.stdout if report.ok else sys.stderr)
+    if failed:
+        print(f"{failed} of {len(paths)} scenario(s) failed their checks. Fix what each line says, then run the check again.", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    from simulator.authoring.migrate import migrate_file
+
+    for path in args.paths:
+        changed = migrate_file(path)
+        print(f"{path}: {'migrated' if changed else 'already in the new format'}")
+    return _cmd_validate(args)
 
 
 def _cmd_schema(_args: argparse.Namespace) -> int:
@@ -83,7 +110,14 @@ def _cmd_play(args: argparse.Namespace) -> int:
         judge = settings.models.judge_model if settings.models.judge_model != settings.models.persona_model else args.model
         settings = replace(settings, models=replace(settings.models, persona_model=args.model, judge_model=judge or args.model))
     parts = build_parts(settings)
-    scenario = find_scenario(args.scenario, settings.scenarios_dir)
+    try:
+        scenario = find_scenario(args.scenario, settings.scenarios_dir)
+    except ScenarioNotFound:
+        if settings.library_dir is None or not settings.library_dir.is_dir():
+            raise
+        scenario = find_scenario(args.scenario, settings.library_dir)  # a scenario a trainer published
+    if args.difficulty:
+        scenario = scenario.at_difficulty(args.difficulty)
     store = open_store(MEMORY_URL if args.no_save else settings.database_url)  # --no-save: in this process's memory only
     try:
         return _play(args, settings, parts, scenario, store)
@@ -102,7 +136,8 @@ def _play(args: argparse.Namespace, settings, parts, scenario, store) -> int:
     out = sys.stderr if args.json else sys.stdout
     if not args.json:
         print(f"[{parts.mode}]", file=out)
-        print(f"{scenario.title}\nYou are: {scenario.brief.you_are}\nGoal: {scenario.brief.goal}\n(Empty line or Ctrl-D ends the conversation.)\n", file=out)
+        print(f"{scenario.title} ({scenario.difficulty.value})\nYou are: {scenario.brief.you_are}\nGoal: {scenario.brief.goal}\n"
+              "(Empty line or Ctrl-D ends the conversation.)\n", file=out)
         print(f"{scenario.persona.name}: {view.messages[0].text}\n", file=out)
     lines = _read_lines(args.script) if args.script else None
     failure: ModelError | None = None
@@ -585,6 +620,12 @@ def build_parser() -> argparse.ArgumentParser:
     val.set_defaults(func=_cmd_validate)
     schema = scen_sub.add_parser("schema", help="print the JSON Schema of a scenario file")
     schema.set_defaults(func=_cmd_schema)
+    check = scen_sub.add_parser("check", help="scripted managers play each scenario offline; exit 1 when a check fails")
+    check.add_argument("paths", nargs="*", help="files to check (default: the library)")
+    check.set_defaults(func=_cmd_check)
+    migrate = scen_sub.add_parser("migrate", help="rewrite old-format files (difficulty easy/medium/hard, a state: table) in the new format")
+    migrate.add_argument("paths", nargs="+", help="files to rewrite in place")
+    migrate.set_defaults(func=_cmd_migrate)
 
     play = sub.add_parser("play", help="play a scenario in the terminal")
     play.add_argument("scenario", help="scenario id (e.g. performance-feedback) or path to a .yaml file")
@@ -594,6 +635,8 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--no-save", action="store_true", help="don't store this session: it lives in memory and is gone when the command ends")
     play.add_argument("--user", help="who practises (default: your login name, as in the app; in team mode their login email)")
     play.add_argument("--seed", type=int, help="replay exactly: the same seed and messages give the same conversation (default: a fresh seed)")
+    play.add_argument("--difficulty", choices=[d.value for d in Difficulty],
+                      help="how hard the persona is to reach (default: the scenario's own, usually realistic)")
     play.set_defaults(func=_cmd_play)
 
     sess = sub.add_parser("sessions", help="list or export your stored practice sessions")

@@ -39,6 +39,7 @@ class Environment(BaseSettings):
     )
     SIMULATOR_DATABASE_URL: str | None = _var("SQLAlchemy URL of the database (default: sqlite:///<data dir>/simulator.db)")
     SIMULATOR_SCENARIOS_DIR: str | None = _var("folder of scenario .yaml files (default: the scenarios shipped with the package)")
+    SIMULATOR_LIBRARY_DIR: str | None = _var("folder where trainers publish scenarios from the authoring page (default: <data dir>/scenarios)")
     SIMULATOR_MAX_MESSAGE_CHARS: int = _var(
         f"longest manager message accepted, in characters (default: {DEFAULT_MAX_MESSAGE_CHARS})", DEFAULT_MAX_MESSAGE_CHARS, gt=0
     )
@@ -160,6 +161,7 @@ class Settings:
     @property
     def team_mode(self) -> bool:
         return self.oidc is not None
+    library_dir: Path | None = None  # trainers' published scenarios, listed beside the shipped ones
 
 
 def default_data_dir() -> Path:
@@ -270,6 +272,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         retention_days=values.SIMULATOR_RETENTION_DAYS,
         redact=(values.SIMULATOR_REDACT or "").strip().lower() in ("1", "true", "yes"),
         redact_names=tuple(n.strip() for n in (values.SIMULATOR_REDACT_NAMES or "").split(",") if n.strip()),
+        library_dir=Path(values.SIMULATOR_LIBRARY_DIR).expanduser() if values.SIMULATOR_LIBRARY_DIR else data_dir / "scenarios",
     )
 
 

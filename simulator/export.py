@@ -115,7 +115,7 @@ def session_markdown(view, debrief) -> str:
     if debrief is not None:
         lines += [
             f"**Empathy {debrief.empathy}/100 · Evidence {debrief.evidence}/100 · Overall {debrief.overall}/100** "
-            f"(scored by {inert(debrief.scorer)})",
+            f"(scored by {inert(debrief.scorer)}; {debrief.difficulty}, {debrief.mode} mode)",
             "",
             inert(debrief.verdict or debrief.quadrant_help),
             "",

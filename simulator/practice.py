@@ -36,8 +36,9 @@ from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from simulator.config import DEFAULT_MAX_MESSAGE_CHARS, Settings
-from simulator.domain.scenario import Mood, Scenario
-from simulator.domain.state import ConversationState, StateEngine, TurnOutcome, mood_of
+from simulator.domain.difficulty import Difficulty
+from simulator.domain.scenario import Mood, Scenario, from_snapshot
+from simulator.domain.state import ConversationState, Mode, StateEngine, TurnOutcome, mood_of
 from simulator.engine.learned_tagger import LearnedTagger
 from simulator.engine.llm_tagger import ModelTagger, TaggerRun
 from simulator.engine.tagger import RuleTagger, Tagger, Tagging
@@ -47,6 +48,8 @@ from simulator.models.base import NO_USAGE, Usage
 from simulator.models.tokens import PriceTable, estimate_cost
 from simulator.scoring.debrief import Debrief, build_debrief
 from simulator.scoring.facts import disputed_claims
+from simulator.scoring.hints import HINTS_PER_SESSION
+from simulator.scoring.hints import hint as offline_hint
 from simulator.scoring.judge import JudgeResult, LLMJudge, judge_or_fallback
 from simulator.scoring.offline import OfflineScorer
 from simulator.scoring.rewrite import weighted
@@ -237,6 +240,13 @@ class Turn:
 
 
 @dataclass(frozen=True)
+class Hint:
+    text: str
+    remaining: int  # hints left in this session
+    revision: int  # the session's revision after counting it
+
+
+@dataclass(frozen=True)
 class ReplySide:
     """One manager reply as it landed: its scores (offline scorer) and the persona's answer."""
 
@@ -314,7 +324,7 @@ class PracticeService:
             if cached is None:
                 snapshot = self.store.scenario_snapshot(record.scenario_hash)
                 if snapshot is not None:
-                    cached = self._snapshots[record.scenario_hash] = Scenario.model_validate(snapshot)
+                    cached = self._snapshots[record.scenario_hash] = from_snapshot(snapshot)
             if cached is not None:
                 return cached
         scenario = self.scenarios.get(record.scenario_id)
@@ -326,8 +336,12 @@ class PracticeService:
         return scenario
 
     # --------------------------------------------------------------- writes
-    def start(self, scenario: Scenario, user: str, seed: int | None = None) -> SessionView:
+    def start(self, scenario: Scenario, user: str, seed: int | None = None, *,
+              difficulty: Difficulty | str | None = None, mode: Mode = "learning") -> SessionView:
         """Open a session with the persona's opening line.
+
+        `difficulty` (default: the scenario's own) is kept in the session's scenario snapshot, so
+        the session plays at it to the end; `mode` (learning or assessment) is kept in its state.
 
         `seed` (stored with the session) draws among equally fitting authored lines and is asked of a
         model voice on every reply: the same seed and messages give the same conversation. None: the offline
@@ -337,7 +351,9 @@ class PracticeService:
             raise AccessDenied("You can start a practice session only for yourself.")
         if seed is None and isinstance(self.parts.voice, OfflineVoice):
             seed = random.randrange(2**31)
-        state = ConversationState.initial(scenario).model_copy(update={"seed": seed})
+        if difficulty is not None:
+            scenario = scenario.at_difficulty(difficulty)
+        state = ConversationState.initial(scenario, mode).model_copy(update={"seed": seed})
         engine = StateEngine(scenario)
         reply = self.parts.voice.reply(VoiceRequest(
             scenario=scenario, state=state, note=engine.director_note(state, None), tagging=None, kind="opening",
@@ -421,7 +437,7 @@ class PracticeService:
         current = ConversationState.model_validate(record.state)
         before = next((m.state for m in reversed(msgs[:last_manager]) if m.role == "persona" and m.state), None)
         base = ConversationState.model_validate(before) if before else ConversationState.initial(scenario)
-        base = base.model_copy(update={"used_lines": list(current.used_lines), "seed": current.seed})
+        base = base.model_copy(update={"used_lines": list(current.used_lines), "seed": current.seed, "hints_used": current.hints_used})
         tagging = Tagging.from_json(pending.text, pending.tagging) if pending.tagging else RuleTagger().tag(pending.text)
         messages = [(m.role, m.text) for m in msgs]
         return self._answer(scenario, session_id, pending.seq, record.revision, base, TaggerRun(tagging), tagging, messages)
@@ -466,6 +482,24 @@ class PracticeService:
         assert original is not None  # a branch is made only at a manager message
         return ReplayComparison(branch_id=branch_id, parent_id=parent.id, seq=seq, original=original,
                                 replayed=_reply_side(scenario, self.store.messages(branch_id), seq))
+
+    def hint(self, session_id: str, expected_revision: int) -> Hint:
+        """A learning-mode hint for the next message (offline, from the goals and the rubric), counted in the session's state."""
+        record = self._record(session_id)
+        scenario = self._scenario(record)
+        state = ConversationState.model_validate(record.state)
+        if record.ended_at is not None:
+            raise SessionClosed("This conversation has ended; its debrief is ready. Start a new session to practise again.")
+        if state.mode == "assessment":
+            raise InputError("Hints are off in assessment mode. Start the scenario in learning mode to practise with hints.")
+        if state.hints_used >= HINTS_PER_SESSION:
+            raise InputError(f"You have used all {HINTS_PER_SESSION} hints of this session. Trust your own words from here.")
+        used = {m for msg in self.store.messages(session_id) if msg.role == "manager" and msg.tagging
+                for m in Tagging.from_json(msg.text, msg.tagging).moves}
+        text = offline_hint(scenario, state, used)
+        state = state.model_copy(update={"hints_used": state.hints_used + 1})
+        revision = self.store.set_state(session_id, state=state.model_dump(), expected_revision=expected_revision)
+        return Hint(text=text, remaining=HINTS_PER_SESSION - state.hints_used, revision=revision)
 
     def finish(self, session_id: str, reason: str = "manager", *, offline_because: str | None = None) -> Debrief:
         """End the conversation (if it is not ended) and return its debrief, judged and stored once.
@@ -613,6 +647,7 @@ def _reply_side(scenario: Scenario, msgs: list[MessageRecord], seq: int) -> Repl
 
 
 __all__ = [
+    "Hint",
     "Parts",
     "PracticeService",
     "ReplayComparison",

@@ -128,8 +128,8 @@ def test_a_good_run_gets_concrete_next_steps_and_its_moments(service, library):
     assert len(steps) == 3
     assert steps[0].startswith("Replay reply ") and "trust" in steps[0]
     assert steps[1].startswith("Stretch goal:")
-    hard = [s for s in library.values() if s.difficulty == "hard"]
-    assert steps[2].startswith("Harder:") and any(s.title in steps[2] for s in hard)
+    # played at realistic: the next step up is the same scenario on tough
+    assert steps[2].startswith("Harder:") and "tough" in steps[2]
     # the moments: at most three, in order, each with the move that moved trust in its direction
     assert 1 <= len(debrief.moments) <= 3
     assert [m.number for m in debrief.moments] == sorted(m.number for m in debrief.moments)

@@ -106,7 +106,7 @@ def make_service(store, library, server, sleeps):
 
     parts = Parts(voice=ModelVoice(model()), tagger=RuleTagger(), judge=LLMJudge(model()), mode="reliability")
     scenario = library["performance-feedback"]
-    long = scenario.model_copy(update={"state": scenario.state.model_copy(update={"turn_cap": 60})})
+    long = scenario.model_copy(update={"tuning": scenario.tuning.model_copy(update={"turn_cap": 60})})
     return PracticeService(store, {long.id: long}, parts), long
 
 

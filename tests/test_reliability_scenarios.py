@@ -35,7 +35,7 @@ scalars = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-(10**12), max_value=10**12), st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=40), st.dates(min_value=dt.date(1, 1, 1)),
 )
-keys = st.one_of(st.sampled_from(["id", "version", "title", "persona", "lines", "goals", "facts", "state", "brief", "kind", "extra"]),
+keys = st.one_of(st.sampled_from(["id", "version", "title", "persona", "lines", "goals", "facts", "state", "tuning", "brief", "kind", "extra"]),
                  st.text(string.ascii_letters + "_", min_size=1, max_size=12))
 documents = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=5)), max_leaves=30)
 

@@ -64,12 +64,21 @@ def test_unknown_kind_is_refused_with_the_allowed_values():
     assert "relationship" in str(info.value)
 
 
-def test_a_penalty_move_missing_from_the_state_table_is_refused():
-    # a move missing from the table would change nothing: contempt would leave the persona unmoved
-    text = good_text().replace("    contempt: {trust: -12, stress: 10}\n", "")
+def test_move_effects_come_from_the_kind_and_an_override_changes_only_its_move():
+    # the shipped file restates no numbers: every move, penalties included, has the kind's effect
+    base = parse_scenario(good_text())
+    assert set(base.state.deltas) == set(Move)
+    text = good_text().rstrip() + "\ntuning:\n  trust_start: 20\n  deltas:\n    contempt: {trust: -20, stress: 15}\n"
+    tuned = parse_scenario(text)
+    assert tuned.state.trust_start == 20 and tuned.state.deltas[Move.contempt].trust == -20
+    assert {m: d for m, d in tuned.state.deltas.items() if m != Move.contempt} == {m: d for m, d in base.state.deltas.items() if m != Move.contempt}
+
+
+def test_an_old_format_file_is_refused_with_how_to_migrate():
+    text = good_text().replace("difficulty: realistic", "difficulty: medium")
     with pytest.raises(ScenarioError) as info:
         parse_scenario(text, source="x.yaml")
-    assert "contempt" in str(info.value) and "deltas" in str(info.value)
+    assert "simulator scenarios migrate" in str(info.value)
 
 
 def test_shipped_lines_are_unique_within_each_scenario(library):
@@ -87,23 +96,23 @@ def _line_of(text: str, needle: str) -> int:
 
 
 def test_unknown_field_names_file_line_and_field():
-    text = good_text().replace("  trust_start: 35", "  trust_start: 35\n  trust_strat: 40")
+    text = good_text().rstrip() + "\ntuning:\n  trust_start: 35\n  trust_strat: 40\n"
     with pytest.raises(ScenarioError) as info:
         parse_scenario(text, source="x.yaml")
     msg = str(info.value)
-    assert f"x.yaml:{_line_of(text, 'trust_strat')}: state.trust_strat" in msg
+    assert f"x.yaml:{_line_of(text, 'trust_strat')}: tuning.trust_strat" in msg
     assert "fix:" in msg and "spelling" in msg
 
 
 def test_bad_value_points_at_its_line():
-    text = good_text().replace("  stress_start: 55", "  stress_start: 155")
+    text = good_text().rstrip() + "\ntuning:\n  stress_start: 155\n"
     with pytest.raises(ScenarioError) as info:
         parse_scenario(text, source="x.yaml")
-    assert f"x.yaml:{_line_of(text, 'stress_start: 155')}: state.stress_start" in str(info.value)
+    assert f"x.yaml:{_line_of(text, 'stress_start: 155')}: tuning.stress_start" in str(info.value)
 
 
 def test_unknown_move_lists_allowed_values():
-    text = good_text().replace("    blame: {trust: -9, stress: 9}", "    shouting: {trust: -9, stress: 9}")
+    text = good_text().rstrip() + "\ntuning:\n  deltas:\n    shouting: {trust: -9, stress: 9}\n"
     with pytest.raises(ScenarioError) as info:
         parse_scenario(text, source="x.yaml")
     assert "shouting" in str(info.value) and "acknowledges_feelings" in str(info.value)
@@ -124,7 +133,7 @@ def test_undefined_concern_reference_is_rejected():
 
 
 def test_yaml_syntax_error_has_line():
-    text = good_text().replace("difficulty: medium", "difficulty: [medium")
+    text = good_text().replace("difficulty: realistic", "difficulty: [realistic")
     with pytest.raises(ScenarioError) as info:
         parse_scenario(text, source="x.yaml")
     assert "x.yaml:" in str(info.value) and "YAML syntax error" in str(info.value)
@@ -179,7 +188,7 @@ def test_find_scenario_by_id_and_unknown_id():
 def test_cli_validate_exit_codes(tmp_path, capsys):
     assert main(["scenarios", "validate"]) == 0
     bad = tmp_path / "bad.yaml"
-    bad.write_text(good_text().replace("difficulty: medium", "difficulty: extreme"), encoding="utf-8")
+    bad.write_text(good_text().replace("difficulty: realistic", "difficulty: extreme"), encoding="utf-8")
     assert main(["scenarios", "validate", str(GOOD), str(bad)]) == 1
     err = capsys.readouterr().err
     assert f"{bad}:{_line_of(bad.read_text(), 'difficulty: extreme')}: difficulty" in err
@@ -189,7 +198,8 @@ def test_cli_schema_is_json_schema(capsys):
     assert main(["scenarios", "schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert schema["type"] == "object"
-    assert {"id", "persona", "state", "lines"} <= set(schema["required"])
+    assert {"id", "persona", "lines"} <= set(schema["required"])
+    assert {"tuning", "end_when", "difficulty"} <= set(schema["properties"])
     assert schema["additionalProperties"] is False
 
 

@@ -315,3 +315,14 @@ def test_a_branch_records_its_parent_and_a_hash_needs_its_snapshot(store):
     with pytest.raises(StoreError, match="scenario_snapshot"):
         new_session(store, scenario_hash="9" * 64)
     assert store.list_sessions("u")[0].id == branch and len(store.list_sessions("u")) == 2
+
+
+def test_set_state_needs_the_current_revision_and_an_open_session(store):
+    sid = new_session(store)
+    assert store.set_state(sid, state={"trust": 40, "hints_used": 1}, expected_revision=1) == 2
+    assert store.get_session(sid).state == {"trust": 40, "hints_used": 1}
+    with pytest.raises(SessionConflict):
+        store.set_state(sid, state={"trust": 0}, expected_revision=1)  # another tab moved on
+    store.end_session(sid, state={"trust": 40}, reason="manager")
+    with pytest.raises(SessionClosed):
+        store.set_state(sid, state={"trust": 0}, expected_revision=3)

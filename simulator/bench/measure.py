@@ -84,7 +84,7 @@ def manager_line(n: int) -> str:
 def long_scenario(scenario, turns: int = SESSION_TURNS):
     """The scenario with room for `turns` manager messages (the shipped ones stop at 15)."""
     cap = max(scenario.state.turn_cap, turns)
-    return scenario.model_copy(update={"state": scenario.state.model_copy(update={"turn_cap": cap})})
+    return scenario.model_copy(update={"tuning": scenario.tuning.model_copy(update={"turn_cap": cap})})
 
 
 def bench_scenario():

@@ -18,7 +18,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
-from simulator.domain.moves import PENALTY_MOVES, Move
+from simulator.domain.difficulty import DEFAULT_DIFFICULTY, KIND_DEFAULTS, KIND_EFFECTS, PRESETS, Difficulty, clamp, scaled_stress
+from simulator.domain.moves import Move
 from simulator.domain.rubric import KIND_PROFILES, Kind
 from simulator.errors import ScenarioError, ScenarioNotFound
 
@@ -167,33 +168,41 @@ class Delta(_Strict):
     stress: Annotated[int, Field(ge=-50, le=50)] = 0
 
 
-class StateTable(_Strict):
-    trust_start: Percent
-    stress_start: Percent
-    deltas: dict[Move, Delta]
-    open_at_trust: Percent = 65
-    guarded_below_trust: Percent = 40
-    close_up_stress: Percent = 80
-    max_change_per_turn: Annotated[int, Field(ge=1, le=100)] = 15
-    turn_cap: Annotated[int, Field(ge=3, le=60)] = 15
-    end_when: Condition | None = None
+class Tuning(_Strict):
+    """Per-scenario overrides of the engine tuning; unset, a value follows the scenario's kind.
+
+    The difficulty preset applies on top of these (see simulator/domain/difficulty.py).
+    """
+
+    trust_start: Percent | None = None
+    stress_start: Percent | None = None
+    open_at_trust: Percent | None = None
+    guarded_below_trust: Percent | None = None
+    close_up_stress: Percent | None = None
+    max_change_per_turn: Annotated[int, Field(ge=1, le=100)] | None = None
+    turn_cap: Annotated[int, Field(ge=3, le=60)] | None = None
+    deltas: dict[Move, Delta] = Field(default_factory=dict, description="move effects that differ from the kind's")
 
     @model_validator(mode="after")
-    def _thresholds_ordered(self) -> StateTable:
-        if self.guarded_below_trust > self.open_at_trust:
+    def _thresholds_ordered(self) -> Tuning:
+        if self.guarded_below_trust is not None and self.open_at_trust is not None and self.guarded_below_trust > self.open_at_trust:
             raise ValueError("guarded_below_trust must not be above open_at_trust")
         return self
 
-    @model_validator(mode="after")
-    def _every_penalty_has_an_effect(self) -> StateTable:
-        # a move missing from the table changes nothing: a threat or contempt would leave the persona unmoved
-        missing = sorted(m.value for m in PENALTY_MOVES if m not in self.deltas)
-        if missing:
-            raise ValueError(
-                f"deltas needs an entry for every penalty move; missing: {', '.join(missing)} "
-                "(e.g. contempt: {trust: -10, stress: 10})"
-            )
-        return self
+
+class StateTable(_Strict):
+    """The numbers the state engine runs on: the kind's, the scenario's overrides, the difficulty preset."""
+
+    trust_start: Percent
+    stress_start: Percent
+    deltas: dict[Move, Delta]
+    open_at_trust: Percent
+    guarded_below_trust: Percent
+    close_up_stress: Percent
+    max_change_per_turn: int
+    turn_cap: int
+    reveal_shift: int = 0  # added to every hidden concern's reveal_when min_trust
+    end_when: Condition | None = None
 
 
 class Lines(_Strict):
@@ -240,7 +249,10 @@ class Scenario(_Strict):
     version: Annotated[int, Field(ge=1)] = 1
     title: Text
     category: Literal["feedback", "exit", "one-on-one", "conflict", "career", "conduct"]
-    difficulty: Literal["easy", "medium", "hard"]
+    difficulty: Difficulty = Field(
+        DEFAULT_DIFFICULTY,
+        description="the preset offered first: supportive, realistic or tough (the manager may choose another)",
+    )
     kind: Kind = Field(
         Kind.feedback,
         description="what the conversation is for: feedback (SBI evidence), decision (bad news said plainly), "
@@ -251,7 +263,8 @@ class Scenario(_Strict):
     goals: list[Goal] = Field(min_length=1)
     facts: list[Fact] = Field(min_length=1)
     persona: Persona
-    state: StateTable
+    tuning: Tuning = Tuning()
+    end_when: Condition | None = Field(None, description="the conversation ends early, well, when this holds after a turn")
     topics: dict[Slug, Text] = Field(
         default_factory=dict, description="what the conversation may be about: topic id -> a sentence describing it"
     )
@@ -268,8 +281,8 @@ class Scenario(_Strict):
                 raise ValueError(f"{kind} ids must be unique; repeated: {', '.join(dupes)}")
         conditions = [c.reveal_when for c in self.persona.hidden_concerns] + [g.met_when for g in self.goals]
         conditions += [b.ends_when for b in self.persona.boundaries if b.ends_when is not None]
-        if self.state.end_when:
-            conditions.append(self.state.end_when)
+        if self.end_when:
+            conditions.append(self.end_when)
         for cond in conditions:
             for tid in cond.answered:
                 if tid not in self.topics:
@@ -302,6 +315,59 @@ class Scenario(_Strict):
                     f"of this scenario; add it under topics: or fix the spelling"
                 )
         return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_format(cls, data: Any) -> Any:
+        if isinstance(data, dict) and ("state" in data or data.get("difficulty") in ("easy", "medium", "hard")):
+            raise ValueError(
+                "this file is in the old format (difficulty easy/medium/hard and a state: table of move effects). "
+                "Run `simulator scenarios migrate FILE`: it keeps your numbers that differ from the kind's as tuning: "
+                "overrides and sets difficulty: realistic"
+            )
+        return data
+
+    @property
+    def state(self) -> StateTable:
+        """The engine table at this scenario's difficulty."""
+        return self.table(self.difficulty)
+
+    def table(self, difficulty: Difficulty | str) -> StateTable:
+        """The engine table: the kind's realistic numbers, this scenario's tuning overrides, then the preset."""
+        preset = PRESETS[Difficulty(difficulty)]
+        base = KIND_DEFAULTS[self.kind]
+        t = self.tuning
+        effects = {m: Delta(trust=tr, stress=st) for m, (tr, st) in KIND_EFFECTS[self.kind].items()} | t.deltas
+        deltas = {m: Delta(trust=d.trust, stress=scaled_stress(d.stress, preset)) for m, d in effects.items()}
+
+        def pick(value: int | None, default: int) -> int:
+            return default if value is None else value
+
+        open_at = clamp(pick(t.open_at_trust, base.open_at_trust) + preset.reveal_shift, 0, 100)
+        return StateTable(
+            trust_start=clamp(pick(t.trust_start, base.trust_start) + preset.trust_shift, 0, 100),
+            stress_start=clamp(pick(t.stress_start, base.stress_start) + preset.stress_shift, 0, 100),
+            deltas=deltas,
+            open_at_trust=open_at,
+            guarded_below_trust=min(open_at, pick(t.guarded_below_trust, base.guarded_below_trust)),
+            close_up_stress=pick(t.close_up_stress, base.close_up_stress),
+            max_change_per_turn=pick(t.max_change_per_turn, base.max_change_per_turn),
+            turn_cap=pick(t.turn_cap, base.turn_cap),
+            reveal_shift=preset.reveal_shift,
+            end_when=self.end_when,
+        )
+
+    def at_difficulty(self, difficulty: Difficulty | str) -> Scenario:
+        """The same scenario played at another preset."""
+        return self.model_copy(update={"difficulty": Difficulty(difficulty)})
+
+    def reveal_condition(self, concern: HiddenConcern) -> Condition:
+        """A hidden concern's reveal condition at this difficulty: its min_trust moved by the preset."""
+        cond = concern.reveal_when
+        shift = PRESETS[self.difficulty].reveal_shift
+        if cond.min_trust is None or not shift:
+            return cond
+        return cond.model_copy(update={"min_trust": clamp(cond.min_trust + shift, 0, 100)})
 
     def concern(self, concern_id: str) -> HiddenConcern:
         return next(c for c in self.persona.hidden_concerns if c.id == concern_id)
@@ -347,6 +413,47 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def parse_scenario(text: str, *, source: str = "<scenario>") -> Scenario:
+    data, node = read_yaml_mapping(text, source=source)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = [_describe(err, node, source) for err in exc.errors()]
+        raise ScenarioError(
+            f"{source}: {len(problems)} problem(s):\n" + "\n".join(f"  {p}" for p in problems),
+            path=source,
+            problems=problems,
+        ) from None
+
+
+def from_snapshot(data: dict) -> Scenario:
+    """A scenario as a session stored it. Snapshots taken before difficulty presets carry the whole old
+    `state:` table and easy/medium/hard: they are read with those numbers as tuning overrides, so an old
+    session replays exactly as it was played."""
+    if "state" in data:
+        data = dict(data)
+        table = dict(data.pop("state") or {})
+        if table.get("end_when") is not None:
+            data["end_when"] = table["end_when"]
+        table.pop("end_when", None)
+        data["tuning"] = table
+        data["difficulty"] = DEFAULT_DIFFICULTY.value
+    return Scenario.model_validate(data)
+
+
+def field_problems(data: Any) -> list[tuple[tuple, str]]:
+    """Every problem of a scenario mapping as (field path, "field: what is wrong — fix: how"); empty when it is valid."""
+    try:
+        Scenario.model_validate(data)
+    except ValidationError as exc:
+        return [(tuple(err["loc"]), _describe(err, None, "").split(": ", 1)[1]) for err in exc.errors()]
+    return []
+
+
+def read_yaml_mapping(text: str, *, source: str = "<scenario>") -> tuple[dict, yaml.Node | None]:
+    """The YAML mapping of a scenario text (not yet validated) and its node tree for line numbers.
+
+    Refuses what is unsafe to read (size, aliases, runaway nesting) with a ScenarioError.
+    """
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise ScenarioError(f"{source}: over the {MAX_FILE_BYTES}-byte limit. Split it or trim the offline lines.", path=source)
     _refuse_deep_brackets(text, source)
@@ -376,15 +483,7 @@ def parse_scenario(text: str, *, source: str = "<scenario>") -> Scenario:
         ) from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}:1: a scenario must be a YAML mapping (id:, title:, ...). See `simulator scenarios schema`.", path=source)
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        problems = [_describe(err, node, source) for err in exc.errors()]
-        raise ScenarioError(
-            f"{source}: {len(problems)} problem(s):\n" + "\n".join(f"  {p}" for p in problems),
-            path=source,
-            problems=problems,
-        ) from None
+    return data, node
 
 
 def load_library(directory: str | Path | None = None) -> tuple[dict[str, Scenario], list[ScenarioError]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -21,6 +22,7 @@ _APOLOGY = re.compile(
     re.IGNORECASE,
 )
 REPAIR_MARGIN = 15  # a repair brings stress this far under close_up_stress
+Mode = Literal["learning", "assessment"]  # learning: goals checklist and hints; assessment: neither, and no mood shown
 SHUT_DOWN_TURNS = 3  # shut down this many messages in a row without a repair: the persona ends the meeting
 
 
@@ -41,10 +43,13 @@ class ConversationState(BaseModel):
     shut_down: bool = False  # stress went over close_up_stress; stays so until a sincere repair
     shut_down_turns: int = 0  # messages answered in a row while shut down
     boundary: str | None = None  # the boundary whose crossing ended the meeting
+    mode: Mode = "learning"  # learning: goals checklist and hints; assessment: neither
+    hints_used: int = 0
 
     @classmethod
-    def initial(cls, scenario: Scenario) -> ConversationState:
-        return cls(trust=scenario.state.trust_start, stress=scenario.state.stress_start)
+    def initial(cls, scenario: Scenario, mode: Mode = "learning") -> ConversationState:
+        table = scenario.state
+        return cls(trust=table.trust_start, stress=table.stress_start, mode=mode)
 
 
 @dataclass
@@ -117,10 +122,11 @@ def _clamp(value: int, low: int, high: int) -> int:
 class StateEngine:
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
+        self.table = scenario.state  # resolved once: the kind's numbers, the overrides, the difficulty preset
 
     def apply(self, state: ConversationState, moves: set[Move], *, text: str = "") -> tuple[ConversationState, TurnOutcome]:
         """The state after one manager message with these moves (and this text). The input is not changed."""
-        table = self.scenario.state
+        table = self.table
         new = state.model_copy(deep=True)
         new.turn += 1
         trust_change = sum(table.deltas[m].trust for m in moves if m in table.deltas)
@@ -141,7 +147,7 @@ class StateEngine:
         revealed_now = []
         if not closed_up:
             for concern in self.scenario.persona.hidden_concerns:
-                if concern.id not in new.revealed and holds(concern.reveal_when, new, moves, text):
+                if concern.id not in new.revealed and holds(self.scenario.reveal_condition(concern), new, moves, text):
                     new.revealed.append(concern.id)
                     revealed_now.append(concern.id)
 
@@ -190,7 +196,7 @@ class StateEngine:
         return met
 
     def _check_end(self, state: ConversationState, moves: set[Move], text: str) -> None:
-        table = self.scenario.state
+        table = self.table
         if table.end_when is not None and holds(table.end_when, state, moves, text):
             state.ended, state.end_reason = True, "goals"
         elif state.turn >= table.turn_cap:

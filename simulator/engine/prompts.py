@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 
+from simulator.domain.difficulty import PRESETS
 from simulator.domain.scenario import Scenario
 from simulator.domain.state import DirectorNote
 from simulator.models.base import Message
 
-PROMPT_VERSION = "2026-11-25.1"
+PROMPT_VERSION = "2026-11-28.1"
 """Version of the persona prompt below: bump it whenever persona_system, director_message or REPAIR_NOTE change.
 Each persona reply records it (Reply.prompt_version)."""
 
@@ -33,7 +34,8 @@ def persona_system(scenario: Scenario) -> str:
         f"Personality: {p.personality}\n"
         f"How you speak: {p.speaking_style}\n"
         f"How you feel walking in: {p.starting_emotion}\n"
-        f"What you want: {p.wants}\n\n"
+        f"What you want: {p.wants}\n"
+        f"How easy you are to reach: {PRESETS[scenario.difficulty].style}\n\n"
         f"What you know happened (the record):\n{facts}\n\n"
         f"What you will contest:\n{contest}\n\n"
         f"Your boundaries:\n{boundaries}\n\n"

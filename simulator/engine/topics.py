@@ -54,9 +54,15 @@ class TopicIndex:
         self._owns[owners, np.arange(len(line_texts))] = True
 
     def match(self, text: str) -> TopicMatch:
-        if not self.topic_ids or not text.strip():
-            return TopicMatch(None, 0.0, {})
-        vector = self.encoder.encode([text])[0]
+        return self.match_many([text])[0]
+
+    def match_many(self, texts: list[str]) -> list[TopicMatch]:
+        """The topic of each text, encoded in one batch (faster per text than one call each)."""
+        wanted = [t for t in texts if self.topic_ids and t.strip()]
+        vectors = dict(zip(wanted, self.encoder.encode(wanted), strict=True)) if wanted else {}
+        return [self._match_vector(vectors[t]) if t in vectors else TopicMatch(None, 0.0, {}) for t in texts]
+
+    def _match_vector(self, vector: np.ndarray) -> TopicMatch:
         by_description = self._descriptions @ vector
         by_line = np.where(self._owns, self._lines @ vector, -np.inf)
         closest = by_line.max(axis=1, initial=-np.inf)

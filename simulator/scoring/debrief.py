@@ -13,6 +13,7 @@ from statistics import mean
 
 from pydantic import BaseModel, Field
 
+from simulator.domain.difficulty import PRESETS, Difficulty
 from simulator.domain.moves import MOVE_HELP, PENALTY_MOVES, Move
 from simulator.domain.rubric import (
     EMPATHY_SKILLS,
@@ -125,6 +126,9 @@ class Debrief(BaseModel):
     judge_model: str | None = None
     prompt_version: str | None = None
     fallback_reason: str | None = None  # why the offline scorer was used although a judge was configured
+    difficulty: str = Difficulty.realistic.value  # the preset the session was played at
+    mode: str = "learning"  # learning (hints, goals checklist) or assessment (none)
+    hints_used: int = 0
 
 
 AGGRESSIVE_PENALTIES = frozenset({"label_judgment", "absolute", "blame", "pressures", "contempt"})
@@ -231,7 +235,6 @@ def moments(scenario: Scenario, replies: list[ReplyReport], count: int = 3) -> l
     return out
 
 
-_DIFFICULTY = ("easy", "medium", "hard")
 
 
 def next_steps(scenario: Scenario, replies: list[ReplyReport], goals: list[GoalReport], concerns: list[ConcernReport],
@@ -264,17 +267,17 @@ def next_steps(scenario: Scenario, replies: list[ReplyReport], goals: list[GoalR
         steps.append(f"Stretch goal: reach the top level in {below[0].replace('_', ' ')} ({SKILL_HELP[below[0]]}).")
     else:
         steps.append(f"Stretch goal: meet every goal again in {max(1, len(replies) - 2)} messages or fewer.")
-    rank = _DIFFICULTY.index(scenario.difficulty)
-    harder = sorted(
-        (s for s in (library or {}).values() if s.id != scenario.id and _DIFFICULTY.index(s.difficulty) > rank),
-        key=lambda s: (s.kind != scenario.kind, _DIFFICULTY.index(s.difficulty), s.title),
-    )
-    if harder:
-        steps.append(f"Harder: try \"{harder[0].title}\" ({harder[0].difficulty}, {harder[0].kind.value}).")
-    elif scenario.difficulty != "hard":
-        steps.append("Harder: pick a scenario marked harder than this one in the library.")
+    order = list(Difficulty)
+    if scenario.difficulty != Difficulty.tough:
+        harder = order[order.index(scenario.difficulty) + 1]
+        steps.append(f"Harder: play it again on {harder.value}: {PRESETS[harder].help}.")
     else:
-        steps.append("Harder: this is already the hardest level; replay it opening with the hardest part first.")
+        others = sorted((s for s in (library or {}).values() if s.id != scenario.id),
+                        key=lambda s: (s.kind != scenario.kind, s.title))
+        if others:
+            steps.append(f"Harder: try \"{others[0].title}\" ({others[0].kind.value}) on tough too.")
+        else:
+            steps.append("Harder: this is already the toughest level; replay it opening with the hardest part first.")
     return steps
 
 
@@ -479,4 +482,7 @@ def build_debrief(
         judge_model=judged.model if judged else None,
         prompt_version=judged.prompt_version if judged else None,
         fallback_reason=fallback_reason,
+        difficulty=scenario.difficulty.value,
+        mode=final_state.mode,
+        hints_used=final_state.hints_used,
     )

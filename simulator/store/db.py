@@ -343,6 +343,18 @@ class Store:
             raise StoreError(f"Practice session {session_id} does not exist; its model usage cannot be recorded.")
         conn.execute(insert(model_calls), rows)
 
+    def set_state(self, session_id: str, *, state: dict, expected_revision: int) -> int:
+        """Replace the state of an open session without a message (e.g. a hint was used). Returns the new revision."""
+        with self._write() as conn:
+            result = conn.execute(
+                update(sessions)
+                .where(sessions.c.id == session_id, sessions.c.revision == expected_revision, sessions.c.ended_at.is_(None))
+                .values(state=state, revision=sessions.c.revision + 1, updated_at=_now())
+            )
+            if result.rowcount != 1:
+                raise self._refusal(conn, session_id)
+        return expected_revision + 1
+
     def end_session(self, session_id: str, *, state: dict, reason: str) -> None:
         now = _now()
         with self._write() as conn:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from simulator.authoring.library import combined_library
 from simulator.config import Settings, load_settings, offline
-from simulator.domain.scenario import Mood, Scenario, default_scenarios_dir, load_library
+from simulator.domain.scenario import Mood, Scenario, default_scenarios_dir
 from simulator.errors import ScenarioError, SimulatorError
 from simulator.export import inert, marked
 from simulator.practice import Parts, PracticeService, SessionView, build_parts, local_user
@@ -24,6 +25,7 @@ PAGES = {
     "history": "simulator/ui/pages/history.py",
     "settings": "simulator/ui/pages/settings.py",
     "team": "simulator/ui/pages/team.py",
+    "authoring": "simulator/ui/pages/authoring.py",
 }
 
 PRIVATE = "dont_store"  # this tab's "don't store my sessions" switch
@@ -100,14 +102,18 @@ def _fingerprint(directory: Path) -> tuple:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _library_for(directory: str, _fingerprint: tuple) -> tuple[dict[str, Scenario], list[ScenarioError]]:
-    return load_library(directory)
+def _library_for(directory: str, published: str | None, fingerprint: tuple) -> tuple[dict[str, Scenario], list[ScenarioError]]:
+    # `fingerprint` is part of the cache key (Streamlit leaves out only parameters named with a leading underscore)
+    return combined_library(Path(directory), Path(published) if published else None)
 
 
 def library() -> tuple[dict[str, Scenario], list[ScenarioError]]:
-    """The scenario library; reloaded whenever a file in the folder changes."""
-    directory = settings().scenarios_dir or default_scenarios_dir()
-    return _library_for(str(directory), _fingerprint(Path(directory)))
+    """The shipped scenarios and the trainers' published ones; reloaded whenever a file in either folder changes."""
+    s = settings()
+    directory = s.scenarios_dir or default_scenarios_dir()
+    published = s.library_dir
+    fingerprint = (_fingerprint(Path(directory)), _fingerprint(published) if published else ())
+    return _library_for(str(directory), str(published) if published else None, fingerprint)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -56,7 +56,9 @@ reports = {r.seq: r for r in debrief.replies}
 scored_by = f"scored by {debrief.scorer}"
 if debrief.judge_model:
     scored_by += f" (prompt {debrief.prompt_version}, scenario v{debrief.scenario_version})"
-st.caption(f"{md_escape(scenario.title)} · with {md_escape(persona)} · {md_escape(scored_by)}")
+hints = f", {debrief.hints_used} hint(s)" if debrief.mode == "learning" else ""
+st.caption(f"{md_escape(scenario.title)} · with {md_escape(persona)} · {md_escape(scored_by)} · "
+           f"{debrief.difficulty}, {debrief.mode} mode{hints}")
 if view.record.parent_session_id:
     from_reply = sum(1 for m in view.messages if m.role == "manager" and m.seq <= (view.record.branched_from_seq or 0))
     st.info(f"A replay of an earlier session, from your reply {from_reply} on.", icon=":material/alt_route:")

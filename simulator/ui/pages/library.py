@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from simulator.domain.difficulty import PRESETS, Difficulty
 from simulator.ui.common import PAGES, current_user, library, md_escape, service, user_errors
 
 st.title("Practise a difficult conversation")
@@ -20,12 +21,11 @@ with user_errors():
         st.warning("No scenarios to show. Fix the files above, or set SIMULATOR_SCENARIOS_DIR to a folder of scenario files.")
         st.stop()
 
-    difficulty = {"easy": 0, "medium": 1, "hard": 2}
-    ids = sorted(scenarios, key=lambda i: (difficulty[scenarios[i].difficulty], scenarios[i].title))
+    ids = sorted(scenarios, key=lambda i: scenarios[i].title)
     chosen = st.selectbox(
         "Scenario",
         ids,
-        format_func=lambda i: f"{scenarios[i].title} · {scenarios[i].category} · {scenarios[i].difficulty}",
+        format_func=lambda i: f"{scenarios[i].title} · {scenarios[i].category}",
         key="library_choice",
     )
     scenario = scenarios[chosen]
@@ -46,8 +46,19 @@ with user_errors():
         for fact in scenario.facts:
             date = f"**{fact.date:%d %b %Y}** · " if fact.date else ""
             st.markdown(f"- {date}{md_escape(fact.text)}")
-        st.caption(f"Up to {scenario.state.turn_cap} of your messages. Difficulty: {scenario.difficulty}.")
+        st.caption(f"Up to {scenario.state.turn_cap} of your messages.")
+
+    levels = list(Difficulty)
+    pick, how = st.columns(2)
+    difficulty = pick.radio(
+        "Difficulty", levels, index=levels.index(scenario.difficulty), horizontal=True, key="difficulty",
+        format_func=lambda d: d.value, captions=[PRESETS[d].help for d in levels],
+    )
+    mode = how.radio(
+        "Mode", ["learning", "assessment"], horizontal=True, key="mode",
+        captions=["a live goals checklist, their mood, and up to 3 hints", "no hints, no mood shown: as in a real meeting"],
+    )
 
     if st.button("Start the conversation", type="primary", icon=":material/play_arrow:"):
-        view = service().start(scenario, current_user())
+        view = service().start(scenario, current_user(), difficulty=difficulty, mode="assessment" if mode == "assessment" else "learning")
         st.switch_page(PAGES["practice"], query_params={"session": view.id})

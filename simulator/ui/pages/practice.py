@@ -5,6 +5,7 @@ import streamlit as st
 from simulator.domain.state import StateEngine
 from simulator.errors import InputError, SessionClosed, SessionConflict, SimulatorError
 from simulator.models.base import ModelError, StreamInterrupted
+from simulator.scoring.hints import HINTS_PER_SESSION, GoalStatus, goal_checklist
 from simulator.ui.common import (
     MOOD_BADGE,
     PAGES,
@@ -16,6 +17,12 @@ from simulator.ui.common import (
     settings,
     user_errors,
 )
+
+GOAL_MARK = {
+    GoalStatus.met: ":green[:material/check_box:]",
+    GoalStatus.pending: ":material/check_box_outline_blank:",
+    GoalStatus.missed: ":red[:material/disabled_by_default:]",
+}
 
 ENDINGS = {
     "goals": "You met the goals of this conversation.",
@@ -53,10 +60,15 @@ def render_message(role: str, text: str, interrupted: bool = False) -> None:
 with st.sidebar:
     st.markdown(f"**{md_escape(scenario.title)}**")
     st.markdown("**Your goal**  \n" + md_escape(scenario.brief.goal))
+    learning = state.mode == "learning"
+    st.caption(f"{scenario.difficulty.value.capitalize()} · {state.mode} mode")
     st.markdown("**Goals**")
-    for goal in scenario.goals:
-        tick = ":material/check_box:" if goal.id in state.goals_met else ":material/check_box_outline_blank:"
-        st.markdown(f"{tick} {md_escape(goal.text)}")
+    if learning:  # the live checklist; assessment mode shows the goals without their progress
+        for text, status in goal_checklist(scenario, state):
+            st.markdown(f"{GOAL_MARK[status]} {md_escape(text)}")
+    else:
+        for goal in scenario.goals:
+            st.markdown(f"- {md_escape(goal.text)}")
     with st.expander("Facts on record"):
         for fact in scenario.facts:
             date = f"**{fact.date:%d %b %Y}** · " if fact.date else ""
@@ -69,7 +81,8 @@ with st.sidebar:
 
 head, mood_col = st.columns([4, 1], vertical_alignment="bottom")
 head.subheader(f"{md_escape(persona.name)} · {md_escape(persona.role)}")
-mood_col.markdown(f"Mood: {MOOD_BADGE[view.mood]}")
+if learning:  # in assessment mode the manager reads the person, not a badge
+    mood_col.markdown(f"Mood: {MOOD_BADGE[view.mood]}")
 st.caption(f"Your message {min(state.turn + 1, scenario.state.turn_cap)} of {scenario.state.turn_cap} at most.")
 
 for message in view.messages:
@@ -129,6 +142,18 @@ if pending is not None:
                 stream_reply(turn)
             st.rerun()
 
+hint_key = f"hint:{view.id}"
+if learning:
+    left = HINTS_PER_SESSION - state.hints_used
+    if st.button(f"Hint ({left} left)", icon=":material/lightbulb:", key="hint", disabled=left <= 0 or pending is not None):
+        with user_errors():
+            given = service().hint(view.id, expected_revision=st.session_state.get(seen_key, view.revision))
+            st.session_state[seen_key] = given.revision
+            st.session_state[hint_key] = given.text
+            st.rerun()
+    if st.session_state.get(hint_key):
+        st.info(md_escape(st.session_state[hint_key]), icon=":material/lightbulb:")
+
 end_clicked = st.button("End and get my debrief", icon=":material/flag:")
 unanswered = pending is not None and pending.role == "manager"
 prompt = st.chat_input(f"What do you say to {persona.name.split()[0]}?", submit_mode="disable", disabled=unanswered)
@@ -158,6 +183,7 @@ if prompt is not None:
             st.caption("Your text, so nothing is lost:")
             st.code(text, language=None, wrap_lines=True)
     else:
+        st.session_state.pop(hint_key, None)
         render_message("manager", text)
         stream_reply(turn)
         st.rerun()

@@ -1,0 +1,243 @@
+"""Authoring: trainers create a scenario in a form, test-play it with a trace, check it and publish it."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import streamlit as st
+
+from simulator.authoring.check import check_scenario
+from simulator.authoring.library import publish, to_yaml
+from simulator.authoring.rehearse import Rehearsal
+from simulator.domain.difficulty import Difficulty
+from simulator.domain.rubric import Kind
+from simulator.domain.scenario import SPEAKING_MOODS, Scenario, field_problems, load_library, read_yaml_mapping
+from simulator.errors import ScenarioError, SimulatorError
+from simulator.store.access import can_author
+from simulator.ui.common import PAGES, current_actor, library, md_escape, settings, user_errors
+
+DRAFT, YAML_KEY = "author_draft", "author_yaml"
+CATEGORIES = ["feedback", "exit", "one-on-one", "conflict", "career", "conduct"]
+# (field path, label, widget, options): the trainer's single-value fields; lists are edited in the YAML view
+FIELDS: list[tuple[tuple[str, ...], str, str, list[str] | None]] = [
+    (("id",), "Id (lower-case, digits, '-')", "text", None),
+    (("title",), "Title", "text", None),
+    (("category",), "Category", "select", CATEGORIES),
+    (("kind",), "Kind of conversation", "select", [k.value for k in Kind]),
+    (("difficulty",), "Difficulty offered first", "select", [d.value for d in Difficulty]),
+    (("summary",), "Summary (one or two sentences for the library)", "area", None),
+    (("brief", "you_are"), "Brief: the manager is", "area", None),
+    (("brief", "situation"), "Brief: the situation", "area", None),
+    (("brief", "goal"), "Brief: the manager's goal", "area", None),
+    (("persona", "name"), "Persona: name", "text", None),
+    (("persona", "role"), "Persona: role", "text", None),
+    (("persona", "background"), "Persona: background", "area", None),
+    (("persona", "personality"), "Persona: personality", "area", None),
+    (("persona", "speaking_style"), "Persona: speaking style", "area", None),
+    (("persona", "starting_emotion"), "Persona: feeling walking in", "text", None),
+    (("persona", "wants"), "Persona: what they want", "area", None),
+]
+
+
+def key_of(path: tuple[str, ...]) -> str:
+    return "f:" + ".".join(path)
+
+
+def get_in(data: dict, path: tuple[str, ...]) -> Any:
+    value: Any = data
+    for part in path:
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def set_in(data: dict, path: tuple[str, ...], value: Any) -> None:
+    for part in path[:-1]:
+        data = data.setdefault(part, {})
+    data[path[-1]] = value
+
+
+def set_draft(data: dict) -> None:
+    """Make `data` the draft: the form fields and the YAML view both show it."""
+    st.session_state[DRAFT] = data
+    st.session_state[YAML_KEY] = to_yaml(data)
+    for path, *_ in FIELDS:
+        st.session_state[key_of(path)] = str(get_in(data, path) or "")
+
+
+def field_changed(path: tuple[str, ...]) -> None:
+    data = st.session_state[DRAFT]
+    set_in(data, path, st.session_state[key_of(path)])
+    set_draft(data)
+
+
+def yaml_changed() -> None:
+    try:
+        data, _ = read_yaml_mapping(st.session_state[YAML_KEY], source="YAML view")
+    except ScenarioError as exc:
+        st.session_state["author_yaml_error"] = str(exc)
+        return
+    st.session_state.pop("author_yaml_error", None)
+    set_draft(data)
+
+
+def starting_point(scenario: Scenario, *, copy: bool) -> dict:
+    data = scenario.model_dump(mode="json", exclude_defaults=True)
+    data["difficulty"] = scenario.difficulty.value  # shown in the form even when it is the default
+    data["id"] = f"{scenario.id}-copy" if copy else "my-scenario"
+    if not copy:
+        data["title"] = f"New scenario (from {scenario.title})"
+    return data
+
+
+st.title("Author a scenario")
+if not can_author(current_actor()):
+    st.error("Authoring is for trainers. Ask an administrator for the trainer role.", icon=":material/lock:")
+    st.stop()
+
+scenarios, _errors = library()
+with st.expander("Start from", expanded=DRAFT not in st.session_state, icon=":material/add:"):
+    how = st.radio("Start from", ["a template", "a copy", "a YAML file"], horizontal=True, key="author_start", label_visibility="collapsed")
+    if how == "a YAML file":
+        upload = st.file_uploader("Scenario YAML", type=["yaml", "yml"], key="author_upload")
+        if upload is not None and st.button("Import", key="author_import"):
+            with user_errors():
+                data, _ = read_yaml_mapping(upload.getvalue().decode("utf-8", errors="replace"), source=upload.name)
+                set_draft(data)
+                st.rerun()
+    else:
+        pick = st.selectbox("Scenario", sorted(scenarios), key="author_pick", format_func=lambda i: scenarios[i].title)
+        if st.button("Use it", key="author_use", type="primary") and pick:
+            set_draft(starting_point(scenarios[pick], copy=how == "a copy"))
+            st.rerun()
+
+if DRAFT not in st.session_state:
+    st.info("Start from a template (a shipped scenario with a new id), a copy of a library scenario, or a YAML file.")
+    st.stop()
+
+draft: dict = st.session_state[DRAFT]
+problems = field_problems(draft)
+
+form, text_view = st.columns(2, gap="large")
+with form:
+    st.subheader("Trainer fields")
+    for path, label, widget, options in FIELDS:
+        k = key_of(path)
+        if widget == "select" and options:
+            current = st.session_state.get(k)
+            st.selectbox(label, options, key=k, on_change=field_changed, args=(path,),
+                         index=options.index(current) if current in options else None)
+        elif widget == "area":
+            st.text_area(label, key=k, on_change=field_changed, args=(path,), height=80)
+        else:
+            st.text_input(label, key=k, on_change=field_changed, args=(path,))
+        for loc, message in problems:
+            if loc[: len(path)] == path:
+                st.caption(f":red[:material/error: {md_escape(message)}]")
+with text_view:
+    st.subheader("YAML")
+    st.caption("Goals, facts, hidden concerns, topics and lines are edited here; the form and this view stay in sync.")
+    st.text_area("Scenario YAML", key=YAML_KEY, on_change=yaml_changed, height=520, label_visibility="collapsed")
+    if st.session_state.get("author_yaml_error"):
+        st.error(st.session_state["author_yaml_error"])
+    form_paths = [path for path, *_ in FIELDS]
+    for loc, message in problems:
+        if not any(loc[: len(p)] == p for p in form_paths):
+            st.caption(f":red[:material/error: {md_escape(message)}]")
+    text = st.session_state[YAML_KEY]
+    st.download_button("Export YAML", text, file_name=f"{draft.get('id') or 'scenario'}.yaml", icon=":material/download:")
+
+if problems:
+    st.warning(f"{len(problems)} problem(s) to fix before test-play, checks and publishing: each is shown next to its field.")
+    st.stop()
+
+scenario = Scenario.model_validate(draft)
+version = hashlib.sha256(text.encode("utf-8")).hexdigest()
+st.success(f"Valid. Version {version[:12]}.", icon=":material/check_circle:")
+
+play_tab, check_tab, suggest_tab = st.tabs(["Test-play", "Check and publish", "Suggest lines"])
+with play_tab:
+    play_key = f"author_play:{version}"
+    if play_key not in st.session_state or st.button("Restart", key="author_restart"):
+        st.session_state[play_key] = Rehearsal(scenario)
+    run: Rehearsal = st.session_state[play_key]
+    state = run.state
+    left, right = st.columns([3, 2], gap="large")
+    with right:
+        a, b = st.columns(2)
+        a.metric("Trust", state.trust)
+        b.metric("Stress", state.stress)
+        st.markdown(f"Mood: **{run.trace[-1].mood.value if run.trace else 'start'}** · turn {state.turn} of {scenario.state.turn_cap}")
+        st.markdown("Revealed: " + (", ".join(state.revealed) or "nothing yet"))
+        st.markdown("Goals met: " + (", ".join(state.goals_met) or "none yet"))
+    with left:
+        st.markdown(f"**{md_escape(scenario.persona.name)}:** {md_escape(run.opening)}")
+        for step in run.trace:
+            st.markdown(f"**You:** {md_escape(step.manager)}")
+            st.markdown(f"**{md_escape(scenario.persona.name)}:** {md_escape(step.reply)}")
+            with st.expander(f"Trace of turn {step.turn}: trust {step.trust[0]}→{step.trust[1]}, stress {step.stress[0]}→{step.stress[1]}"):
+                moves = "; ".join(f"{m} in " + ", ".join(f'"{w}"' for w in words) for m, words in step.moves.items())
+                st.markdown("**Moves detected:** " + md_escape(moves or "none"))
+                st.markdown("**Why the state moved:** " + md_escape("; ".join(step.why_state)))
+                st.markdown("**Why these lines:** " + md_escape("; ".join(step.why_line)))
+        if run.ended:
+            st.info(f"The conversation ended ({state.end_reason}). Restart to play again.")
+        else:
+            with st.form("author_say", clear_on_submit=True):
+                said = st.text_input("You say", key="author_said")
+                if st.form_submit_button("Say") and said.strip():
+                    run.say(said.strip())
+                    st.rerun()
+
+with check_tab:
+    report_key = f"author_report:{version}"
+    if st.button("Run the checks", key="author_check", icon=":material/fact_check:"):
+        with st.spinner("Scripted managers are playing the scenario…"):
+            st.session_state[report_key] = check_scenario(scenario, source=scenario.id)
+    report = st.session_state.get(report_key)
+    if report is not None:
+        if report.ok:
+            st.success("All checks passed. " + md_escape("; ".join(report.notes)), icon=":material/verified:")
+        else:
+            for failure in report.failures:
+                st.error(md_escape(str(failure)))
+    library_dir = settings().library_dir
+    if st.button("Publish", key="author_publish", type="primary", disabled=not (report and report.ok) or library_dir is None,
+                 help="Run the checks first: only a scenario that passes them is published."):
+        with user_errors():
+            assert library_dir is not None
+            shipped, _ = load_library(settings().scenarios_dir)
+            saved, published = publish(text, library_dir, shipped_ids=set(shipped), report=report)
+            st.session_state["author_published"] = (scenario.id, published, str(saved))
+    if st.session_state.get("author_published"):
+        sid, published, where = st.session_state["author_published"]
+        st.success(f"Published {sid}, version {published[:12]}, to {where}. Managers can play it now.", icon=":material/publish:")
+        st.page_link(PAGES["library"], label="Open the scenario library", icon=":material/library_books:")
+
+with suggest_tab:
+    s = settings()
+    if not s.models.online or not s.models.persona_model:
+        st.caption("Suggestions need a model: set one on the Settings page. Everything else here works offline.")
+    elif not scenario.topics:
+        st.caption("Add topics first: suggestions are lines about a topic.")
+    else:
+        topic = st.selectbox("Topic", list(scenario.topics), key="author_topic")
+        mood = st.selectbox("Mood", [m.value for m in SPEAKING_MOODS], key="author_mood")
+        if st.button("Suggest lines", key="author_suggest"):
+            from simulator.authoring.suggest import suggest_lines
+            from simulator.domain.scenario import Mood
+            from simulator.practice import chat_model
+
+            try:
+                st.session_state["author_drafts"] = suggest_lines(chat_model(s, s.models.persona_model), scenario,
+                                                                  topic=topic, mood=Mood(mood))
+            except SimulatorError as exc:
+                st.error(str(exc))
+        drafts = st.session_state.get("author_drafts", [])
+        chosen = [d for n, d in enumerate(drafts) if st.checkbox(md_escape(d), key=f"author_draft_{n}")]
+        if drafts and st.button("Add the ticked lines to the draft", key="author_add"):
+            data = st.session_state[DRAFT]
+            data.setdefault("lines", {}).setdefault(mood, []).extend({"text": d, "topics": [topic]} for d in chosen)
+            st.session_state.pop("author_drafts")
+            set_draft(data)
+            st.rerun()
