@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -105,9 +106,13 @@ async def _load(url: str, session_ids: list[str], turns: int) -> dict[str, Any]:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            pages = await asyncio.gather(*(_open(browser, url, sid) for sid in session_ids))  # every page open first...
+            # every page open first (a page that does not open is a failed user)...
+            opened = await asyncio.gather(*(_open(browser, url, sid) for sid in session_ids), return_exceptions=True)
+            pages = [p for p in opened if not isinstance(p, BaseException)]
+            not_opened = [f"page did not open: {type(e).__name__}" for e in opened if isinstance(e, BaseException)]
             began = time.perf_counter()
             results = await asyncio.gather(*(_talk(page, turns) for page in pages))  # ...then all type at once
+            results.append(([], not_opened))
             wall = time.perf_counter() - began
         finally:
             await browser.close()
@@ -156,7 +161,10 @@ def run_scale(users: tuple[int, ...] = USERS, turns: int = TURNS) -> dict[str, A
             first_turn = asyncio.run(_load(server.url, _sessions(database_url, 1), 1))
             cold = {"health_s": round(health_s, 2), "first_interactive_s": round(health_s + first_page_s, 2),
                     "first_turn_s": first_turn["max_s"]}
-            rows = [asyncio.run(_load(server.url, _sessions(database_url, n), turns)) for n in users]
+            rows = []
+            for n in users:
+                rows.append(asyncio.run(_load(server.url, _sessions(database_url, n), turns)))
+                print(f"scale: {rows[-1]}", file=sys.stderr)  # progress: a long run keeps what it measured
         finally:
             server.stop()
     holding = [r["users"] for r in rows if r["holds"]]
