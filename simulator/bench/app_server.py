@@ -56,6 +56,7 @@ class AppServer:
         if not (ROOT / "app.py").exists():
             raise RuntimeError(f"No app.py in {ROOT}: starting the app server needs a source checkout of the project.")
         self.starts += 1
+        self.folder.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 [*streamlit_command(), "run", "app.py", "--server.headless", "true", "--server.address", "127.0.0.1",

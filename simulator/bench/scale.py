@@ -15,7 +15,9 @@ for the CPU: the figures are an upper bound on what the server alone costs.
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -104,9 +106,13 @@ async def _load(url: str, session_ids: list[str], turns: int) -> dict[str, Any]:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            pages = await asyncio.gather(*(_open(browser, url, sid) for sid in session_ids))  # every page open first...
+            # every page open first (a page that does not open is a failed user)...
+            opened = await asyncio.gather(*(_open(browser, url, sid) for sid in session_ids), return_exceptions=True)
+            pages = [p for p in opened if not isinstance(p, BaseException)]
+            not_opened = [f"page did not open: {type(e).__name__}" for e in opened if isinstance(e, BaseException)]
             began = time.perf_counter()
             results = await asyncio.gather(*(_talk(page, turns) for page in pages))  # ...then all type at once
+            results.append(([], not_opened))
             wall = time.perf_counter() - began
         finally:
             await browser.close()
@@ -151,13 +157,20 @@ def run_scale(users: tuple[int, ...] = USERS, turns: int = TURNS) -> dict[str, A
         health_s = time.perf_counter() - spawned
         try:
             first_page_s = asyncio.run(_first_page(server.url))  # the first page also runs the first script: imports, models
-            cold = {"health_s": round(health_s, 2), "first_interactive_s": round(health_s + first_page_s, 2)}
-            rows = [asyncio.run(_load(server.url, _sessions(database_url, n), turns)) for n in users]
+            # the first turn loads the sentence encoder and the scenario's topic index: reported, not in the rows
+            first_turn = asyncio.run(_load(server.url, _sessions(database_url, 1), 1))
+            cold = {"health_s": round(health_s, 2), "first_interactive_s": round(health_s + first_page_s, 2),
+                    "first_turn_s": first_turn["max_s"]}
+            rows = []
+            for n in users:
+                rows.append(asyncio.run(_load(server.url, _sessions(database_url, n), turns)))
+                print(f"scale: {rows[-1]}", file=sys.stderr)  # progress: a long run keeps what it measured
         finally:
             server.stop()
     holding = [r["users"] for r in rows if r["holds"]]
     broken = [r["users"] for r in rows if not r["holds"]]
-    return {"cold_start": cold, "turns_per_user": turns, "hold_p95_s": HOLD_P95_S, "rows": rows,
+    return {"cold_start": cold, "load_average": [round(x, 1) for x in os.getloadavg()], "cpus": os.cpu_count(),
+            "turns_per_user": turns, "hold_p95_s": HOLD_P95_S, "rows": rows,
             "holds_up_to": max(holding) if holding else 0, "first_not_holding": min(broken) if broken else None}
 
 
@@ -165,7 +178,8 @@ def render_scale(results: dict[str, Any]) -> str:
     cold = results["cold_start"]
     lines = [
         f"Scale: one offline app server, N users in headless Chromium, {results['turns_per_user']} turns each, all at once",
-        f"  cold start: healthy after {cold['health_s']} s, first interactive page after {cold['first_interactive_s']} s",
+        f"  cold start: healthy after {cold['health_s']} s, first interactive page after {cold['first_interactive_s']} s, "
+        f"first turn {cold['first_turn_s']} s (loads the sentence encoder); {results['cpus']} CPUs, load average {results['load_average']} at the end",
         f"  {'users':>5}  {'turns':>7}  {'failed':>6}  {'p50 s':>7}  {'p95 s':>7}  {'max s':>7}  {'turns/s':>7}  holds (p95 <= {results['hold_p95_s']} s)",
     ]
     for r in results["rows"]:
