@@ -22,6 +22,10 @@ _APOLOGY = re.compile(
 )
 REPAIR_MARGIN = 15  # a repair brings stress this far under close_up_stress
 SHUT_DOWN_TURNS = 3  # shut down this many messages in a row without a repair: the persona ends the meeting
+# The goals met close the meeting only from this message on: a conversation that covers everything in three
+# messages has rushed it, and the persona does not walk out on a manager who is doing well. A crossed
+# boundary or a shut-down ends it at any time.
+MIN_TURNS_TO_CLOSE = 5
 
 
 class ConversationState(BaseModel):
@@ -144,6 +148,7 @@ class StateEngine:
                 if concern.id not in new.revealed and holds(concern.reveal_when, new, moves, text):
                     new.revealed.append(concern.id)
                     revealed_now.append(concern.id)
+                    break  # one reveal per reply: the next concern, if its condition holds, comes with the next message
 
         goals_now = self._check_goals(new, moves, text)
         crossed = next((b for b in self.scenario.persona.boundaries if b.ends_when and holds(b.ends_when, new, moves, text)), None)
@@ -191,7 +196,7 @@ class StateEngine:
 
     def _check_end(self, state: ConversationState, moves: set[Move], text: str) -> None:
         table = self.scenario.state
-        if table.end_when is not None and holds(table.end_when, state, moves, text):
+        if table.end_when is not None and state.turn >= MIN_TURNS_TO_CLOSE and holds(table.end_when, state, moves, text):
             state.ended, state.end_reason = True, "goals"
         elif state.turn >= table.turn_cap:
             state.ended, state.end_reason = True, "turn_cap"
