@@ -312,3 +312,87 @@ def test_echo_is_about_restating_not_about_sharing_a_topic():
     assert is_echo("I'll rotate the extra on-call week across the team.",
                    "Could we rotate the extra on-call week across the team?")
     assert not is_echo("Tell me about the refunds API.", "The refunds API slipped because the fraud rules changed.")
+
+
+def threatened(service, scenario):
+    session = Conversation.start(service, scenario, seed=5)
+    session.send("Let's talk about your code reviews.")
+    turn = session.turn("Fix your reviews or you'll be looking for another job.")
+    "".join(turn)
+    turn.close()
+    session.refresh()
+    return session
+
+
+def test_the_ending_says_why_in_plain_words(service, library):
+    """The debrief and the ending did not say why the meeting ended."""
+    from simulator.domain.state import ending_words
+    from simulator.export import inert, session_markdown
+
+    scenario = library["performance-feedback"]
+    session = threatened(service, scenario)
+    expected = "Priya ended the meeting: you threatened her job (your message 2)."
+    assert ending_words(scenario, session.state) == expected
+    debrief = session.finish()
+    assert debrief.ending == expected
+    assert inert(expected) in session_markdown(session.view, debrief)
+
+
+def test_every_way_to_end_reads_in_words(library):
+    from simulator.domain.state import ending_words
+
+    scenario = library["no-promotion"]
+    base = engine_state(scenario).model_copy(update={"turn": 6, "ended": True})
+    for reason, words in [("shut_down", "shut down"), ("goals", "met the goals"), ("turn_cap", "last of your"), ("manager", "You ended")]:
+        text = ending_words(scenario, base.model_copy(update={"end_reason": reason}))
+        assert words in text and "_" not in text, text
+    assert ending_words(scenario, base.model_copy(update={"ended": False})) == ""
+
+
+def test_a_last_sentence_after_she_closes_is_stored_scored_and_not_answered(service, library):
+    """After the persona closes, the manager may say a last sentence first."""
+    from simulator.errors import SessionClosed
+
+    scenario = library["performance-feedback"]
+    session = threatened(service, scenario)
+    assert service.last_word_open(session.view)
+    view = service.last_word(session.id, "I'm sorry, that was out of line. Let's talk tomorrow with HR.", expected_revision=session.view.revision)
+    assert [m.role for m in view.messages][-2:] == ["persona", "manager"]
+    assert not service.last_word_open(view)
+    with pytest.raises(SessionClosed):
+        service.last_word(session.id, "And another thing.", expected_revision=view.revision)
+    debrief = session.finish()
+    last = debrief.replies[-1]
+    assert last.text.startswith("I'm sorry, that was out of line") and last.reaction == ""
+    assert last.moves and last.empathy > 0  # scored like any reply (an apology with an acknowledgement)
+    with pytest.raises(SessionClosed):
+        service.last_word(session.id, "One more.", expected_revision=session.view.revision)
+
+
+def test_no_last_word_when_the_manager_ended_it(service, library):
+    session = Conversation.start(service, library["performance-feedback"], seed=1)
+    session.send("How are things?")
+    session.finish()
+    assert not service.last_word_open(session.view)
+
+
+def test_moods_read_in_words():
+    assert Mood.shut_down.words == "shut down"
+    assert all("_" not in m.words for m in Mood)
+
+
+def test_last_word_on_the_practice_page():
+    session, store = new_session()
+    turn = session.turn("Fix your reviews or you'll be looking for another job.")
+    "".join(turn)
+    turn.close()
+    at = page("practice")
+    at.query_params["session"] = session.id
+    run(at)
+    assert any("you threatened her job" in i.value for i in at.info)
+    at.chat_input[0].set_value("I'm sorry. That came out wrong.").run(timeout=30)
+    assert not at.exception, [e.value for e in at.exception]
+    shown = "\n".join(m.value for m in at.markdown)
+    assert "That came out wrong" in shown and "has left the meeting" in "\n".join(c.value for c in at.caption)
+    assert not at.chat_input  # one last sentence only
+    assert store.messages(session.id)[-1].role == "manager"

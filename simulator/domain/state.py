@@ -232,3 +232,24 @@ class StateEngine:
             ending=state.ended,
             boundary_line=crossed.line if crossed is not None else None,
         )
+
+
+def ending_words(scenario: Scenario, state: ConversationState) -> str:
+    """Why the conversation ended, in plain words: "Priya ended the meeting: you threatened her job (your message 4)."
+    Empty while it goes on."""
+    if not state.ended:
+        return ""
+    name = scenario.persona.name.split()[0]
+    at = f"(your message {state.turn})"
+    crossed = next((b for b in scenario.persona.boundaries if state.boundary and b.id == state.boundary), None)
+    if state.end_reason == "boundary" and crossed is not None:
+        why = crossed.why or f"you crossed a line {name} had set ({crossed.text.rstrip('.')})"
+        return f"{name} ended the meeting: {why} {at}."
+    return {
+        "boundary": f"{name} ended the meeting: you crossed a line {at}.",
+        "shut_down": f"{name} shut down and ended the meeting: {SHUT_DOWN_TURNS} messages in a row without an apology "
+                     f"that acknowledged how {name} felt {at}.",
+        "goals": f"{name} closed the meeting: you met the goals of this conversation {at}.",
+        "turn_cap": f"The session ended: that was the last of your {scenario.state.turn_cap} messages.",
+        "manager": f"You ended the conversation after {state.turn} message{'s' if state.turn != 1 else ''}.",
+    }.get(state.end_reason or "", "The conversation has ended.")

@@ -26,7 +26,7 @@ from simulator.domain.rubric import (
     evidence_score,
 )
 from simulator.domain.scenario import Scenario
-from simulator.domain.state import ConversationState, mood_of
+from simulator.domain.state import ConversationState, ending_words, mood_of
 from simulator.engine.learned_tagger import LearnedTagger
 from simulator.engine.tagger import Tagging
 from simulator.scoring.facts import Claim
@@ -114,6 +114,7 @@ class Debrief(BaseModel):
     stress_series: list[int]
     final_mood: str
     end_reason: str | None
+    ending: str = ""  # why the conversation ended, in plain words (`ending_words`)
     strongest_seq: int | None
     weakest_seq: int | None
     advice: list[str]
@@ -414,6 +415,7 @@ def build_debrief(
         stress_series=stress_series,
         final_mood=mood_of(scenario, final_state).value,
         end_reason=final_state.end_reason,
+        ending=ending_words(scenario, final_state),
         strongest_seq=by_total[-1].seq if replies else None,
         weakest_seq=by_total[0].seq if replies else None,
         advice=advice or steps,
