@@ -24,7 +24,7 @@ from simulator.engine.encoder import SentenceEncoder, shared_encoder
 
 # Tuned on our own development messages, eval/voice-dev/messages.jsonl (91 % right there, general
 # remarks included); never on eval/responsiveness/, which measures the voice.
-THRESHOLD = 0.20
+THRESHOLD = 0.15
 DESCRIPTION_WEIGHT = 0.5  # a topic's score: this share from its description, the rest from its closest line
 # Greetings, small talk and acknowledgements, the same in every scenario. A message is general when its
 # similarity to the closest of them exceeds its best topic's score by GENERAL_MARGIN (tuned on the
