@@ -176,7 +176,7 @@ def _play(args: argparse.Namespace, settings, parts, scenario, store) -> int:
             turn.close()
             view = service.resume(view.id)
         if not args.json:
-            print(f"\n   [{view.mood.value}]\n", file=out)
+            print(f"\n   [{view.mood.words}]\n", file=out)
     # The judge would fail as the persona did: score offline, and say so.
     why = f"The model failed, so the offline scorer was used: {failure}" if failure else None
     debrief = service.finish(view.id, offline_because=why)

@@ -120,6 +120,8 @@ def session_markdown(view, debrief) -> str:
             inert(debrief.verdict or debrief.quadrant_help),
             "",
         ]
+        if debrief.ending:
+            lines += [f"How it ended: {inert(debrief.ending)}", ""]
         if debrief.summary:
             lines += [f"Judge: {inert(debrief.summary)}", ""]
     lines += ["## The conversation", "", "Bold words earned points; struck-through words cost points.", ""]

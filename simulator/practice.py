@@ -501,6 +501,26 @@ class PracticeService:
         revision = self.store.set_state(session_id, state=state.model_dump(), expected_revision=expected_revision)
         return Hint(text=text, remaining=HINTS_PER_SESSION - state.hints_used, revision=revision)
 
+    def last_word_open(self, view: SessionView) -> bool:
+        """After the persona closed the meeting (not the manager), before the debrief: the manager may say one last sentence."""
+        state = view.state
+        return (view.ended and state.end_reason not in (None, "manager") and bool(view.messages)
+                and view.messages[-1].role == "persona" and self.store.get_debrief(view.id) is None)
+
+    def last_word(self, session_id: str, text: str | None, expected_revision: int) -> SessionView:
+        """The manager's last sentence after the persona closed the meeting: stored, tagged and scored in the
+        debrief like any reply; the persona, who has left, does not answer it. One per session."""
+        record = self._record(session_id)  # only the author writes
+        view = SessionView(record, self._scenario(record), self.store.messages(session_id))
+        if not self.last_word_open(view):
+            raise SessionClosed("This conversation has ended and your last word is said (or the debrief is ready). "
+                                "Open the debrief, or start a new session to practise again.")
+        text = clean_message(text, max_chars=self.max_chars)
+        tagging = self.parts.tagger.tag(text) if not isinstance(self.parts.tagger, ModelTagger) else RuleTagger().tag(text)
+        self.store.add_manager_message(session_id, text, tagging=tagging.to_json(), expected_revision=expected_revision,
+                                       tagger=tagging.source, last_word=True)
+        return self.resume(session_id)
+
     def finish(self, session_id: str, reason: str = "manager", *, offline_because: str | None = None) -> Debrief:
         """End the conversation (if it is not ended) and return its debrief, judged and stored once.
 

@@ -83,3 +83,36 @@ def test_an_encoder_with_other_weights_is_refused(monkeypatch):
     monkeypatch.setattr(encoder_module, "WEIGHTS_SHA256", "0" * 64)
     with pytest.raises(SimulatorError, match="not the expected file"):
         encoder_module.SentenceEncoder().encode(["hello"])
+
+
+# Misreads seen in the browser (issue 9): set phrases read the same way by the rules and the learned tagger.
+SET_PHRASES = [
+    # a closing check is a question, not sarcasm
+    ("So, are we clear?", {Move.closed_question}, {Move.contempt, Move.pressures}),
+    ("Is that clear?", {Move.closed_question}, {Move.contempt}),
+    # refusing to hear their side is dismissive: not a report from unnamed others, not a threat of consequences
+    ("I don't want to hear excuses.", {Move.contempt}, {Move.hearsay, Move.pressures}),
+    ("I don't want to hear excuses, Priya. Fix the reviews.", {Move.contempt}, {Move.hearsay, Move.pressures}),
+    ("Look, I don't want to hear your excuses.", {Move.contempt}, {Move.hearsay, Move.pressures}),
+    # a verdict with no evidence is a label, not a specific behaviour
+    ("Your performance has been unacceptable.", {Move.label_judgment}, {Move.specific_behaviour}),
+    ("Your work this quarter has been unacceptable.", {Move.label_judgment}, {Move.specific_behaviour}),
+    ("Frankly, your attitude is not good enough.", {Move.label_judgment}, {Move.specific_behaviour}),
+]
+
+
+@pytest.mark.parametrize("which", ["rules", "learned"])
+@pytest.mark.parametrize(("text", "wanted", "unwanted"), SET_PHRASES)
+def test_set_phrases_are_read_alike_by_both_taggers(which, text, wanted, unwanted):
+    from simulator.engine.tagger import RuleTagger
+
+    moves = (RuleTagger() if which == "rules" else tagger).tag(text).moves
+    assert wanted <= moves, moves
+    assert not (unwanted & moves), moves
+
+
+def test_a_verdict_with_its_evidence_keeps_the_evidence():
+    """The label is penalised; a dated behaviour in the same message still counts."""
+    moves = tagger.tag("Your performance has been unacceptable: the refunds API shipped on 6 May, eight days late.").moves
+    assert Move.label_judgment in moves
+    assert moves & {Move.data, Move.situation, Move.specific_behaviour}

@@ -7,8 +7,10 @@ import random
 import pytest
 
 from simulator.cli import main
+from simulator.domain.moves import Move
 from simulator.domain.scenario import Mood
-from simulator.domain.state import StateEngine
+from simulator.domain.state import MIN_TURNS_TO_CLOSE, StateEngine
+from simulator.engine.voice import is_echo
 from simulator.practice import PracticeService
 
 from .conftest import ROOT, SHIPPED_IDS
@@ -230,3 +232,167 @@ def test_thirty_scripted_conversations_never_repeat_or_presume(service, library,
                 if text in message.text:
                     assert not set(line.before) & happened, f"script {script}: {text!r} presumes what is settled"
                     assert set(line.after) <= happened | set(message.state["goals_met"]), f"script {script}: {text!r} too early"
+
+
+# ---- defects seen in the browser after the first version (issue 9, second pass) ----
+
+GENERAL_OPENERS = ["Hi Priya, how are things going?", "Morning. How's your week been?", "Thanks for making the time today."]
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("text", GENERAL_OPENERS)
+def test_a_general_opener_gets_a_general_line(service, library, text, seed):
+    """"Hi Priya, how are things going?" got an answer about a 'Redo it' review comment."""
+    scenario = library["performance-feedback"]
+    session = Conversation.start(service, scenario, seed=seed)
+    reply = session.send(text)
+    assert not topics_of(scenario, reply), reply
+    assert session.state.topics_raised == []
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_what_happened_with_the_refunds_api_is_answered_not_the_release_notes(service, library, seed):
+    """"Can you tell me what happened with the refunds API?" got a release-notes line."""
+    scenario = library["performance-feedback"]
+    session = Conversation.start(service, scenario, seed=seed)
+    reply = session.send("Can you tell me what happened with the refunds API?")
+    assert "refunds_api" in topics_of(scenario, reply), reply
+    assert "release notes" not in reply.lower(), reply
+
+
+def test_one_reveal_per_reply(library):
+    """No promotion: one reply revealed both hidden concerns at once."""
+    scenario = library["no-promotion"]
+    engine = StateEngine(scenario)
+    warm = {Move.open_question, Move.acknowledges_feelings, Move.validates}
+    state = engine_state(scenario).model_copy(update={"trust": 90, "stress": 10})
+    state, outcome = engine.apply(state, warm, text="That must be hard. What's on your mind?")
+    assert len(outcome.revealed_now) == 1 and len(state.revealed) == 1
+    state, outcome = engine.apply(state, warm, text="Thank you for telling me. What else is going on?")
+    assert len(outcome.revealed_now) == 1 and len(state.revealed) == 2
+
+
+def test_goals_met_early_do_not_close_the_meeting_after_three_messages(library):
+    """No promotion: the meeting ended after 3 manager messages."""
+    scenario = library["no-promotion"]
+    engine = StateEngine(scenario)
+    everything = {Move.clear_message, Move.specific_behaviour, Move.data, Move.open_question, Move.acknowledges_feelings,
+                  Move.offers_support}
+    state = engine_state(scenario).model_copy(update={"trust": 90, "stress": 10})
+    for turn in range(1, MIN_TURNS_TO_CLOSE):
+        state, _ = engine.apply(state, everything, text="The committee said no; on 3 March the deck slipped. What do you need? I'll support you.")
+        assert not state.ended, f"closed after {turn} messages: {state.goals_met}"
+    assert set(state.goals_met) == {g.id for g in scenario.goals}
+    state, _ = engine.apply(state, everything, text="I'll support you. What do you need?")
+    assert state.ended and state.end_reason == "goals"
+
+
+def test_a_threat_still_ends_the_meeting_at_once(service, library):
+    session = Conversation.start(service, library["performance-feedback"], seed=2)
+    session.send("Fix your reviews or you'll be looking for another job.")
+    assert session.ended and session.state.end_reason == "boundary"
+
+
+@pytest.mark.parametrize("scenario_id", SHIPPED_IDS)
+def test_the_persona_does_not_restate_the_managers_offer(service, library, scenario_id):
+    """Echo: the persona repeated the manager's offer back almost word for word."""
+    scenario = library[scenario_id]
+    offers = [x for x in scenario.lines.pool(Mood.neutral) + scenario.lines.pool(Mood.open)
+              if x.topics and len(x.text.split()) >= 8][:6]
+    for number, line in enumerate(offers):
+        session = Conversation.start(service, scenario, seed=number)
+        reply = session.send(line.text)
+        assert line.text not in reply, f"{scenario_id}: echoed {line.text!r}"
+        said = [x.text for x in scenario.lines.all_lines() if x.text in reply]
+        assert said, reply
+        assert not any(is_echo(line.text, x) for x in said), reply
+
+
+def test_echo_is_about_restating_not_about_sharing_a_topic():
+    assert is_echo("I'll rotate the extra on-call week across the team.",
+                   "Could we rotate the extra on-call week across the team?")
+    assert not is_echo("Tell me about the refunds API.", "The refunds API slipped because the fraud rules changed.")
+
+
+def threatened(service, scenario):
+    session = Conversation.start(service, scenario, seed=5)
+    session.send("Let's talk about your code reviews.")
+    turn = session.turn("Fix your reviews or you'll be looking for another job.")
+    "".join(turn)
+    turn.close()
+    session.refresh()
+    return session
+
+
+def test_the_ending_says_why_in_plain_words(service, library):
+    """The debrief and the ending did not say why the meeting ended."""
+    from simulator.domain.state import ending_words
+    from simulator.export import inert, session_markdown
+
+    scenario = library["performance-feedback"]
+    session = threatened(service, scenario)
+    expected = "Priya ended the meeting: you threatened her job (your message 2)."
+    assert ending_words(scenario, session.state) == expected
+    debrief = session.finish()
+    assert debrief.ending == expected
+    assert inert(expected) in session_markdown(session.view, debrief)
+
+
+def test_every_way_to_end_reads_in_words(library):
+    from simulator.domain.state import ending_words
+
+    scenario = library["no-promotion"]
+    base = engine_state(scenario).model_copy(update={"turn": 6, "ended": True})
+    for reason, words in [("shut_down", "shut down"), ("goals", "met the goals"), ("turn_cap", "last of your"), ("manager", "You ended")]:
+        text = ending_words(scenario, base.model_copy(update={"end_reason": reason}))
+        assert words in text and "_" not in text, text
+    assert ending_words(scenario, base.model_copy(update={"ended": False})) == ""
+
+
+def test_a_last_sentence_after_she_closes_is_stored_scored_and_not_answered(service, library):
+    """After the persona closes, the manager may say a last sentence first."""
+    from simulator.errors import SessionClosed
+
+    scenario = library["performance-feedback"]
+    session = threatened(service, scenario)
+    assert service.last_word_open(session.view)
+    view = service.last_word(session.id, "I'm sorry, that was out of line. Let's talk tomorrow with HR.", expected_revision=session.view.revision)
+    assert [m.role for m in view.messages][-2:] == ["persona", "manager"]
+    assert not service.last_word_open(view)
+    with pytest.raises(SessionClosed):
+        service.last_word(session.id, "And another thing.", expected_revision=view.revision)
+    debrief = session.finish()
+    last = debrief.replies[-1]
+    assert last.text.startswith("I'm sorry, that was out of line") and last.reaction == ""
+    assert last.moves and last.empathy > 0  # scored like any reply (an apology with an acknowledgement)
+    with pytest.raises(SessionClosed):
+        service.last_word(session.id, "One more.", expected_revision=session.view.revision)
+
+
+def test_no_last_word_when_the_manager_ended_it(service, library):
+    session = Conversation.start(service, library["performance-feedback"], seed=1)
+    session.send("How are things?")
+    session.finish()
+    assert not service.last_word_open(session.view)
+
+
+def test_moods_read_in_words():
+    assert Mood.shut_down.words == "shut down"
+    assert all("_" not in m.words for m in Mood)
+
+
+def test_last_word_on_the_practice_page():
+    session, store = new_session()
+    turn = session.turn("Fix your reviews or you'll be looking for another job.")
+    "".join(turn)
+    turn.close()
+    at = page("practice")
+    at.query_params["session"] = session.id
+    run(at)
+    assert any("you threatened her job" in i.value for i in at.info)
+    at.chat_input[0].set_value("I'm sorry. That came out wrong.").run(timeout=30)
+    assert not at.exception, [e.value for e in at.exception]
+    shown = "\n".join(m.value for m in at.markdown)
+    assert "That came out wrong" in shown and "has left the meeting" in "\n".join(c.value for c in at.caption)
+    assert not at.chat_input  # one last sentence only
+    assert store.messages(session.id)[-1].role == "manager"

@@ -185,7 +185,6 @@ POSITIVE: dict[Move, list[str]] = {
         "This is your final warning about the lateness.",
         "This will go on your record.",
         "Fix your review comments, or else.",
-        "I don't want to hear excuses, just get it done.",
         "You could lose your job over this.",
         "The new start time is not negotiable.",
         "I'll have to replace you if the numbers don't improve.",
@@ -200,6 +199,8 @@ POSITIVE: dict[Move, list[str]] = {
     ],
     M.contempt: [
         "Oh great, another excuse.",
+        # refusing to hear their side is dismissive, not a threat of consequences (issue 9)
+        "I don't want to hear excuses, just get it done.",
         "Wow, on time for once.",
         "Must be nice to stroll in whenever you like.",
         "Do you even read the tickets?",

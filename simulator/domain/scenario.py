@@ -37,6 +37,11 @@ class Mood(StrEnum):
     open = "open"
     shut_down = "shut_down"  # stress went over close_up_stress; only a sincere repair brings the persona back
 
+    @property
+    def words(self) -> str:
+        """The mood as a person would say it ("shut down")."""
+        return self.value.replace("_", " ")
+
 
 SPEAKING_MOODS = (Mood.guarded, Mood.neutral, Mood.open)  # the moods with their own pools and closing lines
 
@@ -134,6 +139,7 @@ class Boundary(_Strict):
     text: Text
     ends_when: Condition | None = None
     line: Text | None = Field(None, description="what the persona says as they end the meeting")
+    why: Text | None = Field(None, description="what crossed it, told to the manager when the meeting ends (\"you threatened her job\")")
 
     @model_validator(mode="before")
     @classmethod

@@ -24,6 +24,10 @@ _APOLOGY = re.compile(
 REPAIR_MARGIN = 15  # a repair brings stress this far under close_up_stress
 Mode = Literal["learning", "assessment"]  # learning: goals checklist and hints; assessment: neither, and no mood shown
 SHUT_DOWN_TURNS = 3  # shut down this many messages in a row without a repair: the persona ends the meeting
+# The goals met close the meeting only from this message on: a conversation that covers everything in three
+# messages has rushed it, and the persona does not walk out on a manager who is doing well. A crossed
+# boundary or a shut-down ends it at any time.
+MIN_TURNS_TO_CLOSE = 5
 
 
 class ConversationState(BaseModel):
@@ -150,6 +154,7 @@ class StateEngine:
                 if concern.id not in new.revealed and holds(self.scenario.reveal_condition(concern), new, moves, text):
                     new.revealed.append(concern.id)
                     revealed_now.append(concern.id)
+                    break  # one reveal per reply: the next concern, if its condition holds, comes with the next message
 
         goals_now = self._check_goals(new, moves, text)
         crossed = next((b for b in self.scenario.persona.boundaries if b.ends_when and holds(b.ends_when, new, moves, text)), None)
@@ -197,7 +202,7 @@ class StateEngine:
 
     def _check_end(self, state: ConversationState, moves: set[Move], text: str) -> None:
         table = self.table
-        if table.end_when is not None and holds(table.end_when, state, moves, text):
+        if table.end_when is not None and state.turn >= MIN_TURNS_TO_CLOSE and holds(table.end_when, state, moves, text):
             state.ended, state.end_reason = True, "goals"
         elif state.turn >= table.turn_cap:
             state.ended, state.end_reason = True, "turn_cap"
@@ -233,3 +238,24 @@ class StateEngine:
             ending=state.ended,
             boundary_line=crossed.line if crossed is not None else None,
         )
+
+
+def ending_words(scenario: Scenario, state: ConversationState) -> str:
+    """Why the conversation ended, in plain words: "Priya ended the meeting: you threatened her job (your message 4)."
+    Empty while it goes on."""
+    if not state.ended:
+        return ""
+    name = scenario.persona.name.split()[0]
+    at = f"(your message {state.turn})"
+    crossed = next((b for b in scenario.persona.boundaries if state.boundary and b.id == state.boundary), None)
+    if state.end_reason == "boundary" and crossed is not None:
+        why = crossed.why or f"you crossed a line {name} had set ({crossed.text.rstrip('.')})"
+        return f"{name} ended the meeting: {why} {at}."
+    return {
+        "boundary": f"{name} ended the meeting: you crossed a line {at}.",
+        "shut_down": f"{name} shut down and ended the meeting: {SHUT_DOWN_TURNS} messages in a row without an apology "
+                     f"that acknowledged how {name} felt {at}.",
+        "goals": f"{name} closed the meeting: you met the goals of this conversation {at}.",
+        "turn_cap": f"The session ended: that was the last of your {scenario.state.turn_cap} messages.",
+        "manager": f"You ended the conversation after {state.turn} message{'s' if state.turn != 1 else ''}.",
+    }.get(state.end_reason or "", "The conversation has ended.")

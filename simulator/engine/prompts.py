@@ -46,7 +46,7 @@ def persona_system(scenario: Scenario) -> str:
 
 
 def director_message(scenario: Scenario, note: DirectorNote) -> Message:
-    lines = [f"Director note for your next reply (do not mention it): your mood is {note.mood.value}; style: {note.style}."]
+    lines = [f"Director note for your next reply (do not mention it): your mood is {note.mood.words}; style: {note.style}."]
     allowed = [scenario.concern(cid) for cid in note.revealed]
     now = set(note.reveal_now)
     for concern in allowed:

@@ -671,7 +671,6 @@ RULES: dict[Move, list[str]] = {
         r"\byou(?:'d| had) better\b",
         r"\b(?:think|consider) (?:very )?(?:carefully|hard) (?:about your (?:future|position|job)|before you)\b",
         r"\b(?:there will be|you will face|you'll face) consequences\b",
-        r"\bi don't want to hear (?:excuses|it|any)\b",
         r"\b(?:end of (?:discussion|story)|not up for (?:debate|discussion)|not negotiable|non-negotiable|take it or leave it)\b",
         r"\bright now,? or\b",
         # conditional consequences: "one more like that and you're off the shift", "or we'll have a very different conversation"
@@ -1012,6 +1011,35 @@ _EXPECTATION = re.compile(
 _GENERALISING = re.compile(r"\b(?:always|never|constantly|forever|not once|every single time|every time)\b", re.IGNORECASE)
 
 
+# Set phrases with one reading, whatever a rule list or a learned weight makes of their words:
+# (pattern, the move they make, the moves they do not make in their sentence).
+SET_PHRASES: tuple[tuple[re.Pattern[str], Move, frozenset[Move]], ...] = (
+    # a closing check ("So, are we clear?") asks whether the message landed: no sarcasm, no threat
+    (re.compile(r"\b(?:are we|is that|is this|is everything|we're|we are)(?: all| both)? clear(?: on (?:that|this|everything))?\s*\?", re.IGNORECASE),
+     Move.closed_question, frozenset({Move.contempt, Move.pressures})),
+    # refusing to hear their side is dismissive: no unnamed source (hearsay), no consequence (a threat)
+    (re.compile(r"\bi (?:don't|do not|won't|will not) (?:want to |need to )?hear (?:any (?:more )?|your |more |the )?(?:excuses|it|stories)\b"
+                r"|\bspare me (?:the|your) excuses\b", re.IGNORECASE),
+     Move.contempt, frozenset({Move.hearsay, Move.pressures})),
+    # a verdict on the person's work with no behaviour named is a label, not evidence
+    (re.compile(r"\byour (?:overall )?(?:performance|work|attitude|behaviou?r|conduct|effort|output|standard of work)(?: [\w-]+){0,3} "
+                r"(?:is|has been|was|have been|are|were)(?: (?:just|simply|frankly|totally|completely))? (?:unacceptable|not good enough|"
+                r"substandard|sub-?par|poor|terrible|awful|below (?:par|standard|expectations)|disappointing|inadequate|sloppy)\b", re.IGNORECASE),
+     Move.label_judgment, frozenset({Move.specific_behaviour})),
+)
+
+
+def read_set_phrases(spans: list[Span], text: str) -> None:
+    """Give each set phrase its one reading (`SET_PHRASES`), in place: its move is added over the phrase,
+    and the moves it does not make are removed from the words it covers."""
+    for pattern, move, excluded in SET_PHRASES:
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            spans[:] = [s for s in spans if not (s.move in excluded and s.start < end and start < s.end)]
+            if not any(s.move == move and s.start < end and start < s.end for s in spans):
+                spans.append(Span(move, start, end, text[start:end]))
+
+
 def resolve_conflicts(spans: list[Span], text: str) -> None:
     """Readings that exclude each other, resolved sentence by sentence.
 
@@ -1022,7 +1050,9 @@ def resolve_conflicts(spans: list[Span], text: str) -> None:
     - A correction or denial is not the absolute or label it withdraws; an expectation
       ("every day at 08:00") is not an absolute.
     - Their experience paraphrased back is not feedback on behaviour.
+    - Set phrases have one reading (`read_set_phrases`).
     """
+    read_set_phrases(spans, text)
     blames = [s for s in spans if s.move in (Move.blame, Move.contempt)]
     for s in list(spans):
         if s.move in (Move.open_question, Move.closed_question) and any(_overlap(s, b) for b in blames):

@@ -116,6 +116,7 @@ _NEARBY_MOODS = {
     Mood.open: (Mood.neutral, Mood.guarded),
     Mood.shut_down: (),
 }
+CLOSE_ENOUGH = 0.05  # on-topic lines this close in meaning to the message fit it equally
 GENERAL_WINDOW = 3  # general lines are a progression: the next few unused ones fit equally
 
 
@@ -134,14 +135,26 @@ class OfflineVoice:
         # topics(scenario) -> an object with match(text); default: the sentence-encoder index
         self._topics = topics
 
-    def topic_of(self, scenario: Scenario, text: str) -> str | None:
-        if not scenario.topics or not text.strip():
-            return None
+    def _index(self, scenario: Scenario):
         if self._topics is None:
             from simulator.engine.topics import topic_index
 
             self._topics = topic_index
-        return self._topics(scenario).match(text).topic
+        return self._topics(scenario)
+
+    def topic_of(self, scenario: Scenario, text: str) -> str | None:
+        if not scenario.topics or not text.strip():
+            return None
+        return self._index(scenario).match(text).topic
+
+    def _closest(self, scenario: Scenario, text: str, lines: list[Line]) -> list[Line]:
+        """The two lines closest in meaning to the message, or one when the next is clearly further away
+        (an index without `closeness` keeps the authored order)."""
+        closeness = getattr(self._index(scenario), "closeness", None)
+        if closeness is None or not text.strip():
+            return lines[:2]
+        scored = sorted(((closeness(text, line.text), n, line) for n, line in enumerate(lines)), key=lambda x: (-x[0], x[1]))
+        return [line for score, _, line in scored[:2] if score >= scored[0][0] - CLOSE_ENOUGH]
 
     def choose(self, request: VoiceRequest) -> list[str]:
         return [line.text for line in self.choose_lines(request)[0]]
@@ -195,6 +208,7 @@ class OfflineVoice:
         def fits(line: Line) -> bool:
             return (
                 line.text not in used
+                and not is_echo(text, line.text)
                 and line.act is not Act.closes
                 and all(x in happened for x in line.after)
                 and not any(x in happened for x in line.before)
@@ -209,8 +223,9 @@ class OfflineVoice:
                 on_topic = [x for x in [*lines.pool(mood), *follow_ups] if topic in x.topics and fits(x)]
                 if on_topic:
                     best = min(order.index(x.act) if x.act in order else len(order) for x in on_topic)
-                    ties = [x for x in on_topic if (order.index(x.act) if x.act in order else len(order)) == best][:2]
-                    chosen.append(_draw(ties, rng))
+                    ties = [x for x in on_topic if (order.index(x.act) if x.act in order else len(order)) == best]
+                    # of the lines that do what the message asks, the two closest to what it says
+                    chosen.append(_draw(self._closest(scenario, text, ties), rng))
                     return chosen, topic
         for mood in moods:
             pool = [x for x in lines.pool(mood) if fits(x)]
@@ -226,6 +241,34 @@ class OfflineVoice:
         texts = [line.text for line in chosen]
         topics = sorted({t for line in chosen for t in line.topics})
         return Reply(chunks=chunk_words(" ".join(texts)), lines=texts, topic=topic, topics=topics)
+
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# Words that say nothing about what a line restates.
+_FILLER = frozenset(
+    "the a an and or but so to of in on at for with from by is are was were be been it its it's this that these those i i'm "
+    "i'd i'll i've me my we we'll we're our you you're you'll your if then than as can could would will should do did "
+    "not no just about what when how".split()
+)
+ECHO_SHARE = 0.6  # a line whose content words are mostly the manager's restates the message
+ECHO_RUN = 5  # ... as does one that repeats five of the manager's words in a row
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower().replace("\u2019", "'"))
+
+
+def is_echo(message: str, line: str) -> bool:
+    """True when a persona line only restates the manager's message (their offer, said back almost word for word)."""
+    said, answer = _words(message), _words(line)
+    if not said or not answer:
+        return False
+    runs = {tuple(said[i:i + ECHO_RUN]) for i in range(len(said) - ECHO_RUN + 1)}
+    if any(tuple(answer[i:i + ECHO_RUN]) in runs for i in range(len(answer) - ECHO_RUN + 1)):
+        return True
+    content = [w for w in answer if w not in _FILLER]
+    shared = set(said)
+    return len(content) >= 3 and sum(w in shared for w in content) / len(content) >= ECHO_SHARE
 
 
 def _draw(lines: list[Line], rng: random.Random | None) -> Line:

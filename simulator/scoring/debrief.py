@@ -27,7 +27,7 @@ from simulator.domain.rubric import (
     evidence_score,
 )
 from simulator.domain.scenario import Scenario
-from simulator.domain.state import ConversationState, mood_of
+from simulator.domain.state import ConversationState, ending_words, mood_of
 from simulator.engine.learned_tagger import LearnedTagger
 from simulator.engine.tagger import Tagging
 from simulator.scoring.facts import Claim
@@ -116,6 +116,7 @@ class Debrief(BaseModel):
     stress_series: list[int]
     final_mood: str
     end_reason: str | None
+    ending: str = ""  # why the conversation ended, in plain words (`ending_words`)
     strongest_seq: int | None
     weakest_seq: int | None
     advice: list[str]
@@ -472,6 +473,7 @@ def build_debrief(
         stress_series=stress_series,
         final_mood=mood_of(scenario, final_state).value,
         end_reason=final_state.end_reason,
+        ending=ending_words(scenario, final_state),
         strongest_seq=strongest.seq if strongest else None,
         weakest_seq=weakest.seq if weakest and weakest is not strongest else None,
         advice=advice or steps,

@@ -250,13 +250,16 @@ class Store:
         elif conn.execute(select(scenario_versions.c.hash).where(scenario_versions.c.hash == digest)).first() is None:
             conn.execute(insert(scenario_versions).values(**values))
 
-    def _advance(self, conn: Connection, session_id: str, expected_revision: int, values: dict[str, Any]) -> int | None:
+    def _advance(self, conn: Connection, session_id: str, expected_revision: int, values: dict[str, Any], *,
+                 ended: bool = False) -> int | None:
         """The conditional UPDATE: bump revision and last_seq if nobody else wrote since
-        ``expected_revision``. Returns the new message seq, or None when no row matched (the
-        row it returns is the row-count check, and saves reading the seq back)."""
+        ``expected_revision`` (and the session is open, or with ``ended`` closed). Returns the new
+        message seq, or None when no row matched (the row it returns is the row-count check, and
+        saves reading the seq back)."""
+        open_or_ended = sessions.c.ended_at.is_not(None) if ended else sessions.c.ended_at.is_(None)
         stmt = (
             update(sessions)
-            .where(sessions.c.id == session_id, sessions.c.revision == expected_revision, sessions.c.ended_at.is_(None))
+            .where(sessions.c.id == session_id, sessions.c.revision == expected_revision, open_or_ended)
             .values(revision=sessions.c.revision + 1, last_seq=sessions.c.last_seq + 1, updated_at=_now(), **values)
             .returning(sessions.c.last_seq)
         )
@@ -276,15 +279,18 @@ class Store:
 
     def add_manager_message(
         self, session_id: str, text: str, *, tagging: dict, expected_revision: int, tagger: str = "rules",
-        rules_tagging: dict | None = None,
+        rules_tagging: dict | None = None, last_word: bool = False,
     ) -> tuple[int, int]:
         """Store the manager's message before the persona answers. Returns (new revision, message seq).
 
         ``tagger`` says who made ``tagging``; when it is a model, ``rules_tagging`` keeps the rules' one.
+        ``last_word``: the session has ended (the persona closed it) and this is the manager's last sentence.
         """
         with self._write() as conn:
-            seq = self._advance(conn, session_id, expected_revision, {})
+            seq = self._advance(conn, session_id, expected_revision, {}, ended=last_word)
             if seq is None:
+                if last_word:
+                    raise SessionConflict("This conversation changed in another tab or window. Reload the page to see it.")
                 raise self._refusal(conn, session_id)
             conn.execute(insert(messages).values(
                 session_id=session_id, seq=seq, role="manager", text=text, tagging=tagging, rules_tagging=rules_tagging,

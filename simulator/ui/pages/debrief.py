@@ -64,6 +64,8 @@ if view.record.parent_session_id:
     st.info(f"A replay of an earlier session, from your reply {from_reply} on.", icon=":material/alt_route:")
     st.page_link(PAGES["debrief"], label="Debrief of the original", icon=":material/undo:",
                  query_params={"session": view.record.parent_session_id})
+if debrief.ending:
+    st.info(md_escape(debrief.ending), icon=":material/flag:")
 if debrief.fallback_reason:
     st.warning(md_escape(debrief.fallback_reason), icon=":material/cloud_off:")
 if debrief.summary:

@@ -15,7 +15,7 @@ def show(record: SessionRecord, *, replay_of: int | None = None) -> None:
         when = f"{record.started_at:%d %b %Y, %H:%M}"
         if debrief:
             data = debrief[1]
-            status = f"Empathy {data['empathy']} · Evidence {data['evidence']} · ended {data['final_mood']}"
+            status = f"Empathy {data['empathy']} · Evidence {data['evidence']} · ended {data['final_mood'].replace('_', ' ')}"
         elif record.ended_at:
             status = "ended"
         else:

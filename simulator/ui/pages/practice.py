@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from simulator.domain.state import StateEngine
+from simulator.domain.state import ending_words
 from simulator.errors import InputError, SessionClosed, SessionConflict, SimulatorError
 from simulator.models.base import ModelError, StreamInterrupted
 from simulator.scoring.hints import HINTS_PER_SESSION, GoalStatus, goal_checklist
@@ -22,14 +22,6 @@ GOAL_MARK = {
     GoalStatus.met: ":green[:material/check_box:]",
     GoalStatus.pending: ":material/check_box_outline_blank:",
     GoalStatus.missed: ":red[:material/disabled_by_default:]",
-}
-
-ENDINGS = {
-    "goals": "You met the goals of this conversation.",
-    "turn_cap": "That was your last message for this session.",
-    "shut_down": "They shut down and left the meeting.",
-    "boundary": "They ended the meeting: you crossed a line they had told you about.",
-    "manager": "You ended the conversation.",
 }
 
 session_id = current_session_id()
@@ -100,13 +92,19 @@ def finish_and_open_debrief() -> None:
 
 
 if view.ended:
-    # The persona's last line stays on screen until the manager has read it and asks for the debrief.
-    why = ENDINGS.get(state.end_reason or "", "This conversation has ended.")
-    if state.end_reason == "boundary" and (crossed := StateEngine(scenario).boundary(state)) is not None:
-        why = f"{persona.name} ended the meeting: {crossed.text}"
-    st.info(md_escape(why), icon=":material/flag:")
+    # The persona's last line stays on screen until the manager has read it and asks for the debrief;
+    # the manager may say one last sentence first (scored, not answered: the persona has left).
+    st.info(md_escape(ending_words(scenario, state)), icon=":material/flag:")
+    if view.messages and view.messages[-1].role == "manager":
+        st.caption(f"{md_escape(persona.name.split()[0])} has left the meeting. Your last words count in the debrief.")
     if st.button("See my debrief", icon=":material/insights:", type="primary", key="see_debrief"):
         finish_and_open_debrief()
+    if service().last_word_open(view):
+        last = st.chat_input("Say a last sentence before you go (optional)", submit_mode="disable")
+        if last is not None:
+            with user_errors():
+                service().last_word(view.id, last if isinstance(last, str) else last.text, expected_revision=view.revision)
+                st.rerun()
     st.stop()
 
 
