@@ -38,8 +38,10 @@ def streamlit_command() -> list[str]:
 class AppServer:
     """`streamlit run app.py` with its own data folder (and any SIMULATOR_/OPENAI_ settings in `env`)."""
 
-    def __init__(self, folder: Path, env: dict[str, str] | None = None, port: int | None = None):
+    def __init__(self, folder: Path, env: dict[str, str] | None = None, port: int | None = None, args: list[str] | None = None):
+        """`args`: more `streamlit run` options, e.g. ["--secrets.files", path]."""
         self.folder = folder
+        self.args = list(args or [])
         self.port = port or free_port()
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("SIMULATOR_", "OPENAI_"))}
         self.env.update(SIMULATOR_DATA_DIR=str(folder / "data"), PYTHONUNBUFFERED="1", **(env or {}))
@@ -60,7 +62,7 @@ class AppServer:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 [*streamlit_command(), "run", "app.py", "--server.headless", "true", "--server.address", "127.0.0.1",
-                 "--server.port", str(self.port), "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+                 "--server.port", str(self.port), "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false", *self.args],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
         self.wait_healthy()
