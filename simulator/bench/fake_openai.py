@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -40,6 +41,15 @@ from typing import Any
 DEFAULT_TEXT = "I hear you. Can you tell me more about what you mean?"
 
 Responder = Callable[[dict[str, Any]], str]
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (the SDK closing a kept-alive connection) is normal here, not an error to print."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 @dataclass
@@ -122,7 +132,7 @@ class FakeOpenAI:
 
     def start(self) -> FakeOpenAI:
         handler = type("BoundHandler", (_Handler,), {"fake": self})
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server = _QuietServer(("127.0.0.1", 0), handler)
         server.daemon_threads = True
         server.block_on_close = False  # don't wait for stalled handlers or idle keep-alive connections
         self._server = server
