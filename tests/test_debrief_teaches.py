@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from simulator.domain.lexicon import sentences
 from simulator.domain.moves import Move
 from simulator.domain.rubric import Skills
 from simulator.engine.learned_tagger import LearnedTagger
@@ -17,7 +18,7 @@ from simulator.export import marked
 from simulator.practice import PracticeService
 from simulator.scoring.debrief import ReplyReport, highlights_of, moments, next_steps
 from simulator.scoring.offline import OfflineScorer
-from simulator.scoring.rewrite import ReplyContext, is_weak, rewrite_reply
+from simulator.scoring.rewrite import ReplyContext, is_weak, rewrite_reply, spoken_fact
 
 from .conversation import Conversation
 
@@ -258,3 +259,125 @@ def test_after_the_persona_proposes_a_plan_the_rewrite_takes_it_up(library):
     assert rewrite is not None and rewrite.text.endswith("Can you do that?"), rewrite.text  # no second question
     assert "plan" in rewrite.text.split(".")[0] or "idea" in rewrite.text.split(".")[0]
     assert "Monday" in rewrite.text
+
+
+# ---------------------------------------------------------------- browser review 2: the debrief's lessons
+BAD_FEEDBACK = [
+    "Priya, let's get straight to it. Your performance has been unacceptable lately.",
+    "You've become careless and your code reviews are rude. Everyone has noticed.",
+    "I don't want to hear excuses.",
+    "Sort it out, or you'll be looking for another job.",
+]
+
+
+def play_to_the_end(service, scenario, lines, last_word=None):
+    """Play until the persona closes the meeting, then say `last_word` (as the page's last-word box does)."""
+    conv = Conversation.start(service, scenario, seed=1)
+    for text in lines:
+        if conv.ended:
+            break
+        turn = conv.turn(text)
+        try:
+            "".join(turn)
+        finally:
+            turn.close()
+            conv.refresh()
+    if last_word is not None:
+        assert service.last_word_open(conv.view), "the persona should have closed the meeting"
+        service.last_word(conv.id, last_word, expected_revision=conv.view.revision)
+    return conv.finish()
+
+
+def test_a_threat_at_trust_zero_is_a_moment_the_weakest_and_the_hardest_reply(service, library):
+    debrief = play_to_the_end(service, library["performance-feedback"], BAD_FEEDBACK, "Fine. I'll put it in writing then.")
+    threat = next(r for r in debrief.replies if r.text == "Sort it out, or you'll be looking for another job.")
+    assert threat.trust_before == 0 and threat.trust_change == 0 and threat.ended_meeting
+    assert threat.seq in [m.seq for m in debrief.moments]
+    assert next(m for m in debrief.moments if m.seq == threat.seq).move == "pressures"
+    assert debrief.weakest_seq == threat.seq
+    number = [r.seq for r in debrief.replies].index(threat.seq) + 1
+    assert debrief.next_steps[0].startswith(f"Replay reply {number}, the hardest moment"), debrief.next_steps[0]
+
+
+def test_a_threat_never_scores_above_a_label_only_reply_on_empathy(library):
+    scenario = library["performance-feedback"]
+    threat = SCORER.score("Sort it out, or you'll be looking for another job.", scenario=scenario)
+    label = SCORER.score("Your performance has been unacceptable lately.", scenario=scenario)
+    labels = SCORER.score("You've become careless and your code reviews are rude.", scenario=scenario)
+    assert "pressures" in threat.skills.penalties
+    assert threat.empathy <= label.empathy and threat.empathy <= labels.empathy, (threat.empathy, label.empathy, labels.empathy)
+
+
+def test_after_hr_was_asked_for_the_last_word_is_repaired_not_continued(service, library):
+    debrief = play_to_the_end(service, library["performance-feedback"], BAD_FEEDBACK, "Fine. I'll put it in writing then.")
+    last = debrief.replies[-1]
+    assert last.last_word and last.weak  # "Fine." lost points
+    assert last.rewrite is not None
+    text = last.rewrite.text
+    assert "?" not in text and "What would make that work for you?" not in text
+    assert not any(date in text for date in ledger_dates(library["performance-feedback"])), text
+    assert "sorry" in text.lower() and "I'll put it in writing then." in text
+
+
+GOOD_FEEDBACK = [
+    "Thanks for making time, Priya. I want to talk about two deliveries and some review comments, and I also want to hear "
+    "how things are from your side. How are you finding things at the moment?",
+    "Here is what I've seen. The ledger migration was due on 3 March and shipped on 17 March. The refunds API was due on "
+    "28 April and shipped on 6 May, so the release notes went out without it.",
+]
+
+
+def test_a_polite_last_word_is_scored_but_not_weakest_and_not_rewritten(service, library):
+    scenario = library["performance-feedback"]
+    scored = SCORER.score("Thanks Priya, see you Friday.", scenario=scenario)
+    closed = ReplyContext(closed=True, news_given=True)
+    assert not is_weak(scenario, scored, closed)
+    debrief = play_to_the_end(service, scenario, BAD_FEEDBACK[:3] + BAD_FEEDBACK[3:], "Thanks Priya, see you Friday.")
+    last = debrief.replies[-1]
+    assert last.last_word and last.text == "Thanks Priya, see you Friday."
+    assert last.rewrite is None and not last.weak
+    assert debrief.weakest_seq != last.seq
+    assert "Replay reply 5" not in debrief.next_steps[0], debrief.next_steps[0]
+
+
+def test_a_last_word_rewrite_never_asks_or_continues_the_meeting(library):
+    scenario = library["performance-feedback"]
+    closed = ReplyContext(closed=True, news_given=True)
+    _, better = rewrite_of(scenario, "Fine. Whatever. See you Friday.", context=closed)
+    assert better is not None  # "Fine." lost points: a repair instead
+    assert "?" not in better.text and "See you Friday." in better.text, better.text
+
+
+def test_a_rewrite_cuts_vague_advice_and_disowning(library):
+    scenario = library["no-promotion"]
+    said = ["Please don't tell me it's just a title."]
+    for text, gone in [("You just need to be more visible. Be patient, your time will come.", "You just need to be more visible."),
+                       ("Look, I did what I could. It's not my fault the committee didn't see it.", "It's not my fault"),
+                       ("The committee made the call, not me. Some people felt you weren't quite there yet.", "made the call, not me")]:
+        _, better = rewrite_of(scenario, text, said=said, context=ReplyContext(news_given=True))
+        assert better is not None, text
+        assert gone not in better.text, better.text
+
+
+def test_a_fact_list_is_used_once_per_debrief_and_never_after_hearing_their_side(service, library):
+    debrief = play(service, library["lateness"], BAD_LATENESS + ["Just be here on time."])
+    rewrites = [r.rewrite.text for r in debrief.replies if r.rewrite]
+    for fact in library["lateness"].facts:
+        spoken = spoken_fact(fact, library["lateness"])
+        assert sum(spoken in text for text in rewrites) <= 1, (spoken, rewrites)
+    scored, better = rewrite_of(library["lateness"], "Thanks for coming in, Carla. I want to talk about the early mornings, and I also "
+                                "want to hear your side, because until February your timekeeping was spotless. How have mornings been for you lately?")
+    assert better is not None
+    assert "Badge records" not in better.text and not any(d in better.text for d in ledger_dates(library["lateness"])), better.text
+
+
+def test_a_rewrite_never_answers_its_own_question(library):
+    scenario = library["lateness"]
+    said = ["Since February, Tom's been on seven o'clock starts at the hospital on Tuesdays and Thursdays. So those days I do "
+            "Leo's drop-off, and breakfast club doesn't open till eight."]
+    text = "Great. Let's try it for four weeks from Monday and review it together on Friday 24 April."
+    _, better = rewrite_of(scenario, text, said=said, context=ReplyContext(disclosed=True, news_given=True))
+    assert better is not None
+    assert "Great." not in better.text
+    for a, b in sentences(better.text)[:-1]:
+        assert not better.text[a:b].strip().endswith("?"), better.text  # a question only at the end, never answered

@@ -78,7 +78,7 @@ _MOVE_PENALTIES: dict[Move, tuple[int, int]] = {  # penalty move: (empathy, evid
     Move.blame: (15, 5),
     Move.hearsay: (10, 10),
     Move.minimises: (10, 5),
-    Move.pressures: (15, 5),
+    Move.pressures: (20, 5),  # with the cap at the anchor, a threat leaves no empathy: never above a label
     Move.contempt: (20, 5),
     Move.guilt_trip: (15, 5),
 }

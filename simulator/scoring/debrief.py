@@ -65,10 +65,23 @@ class ReplyReport(BaseModel):
     goals_met: list[str] = Field(default_factory=list)  # goal ids this reply met
     rewrite: Rewrite | None = None  # a better reply, scored higher by the same scorer (weak replies only)
     weak: bool = False  # lost points or scored low for its moment (a plain decision said kindly is not weak)
+    ended_meeting: bool = False  # the persona closed the meeting right after it (a crossed boundary, a shutdown)
+    last_word: bool = False  # said after the persona had closed the meeting (`PracticeService.last_word`)
 
     @property
     def trust_change(self) -> int:
         return self.trust_after - self.trust_before
+
+    @property
+    def must_face(self) -> bool:
+        """A threat, or what made the persona end the meeting: always a moment and the hardest reply,
+        whatever the trust change (trust may already have been at 0)."""
+        return Move.pressures.value in self.moves or self.ended_meeting
+
+    @property
+    def counts_as_hardest(self) -> bool:
+        """A last word is the weakest or hardest reply only when it lost points (a polite goodbye is fine)."""
+        return not self.last_word or bool(self.skills.penalties)
 
 
 class GoalReport(BaseModel):
@@ -217,11 +230,12 @@ def _moved_by(scenario: Scenario, moves: list[str], change: int) -> str | None:
 
 
 def moments(scenario: Scenario, replies: list[ReplyReport], count: int = 3) -> list[Moment]:
-    """The `count` replies that moved trust most (up or down), in conversation order. A threat that lowered
-    trust is always among them, and so are the biggest rise and the biggest fall when there are both."""
-    moved = [(n, r) for n, r in enumerate(replies, 1) if r.trust_change]
+    """The `count` replies that moved trust most (up or down), in conversation order. A threat, or the reply
+    that made the persona end the meeting, is always among them (even when trust was already at 0), and so
+    are the biggest rise and the biggest fall when there are both."""
+    moved = [(n, r) for n, r in enumerate(replies, 1) if r.trust_change or r.must_face]
     by_size = sorted(moved, key=lambda nr: (-abs(nr[1].trust_change), nr[0]))
-    must = [nr for nr in moved if nr[1].trust_change < 0 and Move.pressures.value in nr[1].moves]
+    must = [nr for nr in moved if nr[1].must_face and nr[1].trust_change <= 0]
     must += [nr for nr in (next((x for x in by_size if x[1].trust_change > 0), None), next((x for x in by_size if x[1].trust_change < 0), None))
              if nr is not None]
     top = list(dict.fromkeys(n for n, _ in must))[:count]
@@ -231,11 +245,11 @@ def moments(scenario: Scenario, replies: list[ReplyReport], count: int = 3) -> l
         if n not in top:
             continue
         move = _moved_by(scenario, r.moves, r.trust_change)
-        why = MOVE_HELP[Move(move)] if move else "the conversation's momentum"
+        if move is None and r.must_face:  # trust could not fall further: what cost it is still the moment
+            move = Move.pressures.value if Move.pressures.value in r.moves else next((m for m in r.moves if Move(m) in PENALTY_MOVES), None)
+        why = MOVE_HELP[Move(move)] if move else ("they ended the meeting after it" if r.ended_meeting else "the conversation's momentum")
         out.append(Moment(seq=r.seq, number=n, text=r.text, trust_before=r.trust_before, trust_after=r.trust_after, move=move, why=why))
     return out
-
-
 
 
 def next_steps(scenario: Scenario, replies: list[ReplyReport], goals: list[GoalReport], concerns: list[ConcernReport],
@@ -244,11 +258,12 @@ def next_steps(scenario: Scenario, replies: list[ReplyReport], goals: list[GoalR
     if not replies:
         return []
     steps = []
-    hardest_n, hardest = min(enumerate(replies, 1), key=lambda nr: (nr[1].trust_change, nr[1].overall, nr[0]))
-    if hardest.trust_change < 0:  # the hardest moment is one where trust fell
+    candidates = [(n, r) for n, r in enumerate(replies, 1) if r.counts_as_hardest] or list(enumerate(replies, 1))
+    hardest_n, hardest = min(candidates, key=lambda nr: (not nr[1].must_face, nr[1].trust_change, nr[1].overall, nr[0]))
+    if hardest.trust_change < 0 or hardest.must_face:  # the hardest moment: a threat, the meeting's end, or trust falling
         what = f"the hardest moment (trust {hardest.trust_before} → {hardest.trust_after}, score {hardest.overall})"
     else:  # trust never fell: the weak reply with most room to grow (any reply when none was weak)
-        pool = [(n, r) for n, r in enumerate(replies, 1) if r.weak] or list(enumerate(replies, 1))
+        pool = [(n, r) for n, r in candidates if r.weak] or candidates
         hardest_n, hardest = min(pool, key=lambda nr: (nr[1].overall, nr[0]))
         what = f"your lowest-scoring reply (score {hardest.overall}; trust never fell)"
     steps.append(
@@ -404,6 +419,8 @@ def build_debrief(
         scored = scorer.score(msg.text, tagging=tagging, scenario=scenario, seq=msg.seq, said=said) if judged else offline[i]
         after = next((m.state for m in transcript[i + 1 :] if m.role == "persona" and m.state), None)
         after_state = ConversationState.model_validate(after) if after else None
+        last_word = any(m.role == "persona" and m.state and m.state.get("ended") for m in transcript[:i])
+        ended_meeting = bool(not last_word and after_state and after_state.ended and after_state.end_reason not in (None, "manager", "goals", "turn_cap"))
         trust_after = after_state.trust if after_state else trust
         stress_after = after_state.stress if after_state else stress
         revealed_now = [c for c in (after_state.revealed if after_state else []) if c not in revealed_before]
@@ -419,7 +436,7 @@ def build_debrief(
         offline_scored = offline[i]
         rewrite = None
         context = context_of(scenario, said[-1] if said else "", revealed=bool(replies and replies[-1].revealed),
-                             news_given=any(_gave_news(kind, r.skills) for r in replies))
+                             news_given=any(_gave_news(kind, r.skills) for r in replies), closed=last_word)
         weak = is_weak(scenario, offline_scored, context)
         if weak:
             cited = " ".join([m.text for m in transcript[:i] if m.role == "manager"] + [r.rewrite.text for r in replies if r.rewrite])
@@ -431,7 +448,7 @@ def build_debrief(
                 moves=sorted(m.value for m in scored.tagging.moves), highlights=highlights_of(scored.tagging, scored.disputed),
                 disputed=[c.text for c in scored.disputed],
                 better_phrasing=better, overall=weighted(scenario, scored.empathy, scored.evidence), reaction=reaction,
-                goals_met=goals_now, rewrite=rewrite, weak=weak,
+                goals_met=goals_now, rewrite=rewrite, weak=weak, ended_meeting=ended_meeting, last_word=last_word,
                 trust_before=trust, trust_after=trust_after, stress_after=stress_after,
                 mood_after=mood_of(scenario, after_state).value if after_state else mood_of(scenario, final_state).value,
                 revealed=revealed_now,
@@ -445,7 +462,8 @@ def build_debrief(
     overall = weighted(scenario, empathy, evidence)
     reading = quadrant(empathy, evidence, kind, {p for r in replies for p in r.skills.penalties})
     strongest = max(replies, key=lambda r: (r.overall, r.trust_change, -r.seq), default=None)
-    weakest = min((r for r in replies if r.weak), key=lambda r: (r.overall, r.trust_change, r.seq), default=None)
+    weakest = min((r for r in replies if r.weak and r.counts_as_hardest),
+                  key=lambda r: (not r.must_face, r.overall, r.trust_change, r.seq), default=None)
     met_at = {g: r.seq for r in replies for g in r.goals_met}
     goals = [GoalReport(id=g.id, text=g.text, met=g.id in final_state.goals_met, met_seq=met_at.get(g.id)) for g in scenario.goals]
     concerns = [

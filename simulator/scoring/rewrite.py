@@ -15,7 +15,13 @@ or was missing, following the scenario's kind and the moment the reply was said 
 - a dated fact from the fact ledger only where a claim lacked evidence or the feedback
   is being delivered, never after a disclosure or thanks, and never in a first 1:1
   (which gets a reflection instead);
-- an open question at the end, unless the reply already ends by asking.
+- an open question at the end, unless the reply already ends by asking; an opener's own question
+  moves to the end, so a rewrite never answers its own question;
+- disowning the decision ("It's not my fault...") and vague advice ("You just need to be more
+  visible") are left out like a penalty; a fact is used once per debrief, and never in a reply
+  that already invites their side;
+- a last word (said after the persona closed the meeting) is weak only when it lost points, and
+  then gets a repair: no fact, no question, nothing that carries the meeting on.
 
 Every candidate is scored by the same offline scorer as the original, against the
 same record; the best one is returned only when its overall score (weighted as the
@@ -75,6 +81,8 @@ def is_weak(scenario: Scenario, scored: ReplyScore, context: ReplyContext | None
     disclosure (it needs no evidence there)."""
     if scored.skills.penalties:
         return True
+    if context is not None and context.closed:  # a last word that lost nothing: a goodbye is fine
+        return False
     if weighted(scenario, scored.empathy, scored.evidence) >= WEAK_BELOW or delivered_kindly(scenario, scored):
         return False
     listening = context is not None and (context.news_given or context.disclosed) and scored.empathy >= LISTENING_WELL
@@ -90,6 +98,7 @@ class ReplyContext:
     thanked: bool = False  # the persona's last message thanked the manager
     news_given: bool = False  # an earlier reply delivered the news, or the persona already took it
     proposed: bool = False  # the persona's last message suggested a way forward
+    closed: bool = False  # the persona had already closed the meeting: a last word, which nobody answers
 
 
 _THANKS = re.compile(r"\bthank(?:s|\s+you)\b", re.I)
@@ -102,13 +111,15 @@ _PROPOSAL = re.compile(r"\b(?:here's what I'd like to try|I'd like to try|what i
                        r"I can (?:start|take|do|move)|I'll (?:start|take|do|move|try))\b", re.I)
 
 
-def context_of(scenario: Scenario, persona_said: str, *, revealed: bool = False, news_given: bool = False) -> ReplyContext:
-    """The moment after the persona said `persona_said` (`revealed`: it let out a hidden concern)."""
+def context_of(scenario: Scenario, persona_said: str, *, revealed: bool = False, news_given: bool = False,
+               closed: bool = False) -> ReplyContext:
+    """The moment after the persona said `persona_said` (`revealed`: it let out a hidden concern;
+    `closed`: the persona had closed the meeting, so this is the manager's last word)."""
     disclosed = revealed or bool(_DISCLOSURE_CUES.search(persona_said)) or any(
         line.act == Act.discloses and line.text in persona_said for line in scenario.lines.all_lines())
     thanked = bool(_THANKS.search(persona_said))
     return ReplyContext(disclosed=disclosed, thanked=thanked, news_given=news_given or thanked,
-                        proposed=bool(_PROPOSAL.search(persona_said)))
+                        proposed=bool(_PROPOSAL.search(persona_said)), closed=closed)
 
 
 # Openers and questions by moment: each pool is tried in order, skipping what an earlier rewrite of the
@@ -147,6 +158,10 @@ _AFTER_THANKS = (  # they thanked you: take it, do not deliver the news again
     "I appreciate you saying that, and I'm glad we could talk about it openly.",
     "Thank you for hearing me out; I know it wasn't an easy thing to hear.",
     "I'm glad you feel you can be straight with me too.",
+)
+_AFTER_CLOSE = (  # they have left after what cost points: a repair, never news, a fact or a question
+    "I'm sorry, I handled this badly today, and you were right to stop it.",
+    "I'm sorry for how that went; that was not fair to you.",
 )
 _LISTENING = {  # anything else: they pushed back, answered, or asked
     Kind.feedback: (
@@ -194,6 +209,12 @@ _DROPPED_WHY = {
     Move.contempt: "sarcasm",
     Move.guilt_trip: "a guilt trip",
 }
+# said by the manager, these cost trust without a penalty move of their own: disowning the decision, and
+# advice too vague to act on. A rewrite leaves them out.
+_UNHELPFUL = re.compile(r"\b(?:it's|it is|it wasn't|it was) not my (?:fault|call|decision)\b|\bnot (?:my fault|up to me)\b|"
+                        r"\bmade the call, not me\b|\bout of my hands\b|\bmy hands are tied\b|"
+                        r"\byou (?:just )?need to be more \w+\b|\byou just need to\b", re.I)
+_INVITES_THEIR_SIDE = re.compile(r"\bhear (?:your side|your view|how things are from your side)\b", re.I)
 _WORD = re.compile(r"[a-zà-ÿ]{4,}", re.I)
 _DATE_IN_TEXT = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)? [A-Z][a-z]+|\b[A-Z][a-z]+ \d{1,2}\b")
 
@@ -279,7 +300,7 @@ _CONCRETE = re.compile(
 )
 _CLAUSE_CUT = re.compile(r"[,;]\s+|\s+[—–]\s+|\s+(?=(?:or|otherwise|and|but|so|because)\b)")
 _CONNECTOR = re.compile(r"^(?:or|otherwise|and|but|so|because)\s+", re.I)
-_FILLER = re.compile(r"^(?:fine|okay|ok|right|look|well|anyway)[.!]$", re.I)
+_FILLER = re.compile(r"^(?:fine|okay|ok|right|look|well|anyway|great|good|sure|perfect)[.!]$", re.I)
 _CLAIM_MOVES = frozenset({Move.label_judgment, Move.absolute, Move.hearsay, Move.blame})  # claims that want evidence
 
 
@@ -329,7 +350,12 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
     news = [(s.start, s.end) for s in scored.tagging.spans if s.move == Move.clear_message]
     kept: list[str] = []
     news_at: int | None = None  # where the decision or news is said: the news opener goes before it
+    unhelpful = [(a, b) for a, b in sentences(text) if (a, b) not in bad and _UNHELPFUL.search(text[a:b])]
+    for a, b in unhelpful:
+        bad[(a, b)] = ["vague advice" if re.search(r"\bneed to\b", text[a:b], re.I) else "disowning the decision"]
     for a, b in sentences(text):
+        if (a, b) in unhelpful:
+            continue
         sentence = _kept_clauses(text, a, b, costly, news) if (a, b) in bad else text[a:b].strip()
         if not sentence:
             continue
@@ -348,16 +374,20 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
     claim_without_evidence = INVENTED_FACT in skills.penalties or (bool(_CLAIM_MOVES & moves) and skills.data == 0)
     evidence_missing = skills.situation == 0 or skills.data == 0 or skills.behaviour == 0
     fact_line = None
-    if kind != Kind.relationship and not (context.disclosed or context.thanked) and (
+    if kind != Kind.relationship and not (context.disclosed or context.thanked or context.closed) and not _INVITES_THEIR_SIDE.search(text) and (
             claim_without_evidence or (pending and evidence_missing)):
-        fact = pick_fact(scenario, text, used=" ".join(kept) + " " + cited) or pick_fact(scenario, text, used=" ".join(kept))
+        fact = pick_fact(scenario, text, used=" ".join(kept) + " " + cited)  # each fact once per debrief
         fact_line = spoken_fact(fact, scenario) if fact else None
+        if fact_line and fact_line in cited:
+            fact_line = None
     # the fact goes before the reply's closing question, so the reply still ends by asking
     fact_at = len(full) - 1 if full and full[-1].endswith("?") else len(full)
     asked = False
     if not (skills.emotional_reaction or skills.validation) or Move.minimises in moves:
         sorry = bool(_SORRY.search(text))
-        if context.disclosed:
+        if context.closed:
+            opener, at, why = (_first_unused(_AFTER_CLOSE, used) if bad else None), 0, "an apology, now that they have left"
+        elif context.disclosed:
             opener, at, why = _first_unused(_AFTER_DISCLOSURE, used), 0, "a question about them first, after what they told you"
         elif context.proposed:
             opener, at, why = _first_unused(_AFTER_PROPOSAL, used), 0, "took up their idea first"
@@ -368,10 +398,16 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
             at, why = (news_at if news_at is not None else fact_at), "an acknowledgement before the news"
         else:
             opener, at, why = _first_unused(_LISTENING[kind], used, avoid_sorry=sorry), 0, "an acknowledgement first"
+        if opener and opener.endswith("?") and full[at:]:  # never answer its own question: the question goes last
+            statement = " ".join(opener[a:b].strip() for a, b in sentences(opener) if not opener[a:b].strip().endswith("?"))
+            own_question = opener[len(statement):].strip()
+            opener = statement
+            if not full[-1].endswith("?") and own_question:
+                full.append(own_question)
         if opener:
             full.insert(at, opener)
             changes.append(why)
-            asked = opener.endswith("?")
+            asked = opener.endswith("?") or bool(full and full[-1].endswith("?"))
             fact_at += at <= fact_at
     if fact_line:
         full.insert(fact_at, fact_line)
@@ -380,7 +416,7 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
     if kind == Kind.relationship and skills.interpretation == 0 and said and reflection:
         full.append(reflection)
         changes.append("a reflection of what they said")
-    if skills.exploration < 2 and not asked and not (full and full[-1].endswith("?")):  # one question at the end is enough
+    if skills.exploration < 2 and not asked and not context.closed and not (full and full[-1].endswith("?")):  # one question at the end is enough
         pool = (_QUESTIONS_AFTER_DISCLOSURE if context.disclosed else _QUESTIONS_ON_A_PLAN if Move.offers_support in moves
                 else _QUESTIONS[kind])
         question = _first_unused(pool, used + " ".join(full))
