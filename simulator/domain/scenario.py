@@ -103,6 +103,11 @@ class Line(_Strict):
     act: Act = Act.answers
     after: list[Slug] = Field(default_factory=list)
     before: list[Slug] = Field(default_factory=list)
+    own_account: bool = Field(
+        False,
+        description="the persona's own account: it may name people and dates nobody has mentioned yet "
+        "(otherwise only a disclosure may; e.g. her own delivery dates, not the date of an incident the manager has not raised)",
+    )
 
     @model_validator(mode="before")
     @classmethod

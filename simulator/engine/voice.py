@@ -217,7 +217,7 @@ class OfflineVoice:
                 line.text not in used
                 and not is_echo(text, line.text)
                 and line.act is not Act.closes
-                and (line.act is Act.discloses or not presumes(scenario, line.text, said))
+                and (line.act is Act.discloses or line.own_account or not presumes(scenario, line.text, said))
                 and all(x in happened for x in line.after)
                 and not any(x in happened for x in line.before)
                 and not (line.act is Act.asks_back and any(t in earlier for t in line.topics))
