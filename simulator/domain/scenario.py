@@ -104,7 +104,7 @@ class Line(_Strict):
     after: list[Slug] = Field(default_factory=list)
     before: list[Slug] = Field(default_factory=list)
     own_account: bool = Field(
-        False,
+        default=False,
         description="the persona's own account: it may name people and dates nobody has mentioned yet "
         "(otherwise only a disclosure may; e.g. her own delivery dates, not the date of an incident the manager has not raised)",
     )
