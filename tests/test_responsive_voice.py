@@ -8,9 +8,10 @@ import pytest
 
 from simulator.cli import main
 from simulator.domain.moves import Move
-from simulator.domain.scenario import Mood
-from simulator.domain.state import MIN_TURNS_TO_CLOSE, StateEngine
-from simulator.engine.voice import is_echo
+from simulator.domain.scenario import Act, Mood
+from simulator.domain.state import MIN_TURNS_TO_CLOSE, ConversationState, StateEngine
+from simulator.engine.tagger import Span, Tagging
+from simulator.engine.voice import OfflineVoice, VoiceRequest, is_echo, presumes
 from simulator.practice import PracticeService
 
 from .conftest import ROOT, SHIPPED_IDS
@@ -205,6 +206,17 @@ def test_last_line_is_shown_before_the_debrief():
     assert store.get_debrief(session.id) is not None
 
 
+def reveal_lines(scenario):
+    return [x for c in scenario.persona.hidden_concerns for x in c.reveal_lines]
+
+
+def authored_texts(scenario) -> list[str]:
+    """Every authored line a persona reply can be made of."""
+    lines = scenario.lines
+    return [str(x) for x in [*lines.opening, *lines.all_lines(), *reveal_lines(scenario), *lines.contest,
+                             *(x for pool in lines.reactions.values() for x in pool), *(x for pool in lines.closing.values() for x in pool)]]
+
+
 def dev_messages(scenario_id: str) -> list[str]:
     path = ROOT / "eval" / "voice-dev" / "messages.jsonl"
     return [item["text"] for item in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if item["scenario"] == scenario_id]
@@ -215,6 +227,7 @@ def test_thirty_scripted_conversations_never_repeat_or_presume(service, library,
     """Five scripted conversations per scenario (30 in all): no line twice, none that presumes what is settled."""
     scenario = library[scenario_id]
     lines = {line.text: line for line in scenario.lines.all_lines()}
+    disclosures = {x.text for x in [*lines.values(), *reveal_lines(scenario)] if x.act is Act.discloses or x.own_account}
     for script in range(5):
         messages = random.Random(script).sample(dev_messages(scenario_id), 10)
         session = Conversation.start(service, scenario, seed=script)
@@ -224,7 +237,13 @@ def test_thirty_scripted_conversations_never_repeat_or_presume(service, library,
             session.send(text)
         used = session.state.used_lines
         assert len(used) == len(set(used)), f"script {script}: a line was repeated"
+        said = ""
         for message in session.transcript():
+            if message.role == "persona":
+                for text in authored_texts(scenario):
+                    if text in message.text and text not in disclosures:
+                        assert not presumes(scenario, text, said), f"script {script}: {text!r} names what nobody has mentioned"
+            said += " " + message.text
             if message.role != "persona" or not message.state:
                 continue
             happened = set(message.state["topics_raised"]) | set(message.state["revealed"])
@@ -396,3 +415,65 @@ def test_last_word_on_the_practice_page():
     assert "That came out wrong" in shown and "has left the meeting" in "\n".join(c.value for c in at.caption)
     assert not at.chat_input  # one last sentence only
     assert store.messages(session.id)[-1].role == "manager"
+
+
+# ---- the persona presumed what was not said (browser review 2) ----
+
+@pytest.mark.parametrize("seed", range(6))
+def test_priya_does_not_name_tomas_before_anyone_has(service, library, seed):
+    """ "How are you finding things?" got "I knew Tomás was unhappy…", though nobody had named Tomás."""
+    scenario = library["performance-feedback"]
+    session = Conversation.start(service, scenario, seed=seed)
+    reply = session.send("Thanks for making time, Priya. I want to talk about two deliveries and some review comments, and I also "
+                         "want to hear how things are from your side. How are you finding things at the moment?")
+    assert "Tomás" not in reply, reply
+
+
+def test_once_tomas_is_named_she_may_speak_of_him(library):
+    scenario = library["performance-feedback"]
+    line = "I knew Tomás was unhappy. If other people have minded my comments too, I'd rather know which comments than who said it, so I can look at them."
+    assert presumes(scenario, line, "some review comments")
+    assert not presumes(scenario, line, "the comment you left on Tomas's pull request")  # typed without the accent
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_carla_does_not_bring_up_a_date_nobody_gave(service, library, seed):
+    """ "I don't care about the reasons" got "I know about the seventeenth of February" (no date had been given)."""
+    session = Conversation.start(service, library["lateness"], seed=seed)
+    session.send("Carla, your lateness is a real problem. You're always late and it's unprofessional.")
+    reply = session.send("I don't care about the reasons. The queue was left uncovered and customers suffered.")
+    assert "seventeenth of February" not in reply, reply
+    assert presumes(library["lateness"], "I know about the seventeenth of February.", "the queue was left uncovered")
+    assert not presumes(library["lateness"], "I know about the seventeenth of February.", "On 17 February you arrived at 08:42.")
+
+
+def reaction_to(library, scenario_id: str, text: str, move: Move, span: str, used: list[str]) -> str:
+    scenario = library[scenario_id]
+    state = ConversationState(trust=50, stress=40, used_lines=used)
+    start = text.index(span)
+    tagging = Tagging(text=text, spans=[Span(move=move, start=start, end=start + len(span), text=span)])
+    note = StateEngine(scenario).director_note(state, None)
+    return OfflineVoice().choose(VoiceRequest(scenario=scenario, state=state, note=note, tagging=tagging))[0]
+
+
+def test_a_patience_platitude_gets_a_reaction_to_the_platitude(library):
+    """ "Be patient, your time will come" got "Please don't tell me it's just a title" (reply 1's topic)."""
+    first = "It's not a small thing to me, even if it looks like one from your side."
+    reply = reaction_to(library, "no-promotion", "You just need to be more visible. Be patient, your time will come.",
+                        Move.minimises, "Be patient, your time will come", used=[first])
+    assert reply == "I'd rather you didn't tell me to be patient right now."
+
+
+@pytest.mark.parametrize("text", [
+    "That's fair about the schema changes landing late from the other team; I hadn't weighed that enough. There's one more thing: "
+    "on 14 April you commented 'This is wrong. Redo it.' on Tomás's pull request #482 with no explanation. Tomás was discouraged "
+    "and the fix took two extra days. What was going on for you that week?",
+    "I'm sorry, that was a label, and you deserve specifics. On 14 April you commented 'This is wrong. Redo it.' on Tomás's pull "
+    "request #482 with no explanation, and Tomás spent two days guessing what to fix. How do you see it?",
+])
+def test_a_validation_is_not_answered_as_if_she_had_explained_herself(library, text):
+    """ "Good to know it makes sense to someone" answered messages that had not said anything made sense."""
+    span = "That's fair" if text.startswith("That's fair") else "you deserve specifics"
+    reply = reaction_to(library, "performance-feedback", text, Move.validates, span, used=[])
+    assert reply in library["performance-feedback"].lines.reactions[Move.validates]
+    assert "makes sense" not in reply, reply

@@ -38,6 +38,30 @@ NUMBER_WORD = (
 )
 
 
+_ORDINAL_UNITS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9,
+}
+ORDINAL_WORDS: dict[str, int] = {
+    **_ORDINAL_UNITS, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
+    "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20, "thirtieth": 30,
+    **{f"twenty-{w}": 20 + n for w, n in _ORDINAL_UNITS.items()}, "thirty-first": 31,
+}
+_DAY = r"(\d{1,2}(?:st|nd|rd|th)?|" + "|".join(sorted(ORDINAL_WORDS, key=len, reverse=True)) + ")"
+_DAY_OF_MONTH = re.compile(rf"\b{_DAY}(?: of)? ({MONTH})\b|\b({MONTH}) {_DAY}\b(?!:)", re.IGNORECASE)
+
+
+def day_dates(text: str) -> set[tuple[int, int]]:
+    """The calendar days a text names, as (month, day): "17 February", "the seventeenth of February", "March 3rd"."""
+    found = set()
+    for m in _DAY_OF_MONTH.finditer(text):
+        day, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        day = day.lower()
+        value = ORDINAL_WORDS.get(day) or int(re.match(r"\d+", day).group(0))  # type: ignore[union-attr]
+        if 1 <= value <= 31:
+            found.add((month_number(month), value))
+    return found
+
+
 def month_number(name: str) -> int:
     """1-12 for a month name or abbreviation ("Sept" -> 9)."""
     return MONTHS[next(m for m in MONTHS if m.startswith(name[:3].lower()))]

@@ -103,6 +103,11 @@ class Line(_Strict):
     act: Act = Act.answers
     after: list[Slug] = Field(default_factory=list)
     before: list[Slug] = Field(default_factory=list)
+    own_account: bool = Field(
+        default=False,
+        description="the persona's own account: it may name people and dates nobody has mentioned yet "
+        "(otherwise only a disclosure may; e.g. her own delivery dates, not the date of an incident the manager has not raised)",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -268,6 +273,11 @@ class Scenario(_Strict):
     brief: Brief
     goals: list[Goal] = Field(min_length=1)
     facts: list[Fact] = Field(min_length=1)
+    people: list[Text] = Field(
+        default_factory=list,
+        description="the people the facts and brief name, other than the persona (e.g. Tomás): the offline voice says a line "
+        "naming one only once someone in the conversation has, unless the line is the persona's own disclosure (act: discloses)",
+    )
     persona: Persona
     tuning: Tuning = Tuning()
     end_when: Condition | None = Field(None, description="the conversation ends early, well, when this holds after a turn")

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from simulator.domain.lexicon import day_dates
 from simulator.domain.moves import Move
 from simulator.domain.scenario import Act, Line, Mood, Scenario
 from simulator.domain.state import ConversationState, DirectorNote
@@ -130,6 +132,7 @@ def intent_of(moves: set[Move]) -> str:
 
 class OfflineVoice:
     name = "offline"
+    uses_history = True  # what has been said decides which people and dates a line may name
 
     def __init__(self, topics=None):
         # topics(scenario) -> an object with match(text); default: the sentence-encoder index
@@ -166,8 +169,11 @@ class OfflineVoice:
         used = set(state.used_lines)
         rng = random.Random((state.seed or 0) + state.turn) if state.seed is not None else None
 
+        said = " ".join([*(text for _, text in request.history), *state.used_lines, request.tagging.text if request.tagging else ""])
+
         def first_unused(pool: list) -> str | None:
-            return next((str(line) for line in pool if str(line) not in used), None)
+            fresh = [str(line) for line in pool if str(line) not in used]
+            return next((x for x in fresh if not presumes(scenario, x, said)), fresh[0] if fresh else None)
 
         if request.kind == "opening":
             return [Line(text=first_unused(lines.opening) or lines.opening[0])], None
@@ -176,7 +182,8 @@ class OfflineVoice:
                 return [Line(text=note.boundary_line, act=Act.closes)], None
             if note.mood is Mood.shut_down:
                 closers = [x for x in lines.closed_up if x.act is Act.closes] or lines.closed_up[-1:]
-                return [next((x for x in closers if x.text not in used), closers[0])], None
+                fresh = [x for x in closers if x.text not in used] or closers[:1]
+                return [next((x for x in fresh if not presumes(scenario, x.text, said)), fresh[0])], None
             return [Line(text=first_unused(lines.closing[note.mood]) or lines.closing[note.mood][0], act=Act.closes)], None
 
         if note.boundary_line:  # the closing line says it all
@@ -191,7 +198,7 @@ class OfflineVoice:
             if reaction or note.closed_up:  # shut down: short shut-down lines only
                 break
             if move in moves:
-                reaction = first_unused(lines.reactions.get(move, []))
+                reaction = first_unused(_taking_up(text, lines.reactions.get(move, []), used))
         if reaction:
             chosen.append(Line(text=reaction, act=Act.contests if request.disputed else Act.answers))
             used.add(reaction)
@@ -210,6 +217,7 @@ class OfflineVoice:
                 line.text not in used
                 and not is_echo(text, line.text)
                 and line.act is not Act.closes
+                and (line.act is Act.discloses or line.own_account or not presumes(scenario, line.text, said))
                 and all(x in happened for x in line.after)
                 and not any(x in happened for x in line.before)
                 and not (line.act is Act.asks_back and any(t in earlier for t in line.topics))
@@ -269,6 +277,31 @@ def is_echo(message: str, line: str) -> bool:
     content = [w for w in answer if w not in _FILLER]
     shared = set(said)
     return len(content) >= 3 and sum(w in shared for w in content) / len(content) >= ECHO_SHARE
+
+
+def _taking_up(message: str, reactions: list[str], used: set[str]) -> list[str]:
+    """The reactions, those that take up a word of the message first: "Be patient" gets "...tell me to be patient",
+    not "Please don't tell me it's just a title"."""
+    said = {w for w in _words(message) if w not in _FILLER and len(w) > 3}
+    fresh = [x for x in reactions if x not in used]
+    return sorted(fresh, key=lambda x: not said & set(_words(x)))
+
+
+def presumes(scenario: Scenario, line: str, said: str) -> bool:
+    """True when a line names one of the scenario's people or a calendar day that nobody has mentioned yet
+    ("I know about the seventeenth of February" before any date was given)."""
+    if not day_dates(line) <= day_dates(said):
+        return True
+    return any(_names(person, line) and not _names(person, said) for person in scenario.people)
+
+
+def _names(person: str, text: str) -> bool:
+    """True when the text names the person, accents or not ("Tomas" names Tomás)."""
+    return re.search(rf"(?<!\w){re.escape(_plain(person))}(?!\w)", _plain(text), re.IGNORECASE) is not None
+
+
+def _plain(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _draw(lines: list[Line], rng: random.Random | None) -> Line:
