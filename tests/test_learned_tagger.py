@@ -98,6 +98,16 @@ SET_PHRASES = [
     ("Your performance has been unacceptable.", {Move.label_judgment}, {Move.specific_behaviour}),
     ("Your work this quarter has been unacceptable.", {Move.label_judgment}, {Move.specific_behaviour}),
     ("Frankly, your attitude is not good enough.", {Move.label_judgment}, {Move.specific_behaviour}),
+    # review 2: disowning the decision passes the blame; it is not a clear message
+    ("Look, I did what I could. It's not my fault the committee didn't see it.", {Move.blame}, {Move.clear_message}),
+    ("The committee made the call, not me.", {Move.blame}, {Move.clear_message}),
+    # hearsay from unnamed others, in the past tense too
+    ("Some people felt you weren't quite there yet.", {Move.hearsay}, {Move.clear_message}),
+    # an apology owns the fault: no blame
+    ("I'm sorry, that was out of line. Can we start again next week with HR present?", set(), {Move.blame}),
+    ("I was out of line. I'm sorry.", set(), {Move.blame}),
+    # a cold procedural reply is not support
+    ("Fine. I'll put it in writing then.", set(), {Move.offers_support}),
 ]
 
 
@@ -109,6 +119,16 @@ def test_set_phrases_are_read_alike_by_both_taggers(which, text, wanted, unwante
     moves = (RuleTagger() if which == "rules" else tagger).tag(text).moves
     assert wanted <= moves, moves
     assert not (unwanted & moves), moves
+
+
+@pytest.mark.parametrize("which", ["rules", "learned"])
+def test_out_of_line_about_them_is_still_blame_and_a_real_offer_still_support(which):
+    from simulator.engine.tagger import RuleTagger
+
+    chosen = RuleTagger() if which == "rules" else tagger
+    assert Move.blame in chosen.tag("That was out of line, and it cannot happen again.").moves
+    assert Move.blame in chosen.tag("I'm sorry, but that was out of line.").moves
+    assert Move.offers_support in chosen.tag("I'll put you forward for the leadership course in March.").moves
 
 
 def test_a_verdict_with_its_evidence_keeps_the_evidence():

@@ -304,3 +304,41 @@ def test_the_judge_never_counts_a_threat_as_support(library):
     message = MessageRecord(seq=1, role="manager", text=text, tagging=None, state=None, interrupted=False, created_at=None)
     scored = LLMJudge(FakeModel()).judge(library["letting-go"], [message]).scores[1]
     assert scored["skills"].support is False and scored["empathy"] <= EMPATHY_BASE
+
+
+# ---- browser review 2: the scorer and the debrief's words match what was said -----------------
+
+
+def test_disowning_the_decision_and_hearsay_cost_points_not_earn_clarity(library):
+    for text in ("Look, I did what I could. It's not my fault the committee didn't see it.", "The committee made the call, not me."):
+        scored = scorer.score(text, scenario=library["no-promotion"])
+        assert "blame" in scored.skills.penalties and not scored.skills.clear_message, scored.skills
+    hearsay = scorer.score("Some people felt you weren't quite there yet.", scenario=library["no-promotion"])
+    assert "hearsay" in hearsay.skills.penalties
+
+
+def test_an_apology_is_not_blame_and_a_cold_reply_is_not_support():
+    apology = scorer.score("I'm sorry, that was out of line. Can we start again next week with HR present?")
+    assert "blame" not in apology.skills.penalties
+    assert not scorer.score("Fine. I'll put it in writing then.").skills.support
+
+
+def test_the_verdict_calls_aggression_specific_or_clear_only_with_the_evidence():
+    from simulator.scoring.debrief import verdict
+
+    for kind in (Kind.feedback, Kind.decision, Kind.mediation):
+        light = verdict("obnoxious aggression", kind, evidence=0)
+        assert "Specific" not in light and "Clear," not in light, light
+    assert "Specific, but light on care" in verdict("obnoxious aggression", Kind.feedback, evidence=80)
+    assert "Clear, but cold" in verdict("obnoxious aggression", Kind.decision, evidence=80)
+
+
+def test_the_reply_caption_names_what_earned_its_evidence():
+    from simulator.scoring.debrief import skills_caption
+
+    clear = Skills.clamped(clear_message=True)
+    assert evidence_score(clear, Kind.decision) == 45
+    caption = skills_caption(clear)
+    assert "No empathy or evidence skill found" not in caption and "clear message" in caption
+    assert skills_caption(Skills()) == "No empathy or evidence skill found."
+    assert skills_caption(Skills.clamped(data=2, penalties=["blame"])) == "Earned: data 2/2 · Lost points for: blame"

@@ -100,7 +100,9 @@ DEFINITIONS: tuple[MoveDefinition, ...] = (
        ("you're always late", "you never listen")),
     _D(Move.blame, "penalty", "blames or accuses",
        "Fault-finding, accusing, \"you should have\", accusing questions (\"Why can't you just...?\", \"So what's your "
-       "excuse this time?\"). A genuine question about barriers is not blame.",
+       "excuse this time?\"). Passing the blame for a decision to others (\"It's not my fault the committee didn't see it\", "
+       "\"The committee made the call, not me\") is blame, not a clear message. A genuine question about barriers is not blame, "
+       "and an apology (\"I'm sorry, that was out of line\", \"I was out of line\") blames no one.",
        ("This whole mess is your fault", "You should have told me")),
     _D(Move.hearsay, "penalty", "relies on what unnamed others say",
        "Relies on unnamed others.",

@@ -350,7 +350,9 @@ RULES: dict[Move, list[str]] = {
         # not a threat or a record ("I'll make sure HR has a copy of the warning")
         r"\bi(?:'ll| will|'m going to| am going to) (?:also |personally |then )?(?:pull|take|get) you (?:off|out of|onto|on to|into)\b",
         (
-            r"\bi(?:'ll| will|'m going to| am going to) (?:also |personally |then |happily )?(?:ask|send|write|draw|hold|book|put|assign|introduce|sponsor|"
+            # "I'll put it in writing" is a record, not help
+            r"\bi(?:'ll| will|'m going to| am going to) (?:also |personally |then |happily )?(?:ask|send|write|draw|hold|book|"
+            r"put(?! (?:it|this|that|everything|all of (?:it|this|that)) (?:down )?in writing\b)|assign|introduce|sponsor|"
             r"walk you|go through|explain|share|check in|come back to you|follow up|look after|protect|clear|split|rotate|chase|get you|give you|make time|"
             r"raise (?:it|this|that|his|her|their)|talk to|speak to|back you|argue for|fight for|set up|find|block out|add|bring)\b(?![^.!?]*\b(?:HR|warning|"
             r"record|file|formal|disciplinary|process)\b)"
@@ -595,7 +597,7 @@ RULES: dict[Move, list[str]] = {
         ),
         # "people feel nervous at first" is not a report; "people feel that you ..." is
         (
-            r"\b(?:people|everyone|everybody|some people|others|a few people|several people|the team|folks) (?:think|thinks|feel|feels) (?:that |"
+            r"\b(?:people|everyone|everybody|some people|others|a few people|several people|the team|folks) (?:think|thinks|thought|feel|feels|felt) (?:that |"
             r"like )?(?:you|your)\b"
         ),
         # unnamed sources only: "I heard from Tomás" names the source, "I heard you say" is first-hand
@@ -1013,7 +1015,8 @@ _GENERALISING = re.compile(r"\b(?:always|never|constantly|forever|not once|every
 
 # Set phrases with one reading, whatever a rule list or a learned weight makes of their words:
 # (pattern, the move they make, the moves they do not make in their sentence).
-SET_PHRASES: tuple[tuple[re.Pattern[str], Move, frozenset[Move]], ...] = (
+# A move of None adds no reading: the phrase only withdraws the moves it does not make.
+SET_PHRASES: tuple[tuple[re.Pattern[str], Move | None, frozenset[Move]], ...] = (
     # a closing check ("So, are we clear?") asks whether the message landed: no sarcasm, no threat
     (re.compile(r"\b(?:are we|is that|is this|is everything|we're|we are)(?: all| both)? clear(?: on (?:that|this|everything))?\s*\?", re.IGNORECASE),
      Move.closed_question, frozenset({Move.contempt, Move.pressures})),
@@ -1026,17 +1029,29 @@ SET_PHRASES: tuple[tuple[re.Pattern[str], Move, frozenset[Move]], ...] = (
                 r"(?:is|has been|was|have been|are|were)(?: (?:just|simply|frankly|totally|completely))? (?:unacceptable|not good enough|"
                 r"substandard|sub-?par|poor|terrible|awful|below (?:par|standard|expectations)|disappointing|inadequate|sloppy)\b", re.IGNORECASE),
      Move.label_judgment, frozenset({Move.specific_behaviour})),
+    # disowning the decision passes the blame to others ("It's not my fault the committee didn't see it",
+    # "The committee made the call, not me"): blame, not a clear message
+    (re.compile(r"\b(?:(?:it's|it is|it was|that's|that is|that was|this is) not|(?:it|that|this) (?:isn't|wasn't)) "
+                r"(?:my (?:fault|call|decision|doing)|(?:on|down to) me)\b"
+                r"|\b(?:made|took|makes|takes|was|is) (?:the|that|this) (?:call|decision)[^.!?]{0,20}, not (?:me|mine|my (?:call|decision))\b",
+                re.IGNORECASE),
+     Move.blame, frozenset({Move.clear_message})),
+    # an apology owns the fault: "I'm sorry, that was out of line", "I was out of line" blame no one
+    (re.compile(r"(?:\bi (?:was|am|'m|have been|'ve been)|\b(?:sorry|apologi[sz]e|apologies)\b[,.!]?\s+(?:(?!but\b)\w+\s+){0,2}?"
+                r"(?:that|this|it|what i (?:said|did)) (?:was|is))(?: completely| totally| way| well| really| a bit| bang)? out of (?:line|order)\b",
+                re.IGNORECASE),
+     None, frozenset({Move.blame})),
 )
 
 
 def read_set_phrases(spans: list[Span], text: str) -> None:
-    """Give each set phrase its one reading (`SET_PHRASES`), in place: its move is added over the phrase,
+    """Give each set phrase its one reading (`SET_PHRASES`), in place: its move (if any) is added over the phrase,
     and the moves it does not make are removed from the words it covers."""
     for pattern, move, excluded in SET_PHRASES:
         for match in pattern.finditer(text):
             start, end = match.span()
             spans[:] = [s for s in spans if not (s.move in excluded and s.start < end and start < s.end)]
-            if not any(s.move == move and s.start < end and start < s.end for s in spans):
+            if move is not None and not any(s.move == move and s.start < end and start < s.end for s in spans):
                 spans.append(Span(move, start, end, text[start:end]))
 
 

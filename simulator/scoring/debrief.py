@@ -193,8 +193,34 @@ _KIND_HELP: dict[Kind, dict[str, str]] = {
 }
 
 
-def quadrant_help(reading: str, kind: Kind) -> str:
+# aggression reached through labels, blame or threats with little evidence (or clarity): not "specific", not "clear"
+_AGGRESSION_WITHOUT_CHALLENGE: dict[Kind, str] = {
+    Kind.feedback: "Harsh, and not specific: it lands as an attack. Say what you observed, acknowledge feelings and ask about their side.",
+    Kind.decision: "Cold, and the decision was not plain: say it in one clear sentence, own it, and acknowledge how it lands.",
+    Kind.mediation: "It takes sides without the facts: describe what each person did, then ask how they saw it.",
+}
+
+
+def quadrant_help(reading: str, kind: Kind, evidence: int | None = None) -> str:
+    """What the reading means for this kind of conversation; `evidence` (the 0-100 score, when known) keeps
+    the words true to the numbers: aggression with evidence under 50 is not called specific or clear."""
+    if reading == "obnoxious aggression" and evidence is not None and evidence < 50 and kind in _AGGRESSION_WITHOUT_CHALLENGE:
+        return _AGGRESSION_WITHOUT_CHALLENGE[kind]
     return _KIND_HELP.get(kind, {}).get(reading, QUADRANT_HELP[reading])
+
+
+def skills_caption(skills: Skills) -> str:
+    """One line under a reply: the sub-skills it earned (clarity and support too, which score as well)
+    and the penalties it lost points for."""
+    earned = [f"{name.replace('_', ' ')} {getattr(skills, name)}/2" for name in SKILL_HELP if getattr(skills, name)]
+    if skills.clear_message:
+        earned.append("clear message")
+    if skills.support:
+        earned.append("offers support")
+    caption = ("Earned: " + ", ".join(earned)) if earned else "No empathy or evidence skill found."
+    if skills.penalties:
+        caption += " · Lost points for: " + ", ".join(p.replace("_", " ") for p in skills.penalties)
+    return caption
 
 
 def highlights_of(tagging: Tagging, disputed: Sequence[Claim] = ()) -> list[Highlight]:
@@ -215,9 +241,10 @@ _LENS = {
 }
 
 
-def verdict(reading: str, kind: Kind) -> str:
-    """The headline in one line: the reading and what it means for this kind of conversation."""
-    return f"{_LENS[kind]}: {reading}. {quadrant_help(reading, kind)}"
+def verdict(reading: str, kind: Kind, evidence: int | None = None) -> str:
+    """The headline in one line: the reading and what it means for this kind of conversation
+    (`evidence`: the session's evidence score, so the words match the numbers)."""
+    return f"{_LENS[kind]}: {reading}. {quadrant_help(reading, kind, evidence)}"
 
 
 def _moved_by(scenario: Scenario, moves: list[str], change: int) -> str | None:
@@ -482,7 +509,7 @@ def build_debrief(
         evidence=evidence,
         overall=overall,
         quadrant=reading,
-        quadrant_help=quadrant_help(reading, kind),
+        quadrant_help=quadrant_help(reading, kind, evidence),
         kind=kind.value,
         evidence_label=KIND_PROFILES[kind].evidence_label,
         goals=goals,
@@ -495,7 +522,7 @@ def build_debrief(
         strongest_seq=strongest.seq if strongest else None,
         weakest_seq=weakest.seq if weakest and weakest is not strongest else None,
         advice=advice or steps,
-        verdict=verdict(reading, kind),
+        verdict=verdict(reading, kind, evidence),
         moments=moments(scenario, replies),
         next_steps=steps,
         summary=judged.summary if judged else "",

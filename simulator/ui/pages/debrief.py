@@ -9,7 +9,7 @@ import streamlit as st
 
 from simulator.domain.rubric import SKILL_HELP, Kind
 from simulator.export import session_html, session_json, session_markdown
-from simulator.scoring.debrief import Debrief, best_levels, compare_attempts, progress_skills
+from simulator.scoring.debrief import Debrief, best_levels, compare_attempts, progress_skills, skills_caption
 from simulator.ui.charts import candor_chart
 from simulator.ui.common import (
     PAGES,
@@ -204,13 +204,7 @@ for message in view.messages:
                     sign = ":green[:material/add_circle:]" if h.sign > 0 else ":red[:material/remove_circle:]"
                     st.markdown(f"{sign} “{md_escape(reply.text[h.start:h.end])}” — **{md_escape(h.move.replace('_', ' '))}**: "
                                 f"{md_escape(h.why)}")
-        earned = [f"{name.replace('_', ' ')} {getattr(reply.skills, name)}/2" for name in SKILL_HELP if getattr(reply.skills, name)]
-        if reply.skills.support:
-            earned.append("offers support")
-        detail = ("Earned: " + ", ".join(earned)) if earned else "No empathy or evidence skill found."
-        if reply.skills.penalties:
-            detail += " · Lost points for: " + ", ".join(p.replace("_", " ") for p in reply.skills.penalties)
-        st.caption(detail)
+        st.caption(skills_caption(reply.skills))
         if reply.disputed:
             st.caption(
                 ":material/fact_check: Not on the record: "
