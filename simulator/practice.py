@@ -599,8 +599,9 @@ class PracticeService:
                 ))
                 closing_text = "".join(closing.chunks).strip()
                 if closing_text:
-                    parts.append("\n\n" + closing_text)
-                    yield "\n\n" + closing_text
+                    gap = "\n\n" if "".join(parts).strip() else ""  # a boundary's line may be the whole reply
+                    parts.append(gap + closing_text)
+                    yield gap + closing_text
             result.complete = True
         finally:
             # Runs on success, on an error and when the reader stops early (GeneratorExit):

@@ -381,3 +381,27 @@ def test_a_rewrite_never_answers_its_own_question(library):
     assert "Great." not in better.text
     for a, b in sentences(better.text)[:-1]:
         assert not better.text[a:b].strip().endswith("?"), better.text  # a question only at the end, never answered
+
+
+# ---------------------------------------------------------------- the decision itself, when the manager never said it
+@pytest.mark.parametrize("scenario_id, text", [
+    ("no-promotion", "Hi Nadia. So, about the promotion."),  # browser review: the rewrite never said she was not promoted
+    ("no-promotion", "Look, I did what I could. It's not my fault the committee didn't see it."),
+    ("letting-go", "Daniel, thanks for coming in. I wanted to talk about how the plan went."),
+])
+def test_a_better_reply_in_a_decision_scenario_says_the_decision_when_it_is_still_unsaid(library, scenario_id, text):
+    scenario = library[scenario_id]
+    assert scenario.news
+    _, rewrite = rewrite_of(scenario, text)
+    assert rewrite is not None and scenario.news in rewrite.text, rewrite
+    assert "said the decision plainly" in rewrite.changes
+    # said once: a later rewrite in the same debrief (the decision already in what was cited) does not repeat it
+    scored = SCORER.score(text, scenario=scenario)
+    later = rewrite_reply(scenario, text, scored, scorer=SCORER, cited=rewrite.text)
+    assert later is None or scenario.news not in later.text
+
+
+def test_once_the_decision_is_given_no_rewrite_says_it_again(library):
+    scenario = library["no-promotion"]
+    _, rewrite = rewrite_of(scenario, "Be patient, your time will come.", context=ReplyContext(news_given=True))
+    assert rewrite is None or scenario.news not in rewrite.text

@@ -152,6 +152,7 @@ def test_dismissal_threat_ends_priyas_meeting_in_character(service, library):
     session.refresh()
     assert session.state.end_reason == "boundary" and session.state.boundary == "dismissal-threat"
     assert reply.strip().endswith(boundary.line)
+    assert reply == reply.lstrip(), "the streamed reply starts with the line, not with an empty paragraph"
     assert session.transcript()[-1].text.endswith(boundary.line)
 
 

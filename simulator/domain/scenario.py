@@ -273,6 +273,11 @@ class Scenario(_Strict):
     brief: Brief
     goals: list[Goal] = Field(min_length=1)
     facts: list[Fact] = Field(min_length=1)
+    news: Text | None = Field(
+        None,
+        description="decision scenarios: the decision in one plain sentence, as a manager should say it; the debrief's "
+        "better reply says it when the manager has not yet",
+    )
     people: list[Text] = Field(
         default_factory=list,
         description="the people the facts and brief name, other than the persona (e.g. Tomás): the offline voice says a line "

@@ -382,6 +382,11 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
             fact_line = None
     # the fact goes before the reply's closing question, so the reply still ends by asking
     fact_at = len(full) - 1 if full and full[-1].endswith("?") else len(full)
+    # a decision still unsaid: the better reply says it, in the scenario's own plain sentence (once per debrief)
+    if kind == Kind.decision and pending and news_at is None and scenario.news and scenario.news not in cited:
+        full.insert(fact_at, scenario.news)
+        news_at, fact_at = fact_at, fact_at + 1
+        changes.append("said the decision plainly")
     asked = False
     if not (skills.emotional_reaction or skills.validation) or Move.minimises in moves:
         sorry = bool(_SORRY.search(text))
