@@ -405,3 +405,18 @@ def test_once_the_decision_is_given_no_rewrite_says_it_again(library):
     scenario = library["no-promotion"]
     _, rewrite = rewrite_of(scenario, "Be patient, your time will come.", context=ReplyContext(news_given=True))
     assert rewrite is None or scenario.news not in rewrite.text
+
+
+def test_a_decision_said_plainly_is_not_called_lost_in_the_verdict(service, library):
+    """Browser-style run: the first reply said "you have not been promoted to Senior this cycle" (goal met),
+    evidence ended at 49, and the headline read "Kind, but the decision got lost"."""
+    scenario = library["no-promotion"]
+    debrief = play(service, scenario, [
+        "Nadia, thanks for coming. I want to tell you the outcome straight away: I'm sorry, you have not been promoted to Senior this cycle.",
+        "I can see this is a real disappointment. What does this mean for you right now?",
+        "That makes sense. What would make staying worth it for you?",
+    ])
+    assert any(r.skills.clear_message for r in debrief.replies)
+    assert "got lost" not in debrief.verdict
+    if "ruinous empathy" in debrief.verdict:
+        assert "said the decision plainly" in debrief.verdict

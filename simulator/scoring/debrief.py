@@ -241,9 +241,17 @@ _LENS = {
 }
 
 
-def verdict(reading: str, kind: Kind, evidence: int | None = None) -> str:
+# a decision said plainly, with too little of the why and what next to reach the clear side of the picture
+_DECIDED_BUT_THIN = ("Kind, and you said the decision plainly; what was thin is the why and the what next: "
+                     "the reasons against the record, with dates, and the next steps.")
+
+
+def verdict(reading: str, kind: Kind, evidence: int | None = None, *, decision_said: bool = False) -> str:
     """The headline in one line: the reading and what it means for this kind of conversation
-    (`evidence`: the session's evidence score, so the words match the numbers)."""
+    (`evidence`: the session's evidence score, so the words match the numbers; `decision_said`: a
+    reply said the decision plainly, so it is not called lost)."""
+    if kind == Kind.decision and reading == "ruinous empathy" and decision_said:
+        return f"{_LENS[kind]}: {reading}. {_DECIDED_BUT_THIN}"
     return f"{_LENS[kind]}: {reading}. {quadrant_help(reading, kind, evidence)}"
 
 
@@ -522,7 +530,7 @@ def build_debrief(
         strongest_seq=strongest.seq if strongest else None,
         weakest_seq=weakest.seq if weakest and weakest is not strongest else None,
         advice=advice or steps,
-        verdict=verdict(reading, kind, evidence),
+        verdict=verdict(reading, kind, evidence, decision_said=any(r.skills.clear_message for r in replies)),
         moments=moments(scenario, replies),
         next_steps=steps,
         summary=judged.summary if judged else "",
