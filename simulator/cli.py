@@ -7,10 +7,17 @@ import io
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator.domain.difficulty import Difficulty
 from simulator.errors import ScenarioError, ScenarioNotFound, SimulatorError
+
+if TYPE_CHECKING:
+    from simulator.config import Settings
+    from simulator.store.db import Store
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -485,22 +492,25 @@ def _eval_responsiveness(args: argparse.Namespace) -> int:
     return 0
 
 
-def _operator_store():
+@contextmanager
+def _operator_store() -> Iterator[tuple[Settings, Store]]:
+    """The settings and the database, for the administrator's commands; the connections are closed after."""
     from simulator.config import load_settings
     from simulator.store.db import open_store
 
     settings = load_settings()
-    return settings, open_store(settings.database_url)
+    store = open_store(settings.database_url)
+    try:
+        yield settings, store
+    finally:
+        store.engine.dispose()
 
 
 def _cmd_data_export(args: argparse.Namespace) -> int:
     from simulator.store.access import Access, Actor
 
-    _settings, store = _operator_store()
-    try:
+    with _operator_store() as (_settings, store):
         data = Access(store).export_user(Actor.operator(), args.user)
-    finally:
-        store.engine.dispose()
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
@@ -513,16 +523,13 @@ def _cmd_data_export(args: argparse.Namespace) -> int:
 def _cmd_data_delete(args: argparse.Namespace) -> int:
     from simulator.store.access import Access, Actor
 
-    _settings, store = _operator_store()
-    try:
+    with _operator_store() as (_settings, store):
         count = len(store.list_sessions(args.user, None))
         if not args.yes:
             print(f"{args.user} has {count} stored session(s). Nothing was deleted: add --yes to delete them, "
                   "with their messages, debriefs, usage and team roles.", file=sys.stderr)
             return 1
         deleted = Access(store).delete_user(Actor.operator(), args.user)
-    finally:
-        store.engine.dispose()
     print(f"Deleted {deleted} session(s) of {args.user} and their profile; nobody else's data was touched.")
     return 0
 
@@ -530,15 +537,12 @@ def _cmd_data_delete(args: argparse.Namespace) -> int:
 def _cmd_data_purge(args: argparse.Namespace) -> int:
     from simulator.store.retention import purge
 
-    settings, store = _operator_store()
-    try:
+    with _operator_store() as (settings, store):
         days = args.days or settings.retention_days
         if days is None:
             print("No retention period: set SIMULATOR_RETENTION_DAYS or pass --days N. Nothing was deleted.", file=sys.stderr)
             return 1
         removed = purge(store, days)
-    finally:
-        store.engine.dispose()
     print(f"Deleted {removed} session(s) not touched for {days} day(s).")
     return 0
 
@@ -546,15 +550,12 @@ def _cmd_data_purge(args: argparse.Namespace) -> int:
 def _cmd_team_sync(args: argparse.Namespace) -> int:
     from simulator.store.teams import load_team_config, sync
 
-    settings, store = _operator_store()
-    path = Path(args.file) if args.file else settings.teams_file
-    try:
+    with _operator_store() as (settings, store):
+        path = Path(args.file) if args.file else settings.teams_file
         config = load_team_config(path) if path else None
         if config is None:
             raise SimulatorError(f"No team file at {path}. Write one (see docs/teams.md) or pass --file.")
         sync(store, config)
-    finally:
-        store.engine.dispose()
     print(f"{len(config.teams)} team(s), {len(config.people)} person(s) from {path}.")
     return 0
 
@@ -568,11 +569,8 @@ def _cmd_team_secrets(args: argparse.Namespace) -> int:
 
 
 def _cmd_team_list(args: argparse.Namespace) -> int:
-    _settings, store = _operator_store()
-    try:
+    with _operator_store() as (_settings, store):
         teams, roles = store.teams(), store.memberships()
-    finally:
-        store.engine.dispose()
     if args.json:
         print(json.dumps({"teams": teams, "memberships": [r.__dict__ for r in roles]}, ensure_ascii=False))
         return 0
@@ -590,14 +588,11 @@ def _cmd_team_report(args: argparse.Namespace) -> int:
     from simulator import team_report
     from simulator.store.access import Access, Actor
 
-    _settings, store = _operator_store()
-    try:
+    with _operator_store() as (_settings, store):
         if args.team not in store.teams():
             raise SimulatorError(f"No team {args.team!r}. List the teams with `simulator team list`.")
         actor = Access(store).actor(args.user) if args.user else Actor.operator()
         report = team_report.team_report(store, actor, args.team, args.scenario)
-    finally:
-        store.engine.dispose()
     if args.format == "json":
         print(json.dumps(team_report.to_json(report), ensure_ascii=False, indent=2))
     elif args.format == "csv":
