@@ -63,18 +63,12 @@ class TopicIndex:
         self._lines = vectors[len(self.topic_ids): len(self.topic_ids) + len(line_texts)]
         self._general = vectors[len(self.topic_ids) + len(line_texts):]
         self._row = {text: i for i, text in enumerate(line_texts)}
-        self._last: tuple[str, np.ndarray] | None = None  # the last message embedded (match, then closeness)
         # (topics, lines) mask: which lines speak to which topic
         self._owns = np.zeros((len(self.topic_ids), len(line_texts)), dtype=bool)
         self._owns[owners, np.arange(len(line_texts))] = True
 
     def _vector(self, text: str) -> np.ndarray:
-        last = self._last
-        if last is not None and last[0] == text:
-            return last[1]
-        vector = self.encoder.encode([text])[0]
-        self._last = (text, vector)
-        return vector
+        return self.encoder.encode([text])[0]  # the encoder keeps recent vectors: match, then closeness, encode once
 
     def closeness(self, text: str, line_text: str) -> float:
         """How close an annotated line is to the message in meaning (0 for a line with no topic)."""
