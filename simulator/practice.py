@@ -398,13 +398,7 @@ class PracticeService:
             if run.tagging is not rules:
                 self.store.set_tagging(session_id, seq, run.tagging.to_json(), tagger=run.tagger)
         else:  # offline taggers answer in milliseconds: tag once, store once
-            tagger = self.parts.tagger
-            if isinstance(tagger, RuleTagger):
-                tagging = rules
-            elif isinstance(tagger, LearnedTagger):  # it reads the rules' tagging too: run the rules once
-                tagging = tagger.tag_many([text], rules=[rules])[0]
-            else:
-                tagging = tagger.tag(text)
+            tagging = self._offline_tagging(text, rules)
             run = TaggerRun(tagging)
             revision, seq = self.store.add_manager_message(
                 session_id, text, tagging=tagging.to_json(), expected_revision=expected_revision, tagger=tagging.source,
@@ -516,10 +510,22 @@ class PracticeService:
             raise SessionClosed("This conversation has ended and your last word is said (or the debrief is ready). "
                                 "Open the debrief, or start a new session to practise again.")
         text = clean_message(text, max_chars=self.max_chars)
-        tagging = self.parts.tagger.tag(text) if not isinstance(self.parts.tagger, ModelTagger) else RuleTagger().tag(text)
+        rules = RuleTagger().tag(text)
+        tagging = self._offline_tagging(text, rules)
         self.store.add_manager_message(session_id, text, tagging=tagging.to_json(), expected_revision=expected_revision,
-                                       tagger=tagging.source, last_word=True)
+                                       tagger=tagging.source, rules_tagging=None if tagging is rules else rules.to_json(),
+                                       last_word=True)
         return self.resume(session_id)
+
+    def _offline_tagging(self, text: str, rules: Tagging) -> Tagging:
+        """The message's tagging without a model call: the session's tagger when it is offline (the learned
+        tagger reads the rules' tagging, so the rules run once), the rules' own when the tagger is a model."""
+        tagger = self.parts.tagger
+        if isinstance(tagger, (RuleTagger, ModelTagger)):
+            return rules
+        if isinstance(tagger, LearnedTagger):
+            return tagger.tag_many([text], rules=[rules])[0]
+        return tagger.tag(text)
 
     def finish(self, session_id: str, reason: str = "manager", *, offline_because: str | None = None) -> Debrief:
         """End the conversation (if it is not ended) and return its debrief, judged and stored once.
