@@ -145,13 +145,14 @@ def test_one_conversation_in_the_browser(app_url: str) -> None:
             expect(chat_input).to_be_visible()
             expect(chat_input).to_be_enabled()
             _assert_no_exception(page)
-            for text in MESSAGES:
-                replies_before = page.locator(ASSISTANT_MESSAGE).count()
-                messages_before = page.locator(ANY_MESSAGE).count()
+            # The persona opens with one line. Counts are absolute: a count read while Streamlit swaps the
+            # streamed reply for its rerun can briefly include both copies, so "before + 1" races.
+            expect(page.locator(ASSISTANT_MESSAGE)).to_have_count(1)
+            for sent, text in enumerate(MESSAGES, start=1):
                 chat_input.fill(text)
                 chat_input.press("Enter")
-                expect(page.locator(ASSISTANT_MESSAGE)).to_have_count(replies_before + 1)
-                expect(page.locator(ANY_MESSAGE)).to_have_count(messages_before + 2)
+                expect(page.locator(ASSISTANT_MESSAGE)).to_have_count(1 + sent)
+                expect(page.locator(ANY_MESSAGE)).to_have_count(1 + 2 * sent)
                 expect(chat_input).to_be_enabled()  # the run (stream + rerun) has finished
                 expect(page.locator(ASSISTANT_MESSAGE).last).not_to_have_text(re.compile(r"^\s*$"))
                 _assert_no_exception(page)

@@ -30,15 +30,15 @@ from .test_browser import (
 pytestmark = pytest.mark.browser
 
 
-def _send(page, text: str) -> None:
+def _send(page, text: str, replies_after: int) -> None:
+    """Send one message and wait for the persona's answer (an absolute count: see test_browser)."""
     from playwright.sync_api import expect
 
-    replies = page.locator(ASSISTANT_MESSAGE).count()
     chat_input = page.locator(CHAT_INPUT)
     expect(chat_input).to_be_enabled()
     chat_input.fill(text)
     chat_input.press("Enter")
-    expect(page.locator(ASSISTANT_MESSAGE)).to_have_count(replies + 1)
+    expect(page.locator(ASSISTANT_MESSAGE)).to_have_count(replies_after)
     expect(chat_input).to_be_enabled()
     _assert_no_exception(page)
 
@@ -61,18 +61,18 @@ def test_a_conversation_started_on_one_server_continues_on_another(tmp_path: Pat
             page.get_by_role("button", name="Start the conversation").click()
             expect(page.locator(CHAT_INPUT)).to_be_visible()
             session_id = re.search(r"session=([\w-]+)", page.url).group(1)
-            _send(page, MESSAGES[0])
+            _send(page, MESSAGES[0], 2)
 
             # The same tab, now served by the other server: everything is there, and the conversation goes on.
             page.goto(f"{second.url}/practice?session={session_id}", wait_until="domcontentloaded")
             expect(page.locator(ANY_MESSAGE)).to_have_count(3)
             expect(page.locator(ANY_MESSAGE).filter(has_text=MESSAGES[0][:40])).to_have_count(1)
-            _send(page, MESSAGES[1])
+            _send(page, MESSAGES[1], 3)
 
             # And back to the first.
             page.goto(f"{first.url}/practice?session={session_id}", wait_until="domcontentloaded")
             expect(page.locator(ANY_MESSAGE)).to_have_count(5)
-            _send(page, MESSAGES[2])
+            _send(page, MESSAGES[2], 4)
         finally:
             browser.close()
     store = open_store(postgres_url)

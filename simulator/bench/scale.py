@@ -84,9 +84,12 @@ async def _talk(page: Any, turns: int) -> tuple[list[float], list[str]]:
     latencies: list[float] = []
     failures: list[str] = []
     chat = page.locator(CHAT_INPUT)
+    # Counted once, on the loaded page: a count taken just after a streamed reply can briefly include both
+    # the streamed copy and its rerun's, so each turn waits for an absolute position instead.
+    opened = await page.locator(ASSISTANT).count()
     for n in range(turns):
         try:
-            before = await page.locator(ASSISTANT).count()
+            before = opened + n
             began = time.perf_counter()
             await chat.fill(manager_line(n + 2))
             await chat.press("Enter")
