@@ -249,28 +249,26 @@ def _open_service():
 
 
 def _cmd_sessions_list(args: argparse.Namespace) -> int:
-    from simulator.practice import local_user
-
     service, store = _open_service()
     try:
-        records = store.list_sessions(args.user or local_user())
-        children: dict[str, list[str]] = {}
-        for r in records:
-            if r.parent_session_id:
-                children.setdefault(r.parent_session_id, []).append(r.id)
-        rows = []
-        for r in records:
-            stored = store.get_debrief(r.id)
-            data = stored[1] if stored else {}
-            rows.append({
-                "id": r.id, "scenario": r.scenario_id, "scenario_version": r.scenario_version, "title": r.scenario_title,
-                "started_at": r.started_at.isoformat(), "ended": r.ended_at is not None,
-                "empathy": data.get("empathy"), "evidence": data.get("evidence"), "overall": data.get("overall"),
-                "parent_session_id": r.parent_session_id, "branched_from_seq": r.branched_from_seq,
-                "branches": list(reversed(children.get(r.id, []))),
-            })
+        past_sessions = service.history(args.user)
     finally:
         store.engine.dispose()
+    children: dict[str, list[str]] = {}
+    for past in past_sessions:
+        if past.record.parent_session_id:
+            children.setdefault(past.record.parent_session_id, []).append(past.record.id)
+    rows = []
+    for past in past_sessions:
+        r, debrief = past.record, past.debrief
+        rows.append({
+            "id": r.id, "scenario": r.scenario_id, "scenario_version": r.scenario_version, "title": r.scenario_title,
+            "started_at": r.started_at.isoformat(), "ended": r.ended_at is not None,
+            "empathy": debrief.empathy if debrief else None, "evidence": debrief.evidence if debrief else None,
+            "overall": debrief.overall if debrief else None,
+            "parent_session_id": r.parent_session_id, "branched_from_seq": r.branched_from_seq,
+            "branches": list(reversed(children.get(r.id, []))),
+        })
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
         return 0

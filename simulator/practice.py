@@ -270,6 +270,15 @@ class ReplayComparison:
     replayed: ReplySide | None  # None until the branch has the new reply
 
 
+@dataclass(frozen=True)
+class PastSession:
+    """One of a person's sessions as History lists it."""
+
+    record: SessionRecord
+    debrief: Debrief | None  # None while the session is open (or if it ended without one)
+    replay_of: int | None = None  # a replay: the number of the manager's reply it starts again from
+
+
 # ---- the service ------------------------------------------------------------------------------
 
 
@@ -307,6 +316,32 @@ class PracticeService:
         """The session as stored: what a refresh shows (its author's, or a lead's it was shared with)."""
         record = self._record(session_id, "transcript")
         return SessionView(record, self._scenario(record), self.store.messages(session_id))
+
+    def history(self, user: str | None = None) -> list[PastSession]:
+        """A person's own sessions, newest first, with their debriefs (the actor's, when the service acts
+        for someone; `user` is for the operator's tools)."""
+        if self.actor is not None:
+            records = Access(self.store).sessions(self.actor)
+        else:
+            records = self.store.list_sessions(user or local_user())
+        by_id = {r.id: r for r in records}
+        past = []
+        for record in records:
+            stored = self.store.get_debrief(record.id)
+            replay_of = None
+            if record.parent_session_id in by_id and record.branched_from_seq is not None:
+                replay_of = sum(1 for m in self.store.messages(record.parent_session_id)
+                                if m.role == "manager" and m.seq <= record.branched_from_seq)
+            past.append(PastSession(record, Debrief.model_validate(stored[1]) if stored else None, replay_of))
+        return past
+
+    def attempts(self, session_id: str) -> list[PastSession]:
+        """The debriefed attempts at this session's scenario version by its author, oldest first."""
+        record = self._record(session_id, "scores")
+        if self.actor is not None and record.user != self.actor.user:
+            return []  # progress is shown to the person who practised, not to a lead reading a shared session
+        return [p for p in reversed(self.history(record.user)) if p.debrief is not None
+                and p.record.scenario_id == record.scenario_id and p.record.scenario_version == record.scenario_version]
 
     def _record(self, session_id: str, need: Need = "write") -> SessionRecord:
         """The session, if the actor may do `need` with it (AccessDenied otherwise)."""

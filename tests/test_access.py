@@ -198,3 +198,19 @@ def test_exporting_and_deleting_is_for_oneself_or_the_operator(team_store, libra
     assert access.delete_user(access.actor("bob"), "bob") == 1
     assert team_store.get_session(bob_session) is None
     assert team_store.get_session(ana_session) is not None
+
+
+def test_history_and_progress_are_the_practising_persons_own(team_store, library, ana_session):
+    """History lists only the actor's sessions; progress over attempts is shown to the author, not to a lead
+    reading a shared session; the attempts of someone else's session are refused outright when not shared."""
+    ana, lea, bob = (service_for(team_store, library, p) for p in ("ana", "lea", "bob"))
+    assert [p.record.id for p in ana.history()] == [ana_session]
+    assert ana.history()[0].debrief is not None
+    assert lea.history() == [] and bob.history() == []
+    assert [p.record.id for p in ana.attempts(ana_session)] == [ana_session]
+    with pytest.raises(AccessDenied):
+        lea.attempts(ana_session)
+    Access(team_store).share(Access(team_store).actor("ana"), ana_session, scores=True, transcript=True)
+    assert lea.attempts(ana_session) == []
+    with pytest.raises(AccessDenied):
+        bob.attempts(ana_session)

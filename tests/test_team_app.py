@@ -154,3 +154,41 @@ def test_dont_store_my_sessions_keeps_the_conversation_out_of_the_database(tmp_p
     finally:
         store.engine.dispose()
     assert any("mornings" in m.value for m in at.markdown)  # the conversation went on, in memory
+
+
+def test_a_running_app_purges_sessions_past_retention_once_a_day(tmp_path, monkeypatch):
+    """Retention is not only at start: a server that runs for weeks purges on the first page opened each day."""
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from simulator.store.schema import sessions
+    from simulator.ui import common
+
+    monkeypatch.setenv("SIMULATOR_RETENTION_DAYS", "30")
+    store = open_store(load_settings().database_url)
+
+    def aged_session() -> str:
+        session_id = finished_session(store, "ana@example.org")
+        with store.engine.begin() as conn:
+            conn.execute(update(sessions).where(sessions.c.id == session_id)
+                         .values(updated_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=40)))
+        return session_id
+
+    first = aged_session()
+    run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT))
+    assert store.get_session(first) is None
+
+    second = aged_session()  # aged while the server runs: kept until the next day's first page
+    run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT))
+    assert store.get_session(second) is not None
+
+    class Tomorrow(dt.date):
+        @classmethod
+        def today(cls):
+            return dt.date.today() + dt.timedelta(days=1)
+
+    monkeypatch.setattr(common, "date", Tomorrow)
+    run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT))
+    assert store.get_session(second) is None
+    store.engine.dispose()

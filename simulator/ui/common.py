@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import streamlit as st
@@ -47,14 +48,17 @@ def settings() -> Settings:
 
 @st.cache_resource(show_spinner=False)
 def _store_for(url: str) -> Store:
-    """The database, opened once per process; at that start, sessions past the retention period are purged."""
-    opened = open_store(url)
-    days = settings().retention_days
-    if days:
-        from simulator.store.retention import purge
+    """The database, opened once per process."""
+    return open_store(url)
 
-        purge(opened, days)
-    return opened
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _purged(url: str, day: str, days: int) -> int:
+    """Sessions past the retention period purged, once per process and calendar day (`day` is in the cache
+    key, so a server that runs for weeks purges every day, at the first page someone opens that day)."""
+    from simulator.store.retention import purge
+
+    return purge(_store_for(url), days)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -193,8 +197,11 @@ def require_sign_in() -> None:
 
 
 def sidebar() -> None:
-    """On every page: who is signed in, the "don't store" switch, the notice on where the data goes."""
+    """On every page: who is signed in, the "don't store" switch, the notice on where the data goes (and,
+    with a retention period, the day's purge)."""
     s = settings()
+    if s.retention_days:
+        _purged(s.database_url, date.today().isoformat(), s.retention_days)
     with st.sidebar:
         if s.team_mode:
             st.caption(f"Signed in as {md_escape(current_user())}")

@@ -9,7 +9,7 @@ import streamlit as st
 
 from simulator.domain.rubric import SKILL_HELP, Kind
 from simulator.export import session_html, session_json, session_markdown
-from simulator.scoring.debrief import Debrief, best_levels, compare_attempts, progress_skills, skills_caption
+from simulator.scoring.debrief import best_levels, compare_attempts, progress_skills, skills_caption
 from simulator.ui.charts import candor_chart
 from simulator.ui.common import (
     PAGES,
@@ -19,7 +19,6 @@ from simulator.ui.common import (
     md_escape,
     open_session,
     service,
-    store,
     user_errors,
 )
 
@@ -235,12 +234,7 @@ for message in view.messages:
 # ---------------------------------------------------------------- progress over attempts
 attempts = []
 with user_errors():
-    for record in reversed(store().list_sessions(view.record.user)):
-        if record.scenario_id != view.record.scenario_id or record.scenario_version != view.record.scenario_version:
-            continue
-        stored = store().get_debrief(record.id)
-        if stored:
-            attempts.append((record, Debrief.model_validate(stored[1])))
+    attempts = [(past.record, past.debrief) for past in service().attempts(view.id) if past.debrief is not None]
 if len(attempts) > 1:
     st.subheader("Progress on this scenario")
     rows = []

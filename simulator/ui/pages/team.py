@@ -67,7 +67,8 @@ with user_errors():
                 {"person": p.user, "sessions": p.sessions, "five before": p.previous, "last five": p.last, "change": p.change}
                 for p in cohort.progress
             ])
-            st.dataframe(progress, hide_index=True, width="stretch")
+            st.dataframe(progress.astype(object).where(progress.notna(), "—"), hide_index=True, width="stretch")
+            st.caption("— : not enough sessions yet (a comparison needs six, the last five and at least one before).")
             compared = progress.dropna(subset=["change"])
             if not compared.empty:
                 st.altair_chart(
