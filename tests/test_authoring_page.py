@@ -1,9 +1,12 @@
 """The authoring page through AppTest: template, form and YAML in sync, live validation, test-play, check, publish."""
 
+import json
+
 from streamlit.testing.v1 import AppTest
 
 from simulator.config import load_settings
 
+from .fake_openai import FakeOpenAI
 from .test_app import page, run
 
 CHECK_TIMEOUT = 600  # the scripted managers play the whole scenario; slow on a loaded machine
@@ -73,3 +76,42 @@ def test_check_then_publish_puts_the_scenario_in_the_library():
     assert (load_settings().library_dir / "my-scenario.yaml").is_file()
     library = run(page("library"))
     assert any(o.startswith("New scenario (from Missed deadlines") for o in library.selectbox[0].options)
+
+
+def say(at: AppTest, text: str) -> AppTest:
+    at.text_input(key="author_said").set_value(text)
+    next(b for b in at.button if b.label == "Say").click()
+    return run(at)
+
+
+RULE = "When pressed on the deadline, Priya defends her estimate before conceding anything."
+
+
+def test_offline_the_trainer_writes_the_principle_for_a_flagged_reply_and_the_play_goes_on():
+    at = say(start_from_template(), "The deadline was clear. Why was it missed?")
+    assert "No model is configured, so write the rule yourself" in captions(at)
+    at.text_area(key="author_rule").set_value(RULE)
+    at.button(key="author_rule_add").click()
+    run(at)
+    assert f"principles:\n  - {RULE}" in at.text_area(key="author_yaml").value
+    assert at.text_area(key="author_rule").value == ""
+    assert any("Trace of turn 1" in e.label for e in at.expander)  # adding a principle does not restart the test-play
+    assert any("Valid." in s.value for s in at.success)
+
+
+def test_with_a_model_the_note_becomes_a_rule_to_review_before_it_is_added(monkeypatch):
+    with FakeOpenAI() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("SIMULATOR_PERSONA_MODEL", "gpt-4o-mini")
+        at = say(start_from_template(), "The deadline was clear. Why was it missed?")
+        at.text_input(key="author_flag_note").set_value("too compliant here")
+        server.reply_json({"rule": RULE})
+        at.button(key="author_flag_suggest").click()
+        run(at)
+        assert at.text_area(key="author_rule").value == RULE
+        assert "principles:" not in at.text_area(key="author_yaml").value  # shown for review, not yet in the draft
+        assert "too compliant here" in json.dumps(server.chat_requests[-1].body["messages"])
+        at.text_area(key="author_rule").set_value(RULE.replace("anything", "a date"))
+        at.button(key="author_rule_add").click()
+        run(at)
+    assert RULE.replace("anything", "a date") in at.text_area(key="author_yaml").value

@@ -17,7 +17,7 @@ from simulator.errors import ScenarioError, SimulatorError
 from simulator.store.access import can_author
 from simulator.ui.common import PAGES, current_actor, library, md_escape, settings, user_errors
 
-DRAFT, YAML_KEY = "author_draft", "author_yaml"
+DRAFT, YAML_KEY, RULE_KEY = "author_draft", "author_yaml", "author_rule"
 CATEGORIES = ["feedback", "exit", "one-on-one", "conflict", "career", "conduct"]
 # (field path, label, widget, options): the trainer's single-value fields; lists are edited in the YAML view
 FIELDS: list[tuple[tuple[str, ...], str, str, list[str] | None]] = [
@@ -90,6 +90,74 @@ def starting_point(scenario: Scenario, *, copy: bool) -> dict:
     return data
 
 
+def play_version(data: dict) -> str:
+    """The draft's version for test-play: a new principle does not restart the conversation (the offline voice ignores principles)."""
+    persona = {k: v for k, v in (data.get("persona") or {}).items() if k != "principles"}
+    return hashlib.sha256(to_yaml({**data, "persona": persona}).encode("utf-8")).hexdigest()
+
+
+def model_configured() -> bool:
+    s = settings()
+    return bool(s.models.online and s.models.persona_model)
+
+
+def draft_rule(run: Rehearsal, scenario: Scenario) -> None:
+    """The flag's note turned into a rule by the model, into the rule box for review (a button callback)."""
+    from simulator.authoring.suggest import suggest_principle
+    from simulator.practice import chat_model
+
+    s = settings()
+    step = run.trace[st.session_state["author_flag_turn"]]
+    try:
+        st.session_state[RULE_KEY] = suggest_principle(chat_model(s, s.models.persona_model or ""), scenario, manager=step.manager,
+                                                       reply=step.reply, note=st.session_state.get("author_flag_note", ""))
+        st.session_state.pop("author_rule_error", None)
+    except SimulatorError as exc:
+        st.session_state["author_rule_error"] = str(exc)
+
+
+def add_rule() -> None:
+    """The reviewed rule goes under persona.principles of the draft (a button callback)."""
+    rule = " ".join(st.session_state.get(RULE_KEY, "").split())
+    if len(rule) < 8:
+        st.session_state["author_rule_error"] = "Write the rule first: one sentence saying when it applies and what the persona does."
+        return
+    data = st.session_state[DRAFT]
+    principles = data.setdefault("persona", {}).setdefault("principles", [])
+    if rule not in principles:
+        principles.append(rule)
+    set_draft(data)
+    st.session_state[RULE_KEY] = ""
+    st.session_state["author_flag_note"] = ""
+    st.session_state.pop("author_rule_error", None)
+
+
+def flag_a_reply(run: Rehearsal, scenario: Scenario) -> None:
+    """Principle capture: flag a persona reply with a note; a rule for the persona comes out of it, reviewed, then saved."""
+    with st.expander("Flag a reply: turn your note into a principle", icon=":material/flag:", expanded=bool(run.trace)):
+        if not run.trace:
+            st.caption("Say something first; then flag a reply that is out of character (\"too compliant here\", \"would deflect\").")
+            return
+        st.selectbox("Reply", range(len(run.trace)), index=len(run.trace) - 1, key="author_flag_turn",
+                     format_func=lambda n: f"Turn {run.trace[n].turn}: {run.trace[n].reply[:80]}")
+        st.text_input("Your note on it", key="author_flag_note", placeholder="too compliant here / would deflect")
+        if model_configured():
+            st.button("Turn the note into a rule", key="author_flag_suggest", on_click=draft_rule, args=(run, scenario),
+                      icon=":material/auto_fix_high:")
+            st.caption("The model drafts one checkable rule; edit it before you add it.")
+        else:
+            st.caption("No model is configured, so write the rule yourself: one sentence saying when it applies and what "
+                       f"{md_escape(scenario.persona.name)} does (\"When pressed on the deadline, she defends her estimate "
+                       "before conceding\").")
+        st.text_area("Principle", key=RULE_KEY, height=68)
+        if st.session_state.get("author_rule_error"):
+            st.error(st.session_state["author_rule_error"])
+        st.button("Add to the scenario's principles", key="author_rule_add", on_click=add_rule)
+        st.caption("Principles go into the model persona's prompt from now on; the offline voice speaks only its authored lines.")
+        if scenario.persona.principles:
+            st.markdown("**Principles:**\n" + "\n".join(f"- {md_escape(rule)}" for rule in scenario.persona.principles))
+
+
 st.title("Author a scenario")
 if not can_author(current_actor()):
     st.error("Authoring is for trainers. Ask an administrator for the trainer role.", icon=":material/lock:")
@@ -157,7 +225,7 @@ st.success(f"Valid. Version {version[:12]}.", icon=":material/check_circle:")
 
 play_tab, check_tab, suggest_tab = st.tabs(["Test-play", "Check and publish", "Suggest lines"])
 with play_tab:
-    play_key = f"author_play:{version}"
+    play_key = f"author_play:{play_version(draft)}"
     if play_key not in st.session_state or st.button("Restart", key="author_restart"):
         st.session_state[play_key] = Rehearsal(scenario)
     run: Rehearsal = st.session_state[play_key]
@@ -188,6 +256,7 @@ with play_tab:
                 if st.form_submit_button("Say") and said.strip():
                     run.say(said.strip())
                     st.rerun()
+        flag_a_reply(run, scenario)
 
 with check_tab:
     report_key = f"author_report:{version}"
