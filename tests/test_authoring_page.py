@@ -2,12 +2,14 @@
 
 import json
 
+import yaml
 from streamlit.testing.v1 import AppTest
 
 from simulator.config import load_settings
 
 from .fake_openai import FakeOpenAI
 from .test_app import page, run
+from .test_suggest import draft_like
 
 CHECK_TIMEOUT = 600  # the scripted managers play the whole scenario; slow on a loaded machine
 
@@ -115,3 +117,84 @@ def test_with_a_model_the_note_becomes_a_rule_to_review_before_it_is_added(monke
         at.button(key="author_rule_add").click()
         run(at)
     assert RULE.replace("anything", "a date") in at.text_area(key="author_yaml").value
+
+
+def brief_page(monkeypatch, server, at: AppTest | None = None) -> AppTest:
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("SIMULATOR_PERSONA_MODEL", "gpt-4o-mini")
+    at = at or run(page("authoring"))
+    at.radio(key="author_start").set_value("a short brief")
+    run(at)
+    at.text_area(key="author_brief").set_value("A senior engineer has missed three deadlines since February; agree a plan.")
+    return at
+
+
+def test_a_scenario_drafted_from_a_brief_is_reviewed_then_used(monkeypatch, library):
+    with FakeOpenAI() as server:
+        at = brief_page(monkeypatch, server)
+        server.reply_json(draft_like(library["performance-feedback"]))
+        at.button(key="author_draft_scenario").click()
+        run(at)
+        assert any("replaces your current draft only when you use it" in s.value for s in at.success)
+        assert "title: Missed deadlines, again" in at.code[0].value
+        at.button(key="author_use_suggested").click()
+        run(at)
+    assert at.text_input(key="f:title").value == "Missed deadlines, again"
+    assert at.text_input(key="f:id").value == "missed-deadlines-again"
+    assert any("Valid." in s.value for s in at.success)
+
+
+def test_an_invalid_drafted_scenario_is_explained_and_the_draft_kept(monkeypatch, library):
+    short = draft_like(library["performance-feedback"])
+    short["open"] = short["open"][:4]
+    with FakeOpenAI() as server:
+        at = brief_page(monkeypatch, server, start_from_template())
+        server.invalid_json("Sure! title: Missed deadlines")
+        at.button(key="author_draft_scenario").click()
+        run(at)
+        assert any("does not fit the expected DraftScenario format" in e.value and "Try again" in e.value for e in at.error)
+        server.reply_json(short)
+        at.button(key="author_draft_scenario").click()
+        run(at)
+    error = next(e.value for e in at.error if "does not validate" in e.value).replace("\\", "")
+    assert "your draft is unchanged" in error and "lines.open" in error and "add more items" in error
+    assert not [b for b in at.button if b.key == "author_use_suggested"]
+    assert at.text_input(key="f:id").value == "my-scenario"  # the trainer's draft is untouched
+
+
+def test_suggested_hidden_concerns_are_ticked_before_they_join_the_draft(monkeypatch):
+    concern = {"id": "visa", "summary": "Her work visa renewal is stuck.", "min_trust": 60, "moves": ["open_question"],
+               "reveal_lines": ["My visa renewal is stuck."]}
+    with FakeOpenAI() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("SIMULATOR_PERSONA_MODEL", "gpt-4o-mini")
+        at = start_from_template()
+        server.reply_json({"concerns": [concern]})
+        at.button(key="author_suggest_concerns").click()
+        run(at)
+        assert "summary: Her work visa" not in at.text_area(key="author_yaml").value
+        at.checkbox(key="author_concern_drafts:0").check()
+        at.button(key="author_add_concerns").click()
+        run(at)
+    assert "summary: Her work visa renewal is stuck." in at.text_area(key="author_yaml").value
+    assert any("Valid." in s.value for s in at.success)
+
+
+def test_suggested_lines_join_the_mood_and_topic_they_were_asked_for(monkeypatch):
+    with FakeOpenAI() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("SIMULATOR_PERSONA_MODEL", "gpt-4o-mini")
+        at = start_from_template()
+        at.selectbox(key="author_topic").select("on_call")
+        at.selectbox(key="author_mood").select("open")
+        run(at)
+        server.reply_json({"lines": ["Two weeks in four on call wore me down.", "I never said no to a page."]})
+        at.button(key="author_suggest").click()
+        run(at)
+        at.checkbox(key="author_line_drafts:1").check()
+        at.button(key="author_add").click()
+        run(at)
+    text = at.text_area(key="author_yaml").value
+    assert yaml.safe_load(text)["lines"]["open"][-1] == {"text": "I never said no to a page.", "topics": ["on_call"]}
+    assert "wore me down" not in text  # not ticked
+    assert any("Valid." in s.value for s in at.success)

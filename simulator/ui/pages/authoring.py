@@ -18,6 +18,7 @@ from simulator.store.access import can_author
 from simulator.ui.common import PAGES, current_actor, library, md_escape, settings, user_errors
 
 DRAFT, YAML_KEY, RULE_KEY = "author_draft", "author_yaml", "author_rule"
+LINE_DRAFTS, CONCERN_DRAFTS = "author_line_drafts", "author_concern_drafts"  # suggestions on offer: {"path", "items"}
 CATEGORIES = ["feedback", "exit", "one-on-one", "conflict", "career", "conduct"]
 # (field path, label, widget, options): the trainer's single-value fields; lists are edited in the YAML view
 FIELDS: list[tuple[tuple[str, ...], str, str, list[str] | None]] = [
@@ -158,6 +159,86 @@ def flag_a_reply(run: Rehearsal, scenario: Scenario) -> None:
             st.markdown("**Principles:**\n" + "\n".join(f"- {md_escape(rule)}" for rule in scenario.persona.principles))
 
 
+def draft_from_brief() -> None:
+    """A whole scenario drafted by the model from a short brief, shown for review; it replaces the draft only when it validates."""
+    if not model_configured():
+        st.caption("Drafting a scenario from a brief needs a model: set one on the Settings page. Start from a template instead.")
+        return
+    st.text_area("Your brief", key="author_brief", height=100,
+                 placeholder="A senior engineer has missed three deadlines since February; the manager must raise it and agree a plan.")
+    if st.button("Draft a scenario", key="author_draft_scenario", icon=":material/auto_fix_high:"):
+        from simulator.authoring.suggest import suggest_scenario
+        from simulator.practice import chat_model
+
+        s = settings()
+        with st.spinner("The model is drafting the scenario (this can take a minute)…"):
+            try:
+                st.session_state["author_suggested"] = suggest_scenario(chat_model(s, s.models.persona_model or ""),
+                                                                        st.session_state.get("author_brief", ""))
+            except SimulatorError as exc:
+                st.session_state.pop("author_suggested", None)
+                st.error(str(exc))
+    suggested = st.session_state.get("author_suggested")
+    if not suggested:
+        return
+    data, found = suggested
+    if found:
+        st.error("The model's draft does not validate, so it was not used and your draft is unchanged. Draft again, or copy "
+                 f"the parts you want from it below. {len(found)} problem(s):\n\n" + "\n".join(f"- {md_escape(p)}" for p in found))
+    else:
+        st.success("Review the drafted scenario below; it replaces your current draft only when you use it.")
+    with st.expander("The drafted scenario (YAML)", expanded=not found):
+        st.code(to_yaml(data), language="yaml")
+    if not found and st.button("Use it as the draft", key="author_use_suggested", type="primary"):
+        set_draft(data)
+        st.session_state.pop("author_suggested")
+        st.rerun()
+
+
+def suggest_concerns_section(scenario: Scenario) -> None:
+    """Hidden concerns drafted by the model, each validated in this scenario; the ticked ones go into the draft."""
+    st.subheader("Hidden concerns")
+    if st.button("Suggest hidden concerns", key="author_suggest_concerns"):
+        from simulator.authoring.suggest import suggest_concerns
+        from simulator.practice import chat_model
+
+        s = settings()
+        try:
+            concerns, left_out = suggest_concerns(chat_model(s, s.models.persona_model or ""), scenario)
+            offer(CONCERN_DRAFTS, ("persona", "hidden_concerns"), concerns)
+            st.session_state["author_concerns_left_out"] = left_out
+        except SimulatorError as exc:
+            st.error(str(exc))
+    for n, c in enumerate(st.session_state.get(CONCERN_DRAFTS, {}).get("items", [])):
+        cond = c["reveal_when"]
+        st.checkbox(f"**{md_escape(c['summary'])}** (told at trust {cond['min_trust']} or more, on {', '.join(cond['any_move'])}): "
+                    f"“{md_escape(c['reveal_lines'][0])}”", key=f"{CONCERN_DRAFTS}:{n}")
+    if st.session_state.get(CONCERN_DRAFTS):
+        if st.session_state.get("author_concerns_left_out"):
+            st.caption("Left out, because they do not fit the scenario: " + md_escape("; ".join(st.session_state["author_concerns_left_out"])))
+        st.button("Add the ticked concerns to the draft", key="author_add_concerns", on_click=add_ticked, args=(CONCERN_DRAFTS,))
+
+
+def offer(drafts_key: str, path: tuple[str, ...], items: list) -> None:
+    """Suggestions shown with a tick box each; `path` is the list of the draft they join."""
+    for key in [k for k in st.session_state if str(k).startswith(drafts_key + ":")]:
+        del st.session_state[key]
+    st.session_state[drafts_key] = {"path": path, "items": items}
+
+
+def add_ticked(drafts_key: str) -> None:
+    """The ticked suggestions join their list in the draft; the suggestions are cleared (a button callback)."""
+    offered = st.session_state.pop(drafts_key)
+    chosen = [item for n, item in enumerate(offered["items"]) if st.session_state.get(f"{drafts_key}:{n}")]
+    data = st.session_state[DRAFT]
+    target: dict = data
+    *parents, name = offered["path"]
+    for part in parents:
+        target = target.setdefault(part, {})
+    target.setdefault(name, []).extend(chosen)
+    set_draft(data)
+
+
 st.title("Author a scenario")
 if not can_author(current_actor()):
     st.error("Authoring is for trainers. Ask an administrator for the trainer role.", icon=":material/lock:")
@@ -165,8 +246,11 @@ if not can_author(current_actor()):
 
 scenarios, _errors = library()
 with st.expander("Start from", expanded=DRAFT not in st.session_state, icon=":material/add:"):
-    how = st.radio("Start from", ["a template", "a copy", "a YAML file"], horizontal=True, key="author_start", label_visibility="collapsed")
-    if how == "a YAML file":
+    how = st.radio("Start from", ["a template", "a copy", "a YAML file", "a short brief"], horizontal=True, key="author_start",
+                   label_visibility="collapsed")
+    if how == "a short brief":
+        draft_from_brief()
+    elif how == "a YAML file":
         upload = st.file_uploader("Scenario YAML", type=["yaml", "yml"], key="author_upload")
         if upload is not None and st.button("Import", key="author_import"):
             with user_errors():
@@ -223,7 +307,7 @@ scenario = Scenario.model_validate(draft)
 version = hashlib.sha256(text.encode("utf-8")).hexdigest()
 st.success(f"Valid. Version {version[:12]}.", icon=":material/check_circle:")
 
-play_tab, check_tab, suggest_tab = st.tabs(["Test-play", "Check and publish", "Suggest lines"])
+play_tab, check_tab, suggest_tab = st.tabs(["Test-play", "Check and publish", "Suggest"])
 with play_tab:
     play_key = f"author_play:{play_version(draft)}"
     if play_key not in st.session_state or st.button("Restart", key="author_restart"):
@@ -285,9 +369,12 @@ with check_tab:
 
 with suggest_tab:
     s = settings()
-    if not s.models.online or not s.models.persona_model:
+    if not model_configured():
         st.caption("Suggestions need a model: set one on the Settings page. Everything else here works offline.")
-    elif not scenario.topics:
+        st.stop()
+    st.caption("Every suggestion is a draft: it reaches your scenario only when you tick it and add it.")
+    st.subheader("Lines")
+    if not scenario.topics:
         st.caption("Add topics first: suggestions are lines about a topic.")
     else:
         topic = st.selectbox("Topic", list(scenario.topics), key="author_topic")
@@ -298,15 +385,12 @@ with suggest_tab:
             from simulator.practice import chat_model
 
             try:
-                st.session_state["author_drafts"] = suggest_lines(chat_model(s, s.models.persona_model), scenario,
-                                                                  topic=topic, mood=Mood(mood))
+                lines = suggest_lines(chat_model(s, s.models.persona_model or ""), scenario, topic=topic, mood=Mood(mood))
+                offer(LINE_DRAFTS, ("lines", mood), [{"text": line, "topics": [topic]} for line in lines])
             except SimulatorError as exc:
                 st.error(str(exc))
-        drafts = st.session_state.get("author_drafts", [])
-        chosen = [d for n, d in enumerate(drafts) if st.checkbox(md_escape(d), key=f"author_draft_{n}")]
-        if drafts and st.button("Add the ticked lines to the draft", key="author_add"):
-            data = st.session_state[DRAFT]
-            data.setdefault("lines", {}).setdefault(mood, []).extend({"text": d, "topics": [topic]} for d in chosen)
-            st.session_state.pop("author_drafts")
-            set_draft(data)
-            st.rerun()
+        for n, line in enumerate(st.session_state.get(LINE_DRAFTS, {}).get("items", [])):
+            st.checkbox(md_escape(line["text"]), key=f"{LINE_DRAFTS}:{n}")
+        if st.session_state.get(LINE_DRAFTS):
+            st.button("Add the ticked lines to the draft", key="author_add", on_click=add_ticked, args=(LINE_DRAFTS,))
+    suggest_concerns_section(scenario)
