@@ -198,3 +198,35 @@ def test_suggested_lines_join_the_mood_and_topic_they_were_asked_for(monkeypatch
     assert yaml.safe_load(text)["lines"]["open"][-1] == {"text": "I never said no to a page.", "topics": ["on_call"]}
     assert "wore me down" not in text  # not ticked
     assert any("Valid." in s.value for s in at.success)
+
+
+def edit_table(at: AppTest, label: str, edits: dict) -> AppTest:
+    """Choose a list in the form and apply table edits (AppTest seeds a data editor through its edit state)."""
+    at.selectbox(key="author_list").select(label)
+    run(at)
+    [editor] = at.data_editor
+    at.session_state[editor.key] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [], **edits}
+    return run(at)
+
+
+def test_list_fields_are_edited_in_the_form_and_the_yaml_follows():
+    at = start_from_template()
+    at = edit_table(at, "Facts on record", {"edited_rows": {0: {"text": "Two sprints slipped in March."}},
+                                            "added_rows": [{"id": "new-fact", "text": "She asked for help on 2 May."}],
+                                            "deleted_rows": [1]})
+    facts = yaml.safe_load(at.text_area(key="author_yaml").value)["facts"]
+    assert facts[0]["text"] == "Two sprints slipped in March." and facts[-1] == {"id": "new-fact", "text": "She asked for help on 2 May."}
+    assert "refunds-api" not in [f["id"] for f in facts]  # the deleted row
+    assert any("Valid." in s.value for s in at.success)
+    assert at.data_editor[0].value["text"][0] == "Two sprints slipped in March."  # the table starts afresh from the draft
+
+
+def test_a_bad_cell_is_explained_under_its_table_and_the_draft_is_kept():
+    at = start_from_template()
+    before = at.text_area(key="author_yaml").value
+    at = edit_table(at, "Goals", {"edited_rows": {0: {"met_when": "{any_move: [open_question"}}})
+    assert any("row 1, column met_when: this is not valid YAML" in e.value.replace("\\", "") for e in at.error)
+    assert at.text_area(key="author_yaml").value == before
+    at = edit_table(at, "Goals", {"edited_rows": {0: {"met_when": "{any_move: [no_such_move]}"}}})
+    assert any("goals.0.met_when.any_move.0" in c.value.replace("\\", "") for c in at.caption)  # validated, shown under the table
+    assert not any("Valid." in s.value for s in at.success)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from typing import Any
 
@@ -10,6 +11,7 @@ import streamlit as st
 from simulator.authoring.check import check_scenario
 from simulator.authoring.library import publish, to_yaml
 from simulator.authoring.rehearse import Rehearsal
+from simulator.authoring.tables import LIST_FIELDS, MORE, ListField, from_rows, to_rows
 from simulator.domain.difficulty import Difficulty
 from simulator.domain.rubric import Kind
 from simulator.domain.scenario import SPEAKING_MOODS, Scenario, field_problems, load_library, read_yaml_mapping
@@ -17,10 +19,10 @@ from simulator.errors import ScenarioError, SimulatorError
 from simulator.store.access import can_author
 from simulator.ui.common import PAGES, current_actor, library, md_escape, settings, user_errors
 
-DRAFT, YAML_KEY, RULE_KEY = "author_draft", "author_yaml", "author_rule"
+DRAFT, YAML_KEY, RULE_KEY, PENDING = "author_draft", "author_yaml", "author_rule", "author_pending"
 LINE_DRAFTS, CONCERN_DRAFTS = "author_line_drafts", "author_concern_drafts"  # suggestions on offer: {"path", "items"}
 CATEGORIES = ["feedback", "exit", "one-on-one", "conflict", "career", "conduct"]
-# (field path, label, widget, options): the trainer's single-value fields; lists are edited in the YAML view
+# (field path, label, widget, options): the trainer's single-value fields; lists have tables (simulator/authoring/tables.py)
 FIELDS: list[tuple[tuple[str, ...], str, str, list[str] | None]] = [
     (("id",), "Id (lower-case, digits, '-')", "text", None),
     (("title",), "Title", "text", None),
@@ -239,10 +241,57 @@ def add_ticked(drafts_key: str) -> None:
     set_draft(data)
 
 
+def column_config(spec: ListField) -> dict:
+    config: dict[str, Any] = {MORE: st.column_config.TextColumn(MORE, help="the item's other fields, as YAML: {act: deflects}")}
+    for c in spec.columns:
+        if c.kind == "bool":
+            config[c.name] = st.column_config.CheckboxColumn(c.name, default=c.default, help=c.help or None)
+        elif c.kind == "choice":
+            config[c.name] = st.column_config.SelectboxColumn(c.name, options=list(c.options), help=c.help or None)
+        else:
+            config[c.name] = st.column_config.TextColumn(c.name, help=c.help or None, width="large" if c.name in ("text", "summary") else None)
+    return config
+
+
+def list_editor(spec: ListField, draft: dict, problems: list[tuple[tuple, str]]) -> None:
+    """One list of the draft as an editable table; an edit becomes the draft on the next run (then the YAML view shows it)."""
+    import pandas as pd
+
+    try:
+        rows = to_rows(spec, get_in(draft, spec.path))
+    except ValueError as exc:
+        st.caption(f":red[:material/error: {md_escape(str(exc))}]")
+        return
+    frame = pd.DataFrame(rows, columns=spec.names)
+    for c in spec.columns:
+        if c.kind == "bool":
+            frame[c.name] = frame[c.name].astype("boolean")  # nullable: an added row starts empty
+    # the key follows the content: after an edit is taken into the draft, the table starts afresh from it
+    digest = hashlib.sha256(frame.to_json().encode("utf-8")).hexdigest()[:12]
+    edited = st.data_editor(frame, key=f"author_table:{'.'.join(spec.path)}:{digest}", num_rows="dynamic", hide_index=True,
+                            width="stretch", column_config=column_config(spec))
+    for loc, message in problems:
+        if loc[: len(spec.path)] == spec.path:
+            st.caption(f":red[:material/error: {md_escape(message)}]")
+    if edited.equals(frame):
+        return
+    try:
+        value = from_rows(spec, edited.astype(object).where(edited.notna(), None).to_dict("records"))
+    except ValueError as exc:
+        st.error(f"{md_escape(str(exc))}. Your edits stay in the table until it is fixed.")
+        return
+    data = copy.deepcopy(draft)
+    set_in(data, spec.path, value)
+    st.session_state[PENDING] = data
+    st.rerun()
+
+
 st.title("Author a scenario")
 if not can_author(current_actor()):
     st.error("Authoring is for trainers. Ask an administrator for the trainer role.", icon=":material/lock:")
     st.stop()
+if PENDING in st.session_state:  # a table edit, taken into the draft before any widget shows the draft
+    set_draft(st.session_state.pop(PENDING))
 
 scenarios, _errors = library()
 with st.expander("Start from", expanded=DRAFT not in st.session_state, icon=":material/add:"):
@@ -286,13 +335,18 @@ with form:
         for loc, message in problems:
             if loc[: len(path)] == path:
                 st.caption(f":red[:material/error: {md_escape(message)}]")
+    st.subheader("Lists")
+    labels = {spec.label: spec for spec in LIST_FIELDS}
+    shown = labels[st.selectbox("List", list(labels), key="author_list")]
+    st.caption("Add a row at the bottom of the table; tick rows to delete them. Nested values (conditions) are short YAML.")
+    list_editor(shown, draft, problems)
 with text_view:
     st.subheader("YAML")
-    st.caption("Goals, facts, hidden concerns, topics and lines are edited here; the form and this view stay in sync.")
+    st.caption("The whole scenario; the form, its tables and this view stay in sync.")
     st.text_area("Scenario YAML", key=YAML_KEY, on_change=yaml_changed, height=520, label_visibility="collapsed")
     if st.session_state.get("author_yaml_error"):
         st.error(st.session_state["author_yaml_error"])
-    form_paths = [path for path, *_ in FIELDS]
+    form_paths = [path for path, *_ in FIELDS] + [shown.path]
     for loc, message in problems:
         if not any(loc[: len(p)] == p for p in form_paths):
             st.caption(f":red[:material/error: {md_escape(message)}]")
