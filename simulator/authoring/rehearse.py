@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from simulator.domain.scenario import Mood, Scenario
 from simulator.domain.state import ConversationState, DirectorNote, StateEngine, TurnOutcome
-from simulator.engine.tagger import RuleTagger, Tagger, Tagging
+from simulator.engine.learned_tagger import LearnedTagger
+from simulator.engine.tagger import Tagger, Tagging
 from simulator.engine.voice import OfflineVoice, VoiceRequest
 from simulator.scoring.facts import disputed_claims
 
@@ -42,10 +43,11 @@ class Rehearsal:
     """A scenario played in memory: `say(text)` returns the traced turn; `state` is the state after it."""
 
     def __init__(self, scenario: Scenario, *, tagger: Tagger | None = None, seed: int = 0, topics=None):
-        """`topics(scenario)`: the topic finder the offline voice uses (default: the sentence-encoder index)."""
+        """`tagger`: default the learned tagger, as the app's offline sessions; `topics(scenario)`: the topic finder
+        the offline voice uses (default: the sentence-encoder index)."""
         self.scenario = scenario
         self.engine = StateEngine(scenario)
-        self.tagger: Tagger = tagger or RuleTagger()
+        self.tagger: Tagger = tagger or LearnedTagger()
         self.voice = OfflineVoice(topics=topics)
         self.state = ConversationState.initial(scenario).model_copy(update={"seed": seed})
         opening = self.voice.reply(VoiceRequest(scenario=scenario, state=self.state, note=self.engine.director_note(self.state, None),
