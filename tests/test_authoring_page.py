@@ -230,3 +230,27 @@ def test_a_bad_cell_is_explained_under_its_table_and_the_draft_is_kept():
     at = edit_table(at, "Goals", {"edited_rows": {0: {"met_when": "{any_move: [no_such_move]}"}}})
     assert any("goals.0.met_when.any_move.0" in c.value.replace("\\", "") for c in at.caption)  # validated, shown under the table
     assert not any("Valid." in s.value for s in at.success)
+
+
+def test_test_play_with_the_model_and_a_principle_added_mid_play_reaches_its_next_prompt(monkeypatch):
+    def respond(body):
+        return json.dumps({"rule": RULE}) if "response_format" in body else "Fine. The estimate was always tight."
+
+    with FakeOpenAI(responder=respond) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("SIMULATOR_PERSONA_MODEL", "gpt-4o-mini")
+        at = say(start_from_template(), "The deadline was clear. Why was it missed?")
+        assert at.radio(key="author_voice").value == "the model"
+        body = "\n".join(m.value for m in at.markdown).replace("\\", "")
+        assert "Fine. The estimate was always tight." in body and "the model's reply (gpt-4o-mini)" in body
+        at.text_input(key="author_flag_note").set_value("too compliant here")
+        at.button(key="author_flag_suggest").click()
+        run(at)
+        at.button(key="author_rule_add").click()
+        run(at)
+        assert any("Trace of turn 1" in e.label for e in at.expander)  # the play goes on
+        say(at, "I hear you. What would have helped?")
+        persona = [r.body["messages"] for r in server.chat_requests if "response_format" not in r.body]
+    assert len(persona) == 2
+    assert RULE not in persona[0][0]["content"] and RULE in persona[1][0]["content"]  # from the next turn on
+    assert "The deadline was clear." in json.dumps(persona[1])  # the conversation so far goes with it

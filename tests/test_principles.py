@@ -51,3 +51,21 @@ def test_every_persona_request_on_the_loopback_server_carries_the_principles(sto
     for request in requests:
         system = request.body["messages"][0]
         assert system["role"] == "system" and RULE in system["content"] and "asks for an example" in system["content"]
+
+
+def test_a_rehearsal_with_the_model_voice_keeps_its_state_when_the_model_fails(library):
+    from simulator.authoring.rehearse import Rehearsal
+    from simulator.models.base import ModelError
+
+    scenario = with_principles(library["performance-feedback"], RULE)
+    with FakeOpenAI(default_text="I did what I could with the estimate.") as server:
+        model = OpenAIChatModel(model="gpt-4o-mini", base_url=server.base_url, api_key="sk-test", sleep=lambda s: None)
+        run = Rehearsal(scenario, tagger=RuleTagger(), voice=ModelVoice(model))
+        server.error(400, "bad request")
+        with pytest.raises(ModelError):
+            run.say("Why was the deadline missed?")
+        assert run.trace == [] and run.state.turn == 0
+        step = run.say("Why was the deadline missed?")
+        sent = server.chat_requests[-1].body["messages"]
+    assert step.reply == "I did what I could with the estimate." and "principle" in step.why_line[0]
+    assert RULE in sent[0]["content"] and sent[-2]["content"] == "Why was the deadline missed?"

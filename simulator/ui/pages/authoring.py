@@ -99,6 +99,14 @@ def play_version(data: dict) -> str:
     return hashlib.sha256(to_yaml({**data, "persona": persona}).encode("utf-8")).hexdigest()
 
 
+def test_play_model_voice():
+    from simulator.engine.voice import ModelVoice
+    from simulator.practice import chat_model
+
+    s = settings()
+    return ModelVoice(chat_model(s, s.models.persona_model or ""), history_tokens=s.history_tokens)
+
+
 def model_configured() -> bool:
     s = settings()
     return bool(s.models.online and s.models.persona_model)
@@ -156,7 +164,8 @@ def flag_a_reply(run: Rehearsal, scenario: Scenario) -> None:
         if st.session_state.get("author_rule_error"):
             st.error(st.session_state["author_rule_error"])
         st.button("Add to the scenario's principles", key="author_rule_add", on_click=add_rule)
-        st.caption("Principles go into the model persona's prompt from now on; the offline voice speaks only its authored lines.")
+        st.caption("Principles go into the model persona's prompt from the next turn on (test-play with the model to see "
+                   "the difference); the offline voice speaks only its authored lines.")
         if scenario.persona.principles:
             st.markdown("**Principles:**\n" + "\n".join(f"- {md_escape(rule)}" for rule in scenario.persona.principles))
 
@@ -363,10 +372,15 @@ st.success(f"Valid. Version {version[:12]}.", icon=":material/check_circle:")
 
 play_tab, check_tab, suggest_tab = st.tabs(["Test-play", "Check and publish", "Suggest"])
 with play_tab:
-    play_key = f"author_play:{play_version(draft)}"
+    use_model = model_configured() and st.radio(
+        "The persona speaks with", ["the model", "the authored lines"], horizontal=True, key="author_voice",
+        help="The model plays the persona as in a practice session, principles included; the authored lines are the offline voice.",
+    ) == "the model"
+    play_key = f"author_play:{play_version(draft)}:{'model' if use_model else 'lines'}"
     if play_key not in st.session_state or st.button("Restart", key="author_restart"):
-        st.session_state[play_key] = Rehearsal(scenario)
+        st.session_state[play_key] = Rehearsal(scenario, voice=test_play_model_voice() if use_model else None)
     run: Rehearsal = st.session_state[play_key]
+    run.scenario = scenario  # the same but for its principles (play_version): a principle added mid-play applies from the next turn
     state = run.state
     left, right = st.columns([3, 2], gap="large")
     with right:
@@ -392,8 +406,13 @@ with play_tab:
             with st.form("author_say", clear_on_submit=True):
                 said = st.text_input("You say", key="author_said")
                 if st.form_submit_button("Say") and said.strip():
-                    run.say(said.strip())
-                    st.rerun()
+                    try:
+                        with st.spinner(f"{scenario.persona.name} is answering…"):
+                            run.say(said.strip())
+                    except SimulatorError as exc:  # a model that failed: the test-play is as it was
+                        st.error(str(exc))
+                    else:
+                        st.rerun()
         flag_a_reply(run, scenario)
 
 with check_tab:
