@@ -258,7 +258,7 @@ def column_config(spec: ListField) -> dict:
         elif c.kind == "choice":
             config[c.name] = st.column_config.SelectboxColumn(c.name, options=list(c.options), help=c.help or None)
         else:
-            config[c.name] = st.column_config.TextColumn(c.name, help=c.help or None, width="large" if c.name in ("text", "summary") else None)
+            config[c.name] = st.column_config.TextColumn(c.name, help=c.help or None, width="medium" if c.name in ("text", "summary") else None)
     return config
 
 
@@ -344,11 +344,8 @@ with form:
         for loc, message in problems:
             if loc[: len(path)] == path:
                 st.caption(f":red[:material/error: {md_escape(message)}]")
-    st.subheader("Lists")
-    labels = {spec.label: spec for spec in LIST_FIELDS}
-    shown = labels[st.selectbox("List", list(labels), key="author_list")]
-    st.caption("Add a row at the bottom of the table; tick rows to delete them. Nested values (conditions) are short YAML.")
-    list_editor(shown, draft, problems)
+lists = {spec.label: spec for spec in LIST_FIELDS}
+shown = lists.get(st.session_state.get("author_list", ""), LIST_FIELDS[0])  # the list whose table is open (below)
 with text_view:
     st.subheader("YAML")
     st.caption("The whole scenario; the form, its tables and this view stay in sync.")
@@ -361,6 +358,10 @@ with text_view:
             st.caption(f":red[:material/error: {md_escape(message)}]")
     text = st.session_state[YAML_KEY]
     st.download_button("Export YAML", text, file_name=f"{draft.get('id') or 'scenario'}.yaml", icon=":material/download:")
+st.subheader("Lists")
+st.selectbox("List", list(lists), key="author_list")
+st.caption("Add a row at the bottom of the table; select rows to delete them. Nested values (conditions) are short YAML.")
+list_editor(shown, draft, problems)
 
 if problems:
     st.warning(f"{len(problems)} problem(s) to fix before test-play, checks and publishing: each is shown next to its field.")
@@ -412,6 +413,7 @@ with play_tab:
                     except SimulatorError as exc:  # a model that failed: the test-play is as it was
                         st.error(str(exc))
                     else:
+                        st.session_state.pop("author_flag_turn", None)  # the flag box offers the newest reply
                         st.rerun()
         flag_a_reply(run, scenario)
 
