@@ -7,6 +7,7 @@ import io
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,9 +51,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print("No scenario files found. Pass paths to .yaml files.", file=sys.stderr)
         return 1
     failed = 0
+    started = time.perf_counter()
     for report in check_files(paths):
         failed += not report.ok
         print("\n".join(report.lines()), file=sys.stdout if report.ok else sys.stderr)
+    seconds = time.perf_counter() - started
+    print(f"{len(paths)} scenario(s) checked in {seconds:.1f} s ({seconds / len(paths):.1f} s each), reading the scripted "
+          "managers with the learned tagger, as the app does offline.")
     if failed:
         print(f"{failed} of {len(paths)} scenario(s) failed their checks. Fix what each line says, then run the check again.", file=sys.stderr)
     return 1 if failed else 0

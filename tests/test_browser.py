@@ -223,6 +223,7 @@ def test_one_conversation_in_the_browser(app_url: str) -> None:
     assert not blocked, f"the page tried to reach addresses other than 127.0.0.1 (blocked): {blocked}"
 
 
+PRINCIPLE = "When pressed on the deadline, Priya defends her estimate before conceding anything."
 BUILT_TITLE = "Browser-built first 1:1"
 CHECK_MS = 600_000  # the scripted managers play the whole scenario: slow on a loaded machine
 
@@ -252,6 +253,16 @@ def test_a_trainer_builds_checks_and_publishes_a_scenario_and_a_manager_plays_it
             page.get_by_label("Id (lower-case, digits, '-')").fill("browser-built")
             page.get_by_label("Id (lower-case, digits, '-')").press("Enter")
             expect(page.get_by_text(re.compile(r"^Valid\. Version"))).to_be_visible()
+            _assert_no_exception(page)
+
+            # Test-play one turn, flag the reply and write a principle by hand (no model is configured).
+            page.get_by_label("You say").fill("I can see this has been a hard stretch. What has been going on?")
+            page.get_by_role("button", name="Say", exact=True).click()
+            expect(page.get_by_text("Trace of turn 1", exact=False)).to_be_visible()
+            expect(page.get_by_text(re.compile("No model is configured, so write the rule yourself"))).to_be_visible()
+            page.get_by_label("Principle", exact=True).fill(PRINCIPLE)
+            page.get_by_role("button", name="Add to the scenario's principles").click()
+            expect(page.get_by_label("Scenario YAML")).to_have_value(re.compile(re.escape(f"principles:\n  - {PRINCIPLE}")))
             _assert_no_exception(page)
 
             # Check, then publish.

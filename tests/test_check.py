@@ -3,6 +3,7 @@
 from simulator.authoring.check import MOVE_SENTENCES, check_files, check_scenario
 from simulator.cli import main
 from simulator.domain.scenario import parse_scenario
+from simulator.engine.learned_tagger import LearnedTagger
 from simulator.engine.tagger import RuleTagger
 
 from .conftest import ROOT
@@ -11,10 +12,10 @@ PF = ROOT / "scenarios" / "performance-feedback.yaml"
 REVEAL = "reveal_when: {min_trust: 65, any_move: [open_question, acknowledges_feelings, reflects, validates]}"
 
 
-def test_each_move_sentence_makes_its_move_alone():
-    tagger = RuleTagger()
-    for move, sentence in MOVE_SENTENCES.items():
-        assert tagger.tag(sentence).moves == {move}, sentence
+def test_each_move_sentence_makes_its_move_alone_for_the_learned_tagger_and_the_rules():
+    for tagger in (LearnedTagger(), RuleTagger()):
+        for move, sentence in MOVE_SENTENCES.items():
+            assert tagger.tag(sentence).moves == {move}, (tagger.name, sentence)
 
 
 def test_every_shipped_scenario_passes_its_checks():

@@ -24,22 +24,23 @@ from pathlib import Path
 from simulator.authoring.rehearse import Rehearsal
 from simulator.domain.moves import PENALTY_MOVES, Move
 from simulator.domain.scenario import Condition, Scenario, load_scenario
-from simulator.engine.tagger import RuleTagger, Tagger, Tagging
+from simulator.engine.learned_tagger import LearnedTagger
+from simulator.engine.tagger import Tagger, Tagging
 from simulator.engine.voice import breaks_character
 from simulator.errors import ScenarioError
 
-# One plain sentence per move, each tagged as that move alone by the rule tagger (a test keeps them so).
+# One plain sentence per move, each tagged as that move alone by the learned tagger and by the rules (a test keeps them so).
 MOVE_SENTENCES: dict[Move, str] = {
     Move.acknowledges_feelings: "I can see this has been really hard for you.",
-    Move.validates: "It makes sense that you feel that way.",
+    Move.validates: "Your reaction is completely understandable.",
     Move.reflects: "So what you're saying is that it has all piled up at once.",
     Move.open_question: "How do you see it?",
     Move.closed_question: "Is Thursday OK for a follow-up?",
     Move.offers_support: "I'll take the extra work off your plate from next month.",
-    Move.situation: "In last Tuesday's meeting, things got tense.",
-    Move.specific_behaviour: "You left the meeting before the end.",
-    Move.impact: "As a result, the team had to redo the work.",
-    Move.data: "It happened three times.",
+    Move.situation: "At the client meeting on Tuesday, the demo came up.",
+    Move.specific_behaviour: "You did not send the report.",
+    Move.impact: "Because of that, the release slipped by a week.",
+    Move.data: "Four of the last six deadlines were missed.",
     Move.clear_message: "The decision is final.",
     Move.label_judgment: "You're lazy.",
     Move.absolute: "Every single time, it's like this.",
@@ -119,11 +120,13 @@ def _good_script(scenario: Scenario) -> list[str]:
 
 
 class _MemoTagger:
-    """The scenario-independent tagging of each scripted message, computed once per check."""
+    """The scenario-independent tagging of each scripted message, computed once per check (the known scripts in one batch)."""
 
-    def __init__(self, tagger: Tagger | None):
-        self.tagger: Tagger = tagger or RuleTagger()
-        self.known: dict[str, Tagging] = {}
+    def __init__(self, tagger: Tagger | None, texts: list[str]):
+        self.tagger: Tagger = tagger or LearnedTagger()
+        unique = list(dict.fromkeys(texts))
+        batch = getattr(self.tagger, "tag_many", None)
+        self.known: dict[str, Tagging] = dict(zip(unique, batch(unique) if batch else [self.tagger.tag(t) for t in unique], strict=True))
 
     def tag(self, text: str) -> Tagging:
         if text not in self.known:
@@ -226,15 +229,19 @@ def _seek(scenario: Scenario, tagger: Tagger | None, reached: set[str], topics) 
 
 
 def check_scenario(scenario: Scenario, *, source: str = "<scenario>", tagger: Tagger | None = None) -> CheckReport:
-    """Play the scenario with the scripted managers; the report lists every failed check with its fix."""
+    """Play the scenario with the scripted managers; the report lists every failed check with its fix.
+
+    `tagger` reads the scripted managers' messages: by default the learned tagger, the one the app uses offline.
+    (With a model tagger configured the app asks the model; the checks stay offline and repeatable.)"""
     report = CheckReport(source=source, scenario_id=scenario.id)
-    memo = _MemoTagger(tagger)
+    good_script = _good_script(scenario)
+    scripted = good_script + BLAMING + VAGUE + SILENT + ROLE_BREAK_PROBES + WARM_UP
+    scripted += [line for text in scenario.topics.values() for line in _topic_script(text)]
+    memo = _MemoTagger(tagger, scripted)
     fail = report.failures.append
     start = scenario.state
     runs: dict[str, Rehearsal] = {}
-    good_script = _good_script(scenario)
-    topics = _PrimedTopics(scenario, good_script + BLAMING + VAGUE + SILENT + ROLE_BREAK_PROBES + WARM_UP
-                           + [line for text in scenario.topics.values() for line in _topic_script(text)])
+    topics = _PrimedTopics(scenario, scripted)
 
     good = runs["empathic"] = _play(scenario, good_script, memo, topics)
     peak = max([start.trust_start] + [s.trust[1] for s in good.trace])

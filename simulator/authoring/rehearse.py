@@ -4,7 +4,9 @@ A practice session runs through `PracticeService` and the database. A trainer tr
 scenario (the authoring page's test-play, `simulator scenarios check`) needs none of that, and
 needs more: which moves were detected in which words, why the state moved, why the persona's
 line was chosen. `Rehearsal` runs the same state engine and offline voice turn by turn, in
-memory, and records that trace.
+memory, and records that trace. With `voice` a model voice (ModelVoice), the model speaks for the
+persona, with the persona prompt the app would send (principles included), so a trainer sees what
+a principle changes.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from dataclasses import dataclass, field
 
 from simulator.domain.scenario import Mood, Scenario
 from simulator.domain.state import ConversationState, DirectorNote, StateEngine, TurnOutcome
-from simulator.engine.tagger import RuleTagger, Tagger, Tagging
-from simulator.engine.voice import OfflineVoice, VoiceRequest
+from simulator.engine.learned_tagger import LearnedTagger
+from simulator.engine.tagger import Tagger, Tagging
+from simulator.engine.voice import OfflineVoice, Voice, VoiceRequest
 from simulator.scoring.facts import disputed_claims
 
 EXHAUSTED_MARK = "anything more to add"  # in the offline voice's fallback line, said only when every pool has run dry
@@ -41,18 +44,23 @@ class TraceStep:
 class Rehearsal:
     """A scenario played in memory: `say(text)` returns the traced turn; `state` is the state after it."""
 
-    def __init__(self, scenario: Scenario, *, tagger: Tagger | None = None, seed: int = 0, topics=None):
-        """`topics(scenario)`: the topic finder the offline voice uses (default: the sentence-encoder index)."""
+    def __init__(self, scenario: Scenario, *, tagger: Tagger | None = None, seed: int = 0, topics=None, voice: Voice | None = None):
+        """`tagger`: default the learned tagger, as the app's offline sessions; `topics(scenario)`: the topic finder
+        the offline voice uses (default: the sentence-encoder index); `voice`: a model voice to speak for the persona
+        (default: the scenario's authored lines). `scenario` may be replaced by one that differs only in its
+        principles (the authoring page does, when the trainer adds one mid-play)."""
         self.scenario = scenario
         self.engine = StateEngine(scenario)
-        self.tagger: Tagger = tagger or RuleTagger()
+        self.tagger: Tagger = tagger or LearnedTagger()
         self.voice = OfflineVoice(topics=topics)
+        self.model_voice = voice
         self.state = ConversationState.initial(scenario).model_copy(update={"seed": seed})
         opening = self.voice.reply(VoiceRequest(scenario=scenario, state=self.state, note=self.engine.director_note(self.state, None),
                                                 tagging=None, kind="opening"))
         self.opening = " ".join(opening.lines)
         self.state.used_lines.extend(opening.lines)
         self.said: list[str] = [self.opening]
+        self.history: list[tuple[str, str]] = [("persona", self.opening)]  # what a model voice is shown
         self.trace: list[TraceStep] = []
 
     @property
@@ -65,30 +73,53 @@ class Rehearsal:
         new, outcome = self.engine.apply(before, tagging.moves, text=tagging.text)
         note = self.engine.director_note(new, outcome)
         disputed = [c.text for c in disputed_claims(self.scenario, tagging.text, said=self.said)]
-        request = VoiceRequest(scenario=self.scenario, state=new, note=note, tagging=tagging, disputed=disputed)
-        lines, topic = self.voice.choose_lines(request)
-        texts = [line.text for line in lines]
-        new = self.engine.after_reply(new, outcome, text=tagging.text, raised=[topic] if topic else [],
-                                      answered=sorted({t for line in lines for t in line.topics}))
-        new.used_lines.extend(texts)
-        if new.ended:
+        request = VoiceRequest(scenario=self.scenario, state=new, note=note, tagging=tagging, disputed=disputed,
+                               history=[*self.history, ("manager", tagging.text)])
+        if self.model_voice is not None:
+            texts, used, topic, answered, why_line = self._model_reply(request)
+        else:
+            lines, topic = self.voice.choose_lines(request)
+            texts = used = [line.text for line in lines]
+            answered = sorted({t for line in lines for t in line.topics})
+            why_line = self._why_lines(texts, topic, note, tagging, disputed)
+        new = self.engine.after_reply(new, outcome, text=tagging.text, raised=[topic] if topic else [], answered=answered)
+        new.used_lines.extend(used)
+        if new.ended and self.model_voice is None:  # a model voice closed the meeting itself (its director note said so)
             closing = self.voice.choose_lines(VoiceRequest(scenario=self.scenario, state=new, note=note, tagging=None, kind="closing"))[0]
-            texts += [line.text for line in closing]
+            texts = texts + [line.text for line in closing]
             new.used_lines.extend(line.text for line in closing)
         reply = " ".join(texts)
         self.said.append(reply)
+        self.history += [("manager", tagging.text), ("persona", reply)]
         step = TraceStep(
             turn=new.turn, manager=text, reply=reply,
             moves={m.value: [s.text for s in tagging.spans_of(m)] for m in sorted(tagging.moves)},
             trust=(before.trust, new.trust), stress=(before.stress, new.stress), mood=outcome.mood,
             why_state=self._why_state(before, new, outcome),
-            why_line=self._why_lines(texts, topic, note, tagging, disputed),
+            why_line=why_line,
             revealed_now=list(outcome.revealed_now), goals_met_now=list(outcome.goals_met_now),
             exhausted=any(EXHAUSTED_MARK in t for t in texts),
         )
         self.state = new
         self.trace.append(step)
         return step
+
+    def _model_reply(self, request: VoiceRequest) -> tuple[list[str], list[str], str | None, list[str], list[str]]:
+        """The model's reply, read whole: (its text, authored lines used, the topic raised, the topics answered, why)."""
+        assert self.model_voice is not None
+        reply = self.model_voice.reply(request)
+        try:
+            text = "".join(reply.chunks)
+        finally:
+            reply.close()
+        text = (reply.final or text).strip()
+        principles = len(self.scenario.persona.principles)
+        why = [f"the model's reply ({reply.model}), directed by the state: mood {request.note.mood.value}"
+               + (f", revealing {', '.join(request.note.reveal_now)}" if request.note.reveal_now else "")
+               + f"; its prompt has {principles} principle{'s' if principles != 1 else ''}"]
+        if reply.lines:
+            why.append("the model broke character twice, so an authored line was said instead")
+        return [text], reply.lines, reply.topic, reply.topics, why
 
     def _why_state(self, before: ConversationState, new: ConversationState, outcome: TurnOutcome) -> list[str]:
         table = self.engine.table

@@ -29,6 +29,7 @@ LINES_PER_MOOD = 15  # enough for a 15-turn conversation without repeating a lin
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 Percent = Annotated[int, Field(ge=0, le=100)]
+Principle = Annotated[str, Field(min_length=8, max_length=300)]  # one rule, one sentence ("When pressed on X, she ...")
 
 
 class Mood(StrEnum):
@@ -172,6 +173,11 @@ class Persona(_Strict):
     will_contest: list[Text] = Field(default_factory=list)
     boundaries: list[Boundary] = Field(default_factory=list)
     hidden_concerns: list[HiddenConcern] = Field(default_factory=list)
+    principles: list[Principle] = Field(
+        default_factory=list,
+        description="short, checkable rules for how the persona behaves, written by the trainer (often from a flagged "
+        "test-play reply): given to the model persona in its prompt; the offline voice speaks only its authored lines",
+    )
 
 
 class Delta(_Strict):

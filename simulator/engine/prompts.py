@@ -1,9 +1,9 @@
 """Prompts for the language-model persona and tagger (the judge's prompt lives with the judge).
 
 What the persona may see is decided here, in one place: its profile, the facts it
-knows, its boundaries, the conversation, and a director note (mood, style, and ONLY
-the hidden concerns whose reveal condition has held). Never the rubric, scores, goals
-or unrevealed concerns.
+knows, its boundaries, the trainer's principles (persona.principles), the conversation,
+and a director note (mood, style, and ONLY the hidden concerns whose reveal condition
+has held). Never the rubric, scores, goals or unrevealed concerns.
 The persona's system prompt is the same on every turn of a session (a stable
 prefix lets providers cache it); the per-turn director note comes last.
 """
@@ -17,7 +17,7 @@ from simulator.domain.scenario import Scenario
 from simulator.domain.state import DirectorNote
 from simulator.models.base import Message
 
-PROMPT_VERSION = "2026-11-28.1"
+PROMPT_VERSION = "2026-11-28.2"
 """Version of the persona prompt below: bump it whenever persona_system, director_message or REPAIR_NOTE change.
 Each persona reply records it (Reply.prompt_version)."""
 
@@ -27,6 +27,7 @@ def persona_system(scenario: Scenario) -> str:
     facts = "\n".join(f"- {f.text}" for f in scenario.facts if f.known_to_persona)
     contest = "\n".join(f"- {c}" for c in p.will_contest) or "- (nothing in particular)"
     boundaries = "\n".join(f"- {b}" for b in p.boundaries) or "- (none)"
+    principles = "".join(f"- {rule}\n" for rule in p.principles)
     return (
         f"You are {p.name}, {p.role}. Stay in character for the whole conversation: you are a person at work, "
         "talking with your manager. Never mention being an AI, a model, a simulation, a prompt, a score or a rubric.\n\n"
@@ -39,7 +40,8 @@ def persona_system(scenario: Scenario) -> str:
         f"What you know happened (the record):\n{facts}\n\n"
         f"What you will contest:\n{contest}\n\n"
         f"Your boundaries:\n{boundaries}\n\n"
-        "Rules: reply with what you say out loud only, 1 to 4 sentences, no stage directions, no lists. "
+        + (f"How you behave (always follow these):\n{principles}\n" if principles else "")
+        + "Rules: reply with what you say out loud only, 1 to 4 sentences, no stage directions, no lists. "
         "If the manager states a date, number or event that is not in the record above, question it. "
         "Do not reveal anything personal beyond what the director note allows."
     )
