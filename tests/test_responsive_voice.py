@@ -478,3 +478,42 @@ def test_a_validation_is_not_answered_as_if_she_had_explained_herself(library, t
     reply = reaction_to(library, "performance-feedback", text, Move.validates, span, used=[])
     assert reply in library["performance-feedback"].lines.reactions[Move.validates]
     assert "makes sense" not in reply, reply
+
+
+@pytest.mark.parametrize("follow_up", ["And why was that?", "What do you mean?", "How so?"])
+def test_a_short_follow_up_continues_the_previous_topic(service, library, follow_up):
+    scenario = library["performance-feedback"]
+    session = Conversation.start(service, scenario, seed=5)
+    session.send("Can you tell me what happened with the refunds API?")
+    reply = session.send(follow_up)
+    assert "refunds_api" in topics_of(scenario, reply), reply
+    assert session.state.last_topic == "refunds_api"
+    # and a follow-up to the follow-up still does
+    assert "refunds_api" in topics_of(scenario, session.send("Really? How come?"))
+
+
+def test_a_follow_up_continues_whichever_topic_came_last(service, library):
+    scenario = library["lateness"]
+    session = Conversation.start(service, scenario, seed=2)
+    session.send("You've been leaving after six most evenings. Why are you staying so late?")
+    assert session.state.last_topic == "late_evenings"
+    assert "late_evenings" in topics_of(scenario, session.send("What do you mean?"))
+    session.send("Who opens the phones at eight when you are not in yet?")
+    assert session.state.last_topic == "cover_plan"
+    assert "cover_plan" in topics_of(scenario, session.send("How so?"))
+
+
+def test_follow_ups_have_no_topic_of_their_own_and_topics_and_small_talk_are_not_follow_ups(library):
+    from simulator.engine.topics import topic_index
+
+    scenario = library["performance-feedback"]
+    index, voice = topic_index(scenario), OfflineVoice()
+    for text in ("And why was that?", "What do you mean?", "How so?", "Can you tell me more about that?"):
+        match = index.match(text)
+        assert match.follow_up and match.topic is None, (text, match)
+        assert voice.topic_of(scenario, text, previous="on_call") == "on_call"
+        assert voice.topic_of(scenario, text) is None  # nothing said before: nothing to continue
+    for text, topic in (("What happened with the refunds API?", "refunds_api"), ("How was your weekend?", None),
+                        ("Okay.", None), ("Thanks for coming in.", None)):
+        assert not index.match(text).follow_up, text
+        assert voice.topic_of(scenario, text, previous="on_call") == topic, text

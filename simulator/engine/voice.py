@@ -145,10 +145,12 @@ class OfflineVoice:
             self._topics = topic_index
         return self._topics(scenario)
 
-    def topic_of(self, scenario: Scenario, text: str) -> str | None:
+    def topic_of(self, scenario: Scenario, text: str, previous: str | None = None) -> str | None:
+        """The topic the message raises; a short follow-up ("and why was that?") continues `previous`."""
         if not scenario.topics or not text.strip():
             return None
-        return self._index(scenario).match(text).topic
+        match = self._index(scenario).match(text)
+        return previous if match.follow_up else match.topic
 
     def _closest(self, scenario: Scenario, text: str, lines: list[Line]) -> list[Line]:
         """The two lines closest in meaning to the message, or one when the next is clearly further away
@@ -190,7 +192,7 @@ class OfflineVoice:
             return [], None
         text = request.tagging.text if request.tagging else ""
         moves = request.tagging.moves if request.tagging else set()
-        topic = self.topic_of(scenario, text)
+        topic = self.topic_of(scenario, text, previous=state.last_topic)
         chosen: list[Line] = []
         # A claim that is not on the record is contested before anything else.
         reaction = first_unused(lines.contest) if request.disputed else None
@@ -365,7 +367,8 @@ class ModelVoice:
         if request.kind != "reply":
             # Opening: the authored line. Closing: the director note already asked the model to close.
             return self.offline.reply(request) if request.kind == "opening" else Reply(chunks=iter(()), lines=[])
-        topic = self.offline.topic_of(request.scenario, request.tagging.text) if request.tagging else None
+        topic = self.offline.topic_of(request.scenario, request.tagging.text, previous=request.state.last_topic) \
+            if request.tagging else None
         # the model is asked to answer what was raised: the topic counts as spoken to
         reply = Reply(chunks=iter(()), lines=[], model=self.model.name, prompt_version=PROMPT_VERSION,
                       topic=topic, topics=[topic] if topic else [])
