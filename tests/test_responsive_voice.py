@@ -517,3 +517,22 @@ def test_follow_ups_have_no_topic_of_their_own_and_topics_and_small_talk_are_not
                         ("Okay.", None), ("Thanks for coming in.", None)):
         assert not index.match(text).follow_up, text
         assert voice.topic_of(scenario, text, previous="on_call") == topic, text
+
+
+@pytest.mark.parametrize("scenario_id", SHIPPED_IDS)
+def test_belittling_is_not_answered_as_sarcasm_and_sarcasm_is_named(library, scenario_id):
+    """ "Do you even read the tickets?" got "I don't think sarcasm is going to help either of us." """
+    from simulator.engine.voice import _NAMES_SARCASM
+
+    reactions = library[scenario_id].lines.reactions[Move.contempt]
+    used: list[str] = []
+    for text, span in (("Do you even read the tickets?", "Do you even"), ("It's not rocket science.", "not rocket science")):
+        reply = reaction_to(library, scenario_id, text, Move.contempt, span, used=used)
+        assert reply in reactions and not _NAMES_SARCASM.search(reply), (text, reply)
+        used.append(reply)
+    # once the plain reactions are used, belittling gets no reaction rather than one about sarcasm
+    reply = reaction_to(library, scenario_id, "Give me a break.", Move.contempt, "Give me a break", used=used)
+    assert not _NAMES_SARCASM.search(reply), reply
+    naming = [x for x in reactions if _NAMES_SARCASM.search(x)]
+    reply = reaction_to(library, scenario_id, "Oh great, another excuse.", Move.contempt, "Oh great, another", used=[])
+    assert reply in (naming or reactions), reply

@@ -200,7 +200,10 @@ class OfflineVoice:
             if reaction or note.closed_up:  # shut down: short shut-down lines only
                 break
             if move in moves:
-                reaction = first_unused(_taking_up(text, lines.reactions.get(move, []), used))
+                fitting = lines.reactions.get(move, [])
+                if move is Move.contempt and request.tagging:
+                    fitting = contempt_reactions(request.tagging, fitting)
+                reaction = first_unused(_taking_up(text, fitting, used))
         if reaction:
             chosen.append(Line(text=reaction, act=Act.contests if request.disputed else Act.answers))
             used.add(reaction)
@@ -287,6 +290,27 @@ def _taking_up(message: str, reactions: list[str], used: set[str]) -> list[str]:
     said = {w for w in _words(message) if w not in _FILLER and len(w) > 3}
     fresh = [x for x in reactions if x not in used]
     return sorted(fresh, key=lambda x: not said & set(_words(x)))
+
+
+# Sarcasm is contempt dressed up as praise or sympathy ("Oh great, another excuse", "Wow, on time for once", "Poor you").
+_SARCASTIC = re.compile(
+    r"\b(?:great|brilliant|wonderful|fantastic|perfect|lovely|marvell?ous|super|terrific|nice|congratulations|medal|gold star|"
+    r"for once|yeah,? right|sure you|of course you|what a (?:surprise|shock)|good reason|look who|poor (?:you|thing)|boo[- ]?hoo|"
+    r"diddums|cry me a river)\b",
+    re.IGNORECASE,
+)
+# A reaction that names sarcasm or mockery ("I don't think sarcasm is going to help", "Is that meant to be funny?").
+_NAMES_SARCASM = re.compile(r"\b(?:sarcas\w*|mock\w*|funny|laugh\w*|jok(?:e|es|ing))\b", re.IGNORECASE)
+
+
+def contempt_reactions(tagging: Tagging, reactions: list[str]) -> list[str]:
+    """The contempt reactions that fit this message: to sarcasm, those that name it first; to plain belittling
+    ("Do you even read the tickets?"), only those that do not ("I don't think sarcasm is going to help" would be
+    answering something the manager did not do)."""
+    said = " ".join(s.text for s in tagging.spans_of(Move.contempt)) or tagging.text
+    naming = [x for x in reactions if _NAMES_SARCASM.search(x)]
+    plain = [x for x in reactions if not _NAMES_SARCASM.search(x)]
+    return naming + plain if _SARCASTIC.search(said) else plain
 
 
 def presumes(scenario: Scenario, line: str, said: str) -> bool:
