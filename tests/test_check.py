@@ -49,3 +49,15 @@ def test_a_persona_that_opens_up_to_blame_fails(library):
     text = PF.read_text(encoding="utf-8").replace(REVEAL, "reveal_when: {any_move: [blame, label_judgment, absolute]}")
     report = check_scenario(parse_scenario(text))
     assert any(f.check == "blaming manager" and "caring-for-father" in f.what for f in report.failures), report.lines()
+
+
+def test_an_example_heard_as_another_topic_fails_and_names_both():
+    ask = '    - "Why wasn\'t the refunds endpoint in the release notes?"\n'
+    text = PF.read_text(encoding="utf-8")
+    assert ask in text
+    # an on-call question filed under the refunds API: the two topics overlap there
+    moved = text.replace(ask, '    - "How many extra on-call weeks have you carried since February?"\n')
+    report = check_scenario(parse_scenario(moved))
+    topics = [f for f in report.failures if f.check == "topics"]
+    assert len(topics) == 1, report.lines()
+    assert "refunds_api" in topics[0].what and "'on_call'" in topics[0].what and topics[0].fix

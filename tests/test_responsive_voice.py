@@ -478,3 +478,61 @@ def test_a_validation_is_not_answered_as_if_she_had_explained_herself(library, t
     reply = reaction_to(library, "performance-feedback", text, Move.validates, span, used=[])
     assert reply in library["performance-feedback"].lines.reactions[Move.validates]
     assert "makes sense" not in reply, reply
+
+
+@pytest.mark.parametrize("follow_up", ["And why was that?", "What do you mean?", "How so?"])
+def test_a_short_follow_up_continues_the_previous_topic(service, library, follow_up):
+    scenario = library["performance-feedback"]
+    session = Conversation.start(service, scenario, seed=5)
+    session.send("Can you tell me what happened with the refunds API?")
+    reply = session.send(follow_up)
+    assert "refunds_api" in topics_of(scenario, reply), reply
+    assert session.state.last_topic == "refunds_api"
+    # and a follow-up to the follow-up still does
+    assert "refunds_api" in topics_of(scenario, session.send("Really? How come?"))
+
+
+def test_a_follow_up_continues_whichever_topic_came_last(service, library):
+    scenario = library["lateness"]
+    session = Conversation.start(service, scenario, seed=2)
+    session.send("You've been leaving after six most evenings. Why are you staying so late?")
+    assert session.state.last_topic == "late_evenings"
+    assert "late_evenings" in topics_of(scenario, session.send("What do you mean?"))
+    session.send("Who opens the phones at eight when you are not in yet?")
+    assert session.state.last_topic == "cover_plan"
+    assert "cover_plan" in topics_of(scenario, session.send("How so?"))
+
+
+def test_follow_ups_have_no_topic_of_their_own_and_topics_and_small_talk_are_not_follow_ups(library):
+    from simulator.engine.topics import topic_index
+
+    scenario = library["performance-feedback"]
+    index, voice = topic_index(scenario), OfflineVoice()
+    for text in ("And why was that?", "What do you mean?", "How so?", "Can you tell me more about that?"):
+        match = index.match(text)
+        assert match.follow_up and match.topic is None, (text, match)
+        assert voice.topic_of(scenario, text, previous="on_call") == "on_call"
+        assert voice.topic_of(scenario, text) is None  # nothing said before: nothing to continue
+    for text, topic in (("What happened with the refunds API?", "refunds_api"), ("How was your weekend?", None),
+                        ("Okay.", None), ("Thanks for coming in.", None)):
+        assert not index.match(text).follow_up, text
+        assert voice.topic_of(scenario, text, previous="on_call") == topic, text
+
+
+@pytest.mark.parametrize("scenario_id", SHIPPED_IDS)
+def test_belittling_is_not_answered_as_sarcasm_and_sarcasm_is_named(library, scenario_id):
+    """ "Do you even read the tickets?" got "I don't think sarcasm is going to help either of us." """
+    from simulator.engine.voice import _NAMES_SARCASM
+
+    reactions = library[scenario_id].lines.reactions[Move.contempt]
+    used: list[str] = []
+    for text, span in (("Do you even read the tickets?", "Do you even"), ("It's not rocket science.", "not rocket science")):
+        reply = reaction_to(library, scenario_id, text, Move.contempt, span, used=used)
+        assert reply in reactions and not _NAMES_SARCASM.search(reply), (text, reply)
+        used.append(reply)
+    # once the plain reactions are used, belittling gets no reaction rather than one about sarcasm
+    reply = reaction_to(library, scenario_id, "Give me a break.", Move.contempt, "Give me a break", used=used)
+    assert not _NAMES_SARCASM.search(reply), reply
+    naming = [x for x in reactions if _NAMES_SARCASM.search(x)]
+    reply = reaction_to(library, scenario_id, "Oh great, another excuse.", Move.contempt, "Oh great, another", used=[])
+    assert reply in (naming or reactions), reply

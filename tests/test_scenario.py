@@ -225,6 +225,20 @@ def test_a_line_naming_an_unknown_topic_is_refused():
     assert "refund_api" in str(info.value) and "topics:" in str(info.value)
 
 
+def test_examples_under_an_unknown_topic_are_refused():
+    data = yaml.safe_load(good_text())
+    data["asks"] = {"refund_api": ["What happened with the refunds work?"]}
+    with pytest.raises(ValueError, match="asks: names refund_api, which is not under topics:"):
+        Scenario.model_validate(data)
+
+
+@pytest.mark.parametrize("scenario_id", SHIPPED_IDS)
+def test_every_topic_has_three_to_six_example_manager_phrasings(library, scenario_id):
+    scenario = library[scenario_id]
+    assert set(scenario.asks) == set(scenario.topics)
+    assert all(3 <= len(asks) <= 6 for asks in scenario.asks.values()), scenario.asks
+
+
 def test_an_enforced_boundary_needs_an_id_and_a_closing_line():
     data = yaml.safe_load(good_text())
     data["persona"]["boundaries"].append({"text": "Leaves if shouted at.", "ends_when": {"any_move": ["contempt"]}})

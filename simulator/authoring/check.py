@@ -241,8 +241,16 @@ def check_scenario(scenario: Scenario, *, source: str = "<scenario>", tagger: Ta
     fail = report.failures.append
     start = scenario.state
     runs: dict[str, Rehearsal] = {}
-    topics = _PrimedTopics(scenario, scripted)
+    topics = _PrimedTopics(scenario, scripted + [ask for asks in scenario.asks.values() for ask in asks])
 
+    for topic, asks in scenario.asks.items():
+        for ask in asks:
+            heard = topics.match(ask).topic
+            if heard != topic:
+                fail(Failure("topics", f"the example {ask!r} of topic '{topic}' is heard as "
+                             + (f"topic '{heard}'" if heard else "no topic (small talk)"),
+                             "reword the example so it is plainly about this topic, or make the two topics' descriptions "
+                             "more distinct" if heard else "reword the example so it names what the topic is about"))
     good = runs["empathic"] = _play(scenario, good_script, memo, topics)
     peak = max([start.trust_start] + [s.trust[1] for s in good.trace])
     if peak <= start.trust_start:

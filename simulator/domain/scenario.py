@@ -295,6 +295,11 @@ class Scenario(_Strict):
     topics: dict[Slug, Text] = Field(
         default_factory=dict, description="what the conversation may be about: topic id -> a sentence describing it"
     )
+    asks: dict[Slug, list[Text]] = Field(
+        default_factory=dict,
+        description="for trainers: topic id -> 3 to 6 short things a manager might ask or say about it, in a manager's own "
+        "words; the offline voice recognises a topic by its description, these examples and its lines",
+    )
     lines: Lines
     rubric: Rubric = Rubric()
 
@@ -310,6 +315,9 @@ class Scenario(_Strict):
         conditions += [b.ends_when for b in self.persona.boundaries if b.ends_when is not None]
         if self.end_when:
             conditions.append(self.end_when)
+        unknown_asks = sorted(set(self.asks) - set(self.topics))
+        if unknown_asks:
+            raise ValueError(f"asks: names {', '.join(unknown_asks)}, which is not under topics:; defined: {sorted(self.topics)}")
         for cond in conditions:
             for tid in cond.answered:
                 if tid not in self.topics:

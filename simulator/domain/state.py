@@ -44,6 +44,7 @@ class ConversationState(BaseModel):
     seed: int | None = None  # draws among equally fitting lines; asked of a model voice for reproducible sampling
     topics_raised: list[str] = Field(default_factory=list)  # topics the manager has brought up
     topics_answered: list[str] = Field(default_factory=list)  # topics the persona has spoken to
+    last_topic: str | None = None  # the topic of the manager's previous message: a short follow-up carries it over
     shut_down: bool = False  # stress went over close_up_stress; stays so until a sincere repair
     shut_down_turns: int = 0  # messages answered in a row while shut down
     boundary: str | None = None  # the boundary whose crossing ended the meeting
@@ -187,6 +188,7 @@ class StateEngine:
         new = state.model_copy(deep=True)
         new.topics_raised += [t for t in raised or [] if t not in new.topics_raised]
         new.topics_answered += [t for t in answered or [] if t not in new.topics_answered]
+        new.last_topic = raised[0] if raised else None
         outcome.goals_met_now += self._check_goals(new, outcome.moves, text)
         if not new.ended:
             self._check_end(new, outcome.moves, text)

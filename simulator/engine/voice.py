@@ -145,10 +145,12 @@ class OfflineVoice:
             self._topics = topic_index
         return self._topics(scenario)
 
-    def topic_of(self, scenario: Scenario, text: str) -> str | None:
+    def topic_of(self, scenario: Scenario, text: str, previous: str | None = None) -> str | None:
+        """The topic the message raises; a short follow-up ("and why was that?") continues `previous`."""
         if not scenario.topics or not text.strip():
             return None
-        return self._index(scenario).match(text).topic
+        match = self._index(scenario).match(text)
+        return previous if match.follow_up else match.topic
 
     def _closest(self, scenario: Scenario, text: str, lines: list[Line]) -> list[Line]:
         """The two lines closest in meaning to the message, or one when the next is clearly further away
@@ -190,7 +192,7 @@ class OfflineVoice:
             return [], None
         text = request.tagging.text if request.tagging else ""
         moves = request.tagging.moves if request.tagging else set()
-        topic = self.topic_of(scenario, text)
+        topic = self.topic_of(scenario, text, previous=state.last_topic)
         chosen: list[Line] = []
         # A claim that is not on the record is contested before anything else.
         reaction = first_unused(lines.contest) if request.disputed else None
@@ -198,7 +200,10 @@ class OfflineVoice:
             if reaction or note.closed_up:  # shut down: short shut-down lines only
                 break
             if move in moves:
-                reaction = first_unused(_taking_up(text, lines.reactions.get(move, []), used))
+                fitting = lines.reactions.get(move, [])
+                if move is Move.contempt and request.tagging:
+                    fitting = contempt_reactions(request.tagging, fitting)
+                reaction = first_unused(_taking_up(text, fitting, used))
         if reaction:
             chosen.append(Line(text=reaction, act=Act.contests if request.disputed else Act.answers))
             used.add(reaction)
@@ -287,6 +292,27 @@ def _taking_up(message: str, reactions: list[str], used: set[str]) -> list[str]:
     return sorted(fresh, key=lambda x: not said & set(_words(x)))
 
 
+# Sarcasm is contempt dressed up as praise or sympathy ("Oh great, another excuse", "Wow, on time for once", "Poor you").
+_SARCASTIC = re.compile(
+    r"\b(?:great|brilliant|wonderful|fantastic|perfect|lovely|marvell?ous|super|terrific|nice|congratulations|medal|gold star|"
+    r"for once|yeah,? right|sure you|of course you|what a (?:surprise|shock)|good reason|look who|poor (?:you|thing)|boo[- ]?hoo|"
+    r"diddums|cry me a river)\b",
+    re.IGNORECASE,
+)
+# A reaction that names sarcasm or mockery ("I don't think sarcasm is going to help", "Is that meant to be funny?").
+_NAMES_SARCASM = re.compile(r"\b(?:sarcas\w*|mock\w*|funny|laugh\w*|jok(?:e|es|ing))\b", re.IGNORECASE)
+
+
+def contempt_reactions(tagging: Tagging, reactions: list[str]) -> list[str]:
+    """The contempt reactions that fit this message: to sarcasm, those that name it first; to plain belittling
+    ("Do you even read the tickets?"), only those that do not ("I don't think sarcasm is going to help" would be
+    answering something the manager did not do)."""
+    said = " ".join(s.text for s in tagging.spans_of(Move.contempt)) or tagging.text
+    naming = [x for x in reactions if _NAMES_SARCASM.search(x)]
+    plain = [x for x in reactions if not _NAMES_SARCASM.search(x)]
+    return naming + plain if _SARCASTIC.search(said) else plain
+
+
 def presumes(scenario: Scenario, line: str, said: str) -> bool:
     """True when a line names one of the scenario's people or a calendar day that nobody has mentioned yet
     ("I know about the seventeenth of February" before any date was given)."""
@@ -365,7 +391,8 @@ class ModelVoice:
         if request.kind != "reply":
             # Opening: the authored line. Closing: the director note already asked the model to close.
             return self.offline.reply(request) if request.kind == "opening" else Reply(chunks=iter(()), lines=[])
-        topic = self.offline.topic_of(request.scenario, request.tagging.text) if request.tagging else None
+        topic = self.offline.topic_of(request.scenario, request.tagging.text, previous=request.state.last_topic) \
+            if request.tagging else None
         # the model is asked to answer what was raised: the topic counts as spoken to
         reply = Reply(chunks=iter(()), lines=[], model=self.model.name, prompt_version=PROMPT_VERSION,
                       topic=topic, topics=[topic] if topic else [])
