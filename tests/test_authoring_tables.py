@@ -45,6 +45,9 @@ def test_each_kind_of_cell_reads_back_as_the_format_wants():
     assert topics == {"on_call": "The rota.", "pay": {"asks": ["What about my raise?"], "text": "Pay."}}  # unknown keys kept
     closing = from_rows(SPECS["lines.closing"], [{"mood": "open", "text": "Thanks."}, {"mood": "open", "text": "See you."}])
     assert closing == {"open": ["Thanks.", "See you."]}
+    asks = from_rows(SPECS["asks"], [{"topic": "on_call", "text": "How is the rota treating you?"},
+                                     {"topic": "on_call", "text": "Are the night pages getting to you?"}])
+    assert asks == {"on_call": ["How is the rota treating you?", "Are the night pages getting to you?"]}
 
 
 def test_a_bad_cell_names_its_row_and_column():

@@ -60,6 +60,7 @@ LIST_FIELDS: tuple[ListField, ...] = (
               (ID, TEXT, Column("date", "yaml", help="YYYY-MM-DD"), Column("known_to_persona", "bool", default=True))),
     ListField(("people",), "People the case names", "strings", (TEXT,)),
     ListField(("topics",), "Topics", "mapping", (ID, TEXT)),
+    ListField(("asks",), "How a manager might ask about each topic", "grouped", (Column("topic", help="a topic id"), TEXT)),
     ListField(("persona", "hidden_concerns"), "Hidden concerns", "records",
               (ID, Column("summary"), Column("reveal_when", "yaml", help=CONDITION_HELP),
                Column("reveal_lines", "yaml", help='YAML list, e.g. ["My dad had a stroke.", "It has been hard."]'))),
