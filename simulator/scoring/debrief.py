@@ -332,7 +332,7 @@ def next_steps(scenario: Scenario, replies: list[ReplyReport], goals: list[GoalR
     return steps
 
 
-PENALTY_HELP = {**{m.value: MOVE_HELP[m] for m in PENALTY_MOVES}, INVENTED_FACT: "cites dates or numbers that are not on the record"}
+PENALTY_HELP = {**{m.value: MOVE_HELP[m] for m in PENALTY_MOVES}, INVENTED_FACT: "says something the record contradicts (a date, number or claim not on it)"}
 
 
 def _advice(replies: list[ReplyReport], kind: Kind = Kind.feedback) -> list[str]:
@@ -471,7 +471,8 @@ def build_debrief(
         offline_scored = offline[i]
         rewrite = None
         context = context_of(scenario, said[-1] if said else "", revealed=bool(replies and replies[-1].revealed),
-                             news_given=any(_gave_news(kind, r.skills) for r in replies), closed=last_word)
+                             news_given=any(_gave_news(kind, r.skills) for r in replies), closed=last_word,
+                             opening=not replies)
         weak = is_weak(scenario, offline_scored, context)
         if weak:
             cited = " ".join([m.text for m in transcript[:i] if m.role == "manager"] + [r.rewrite.text for r in replies if r.rewrite])
