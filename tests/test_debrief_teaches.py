@@ -473,3 +473,17 @@ def test_a_claim_the_ledger_contradicts_is_flagged_and_never_kept_in_a_rewrite(l
     _, better = rewrite_of(scenario, text, said=[scenario.lines.opening[0]])
     assert better is not None and "uncovered" not in better.text, better.text
     assert "17 February" in better.text  # the manager's own date stays
+
+
+def test_a_plain_topic_opener_is_not_answered_as_an_offence(service, library):
+    """Seen in the browser: the learned tagger read "So, about the promotion." as contempt, and Nadia answered
+    "I don't think that was called for". A topic opener costs nothing, and she does not take offence."""
+    scenario = library["no-promotion"]
+    offended = {line for move in (Move.contempt, Move.pressures, Move.blame) for line in scenario.lines.reactions.get(move, [])}
+    for text in ["So, about the promotion.", "Hi Nadia. So, about the promotion."]:
+        scored = SCORER.score(text, scenario=scenario)
+        assert not scored.skills.penalties, (text, scored.skills.penalties)
+        for seed in (1, 2, 3):
+            conv = Conversation.start(service, scenario, seed=seed)
+            reply = conv.send(text)
+            assert "called for" not in reply and not any(line in reply for line in offended), reply
