@@ -487,3 +487,33 @@ def test_a_plain_topic_opener_is_not_answered_as_an_offence(service, library):
             conv = Conversation.start(service, scenario, seed=seed)
             reply = conv.send(text)
             assert "called for" not in reply and not any(line in reply for line in offended), reply
+
+
+GOOD_LATENESS = [
+    "Thanks for making time, Carla. I want to talk about the early mornings, and I also want to hear how things are from "
+    "your side. How have mornings been for you lately?",
+    "Here is what I've seen. On 17 February you arrived at 08:42, Lewis ran the queue alone, and 9 callers hung up before "
+    "being answered. I know that's hard to hear.",
+    "It sounds like something changed in February. What's been going on?",
+    "That sounds really hard, and it makes sense you didn't want to bring it up. What would help on Tuesdays and Thursdays?",
+]
+
+
+def test_an_opening_that_names_the_topic_and_asks_their_side_is_not_weak(service, library):
+    """Read in a full debrief (issue 10, point 6): the good manager's first reply, which named the topic and asked for
+    Carla's side, was marked weak with no better reply to show, and the first next step told them to replay it
+    "with a different opening". Asking first is the practice; the evidence comes in the next reply."""
+    scenario = library["lateness"]
+    opening = scenario.lines.opening[0]
+    scored = SCORER.score(GOOD_LATENESS[0], scenario=scenario, said=[opening])
+    assert not is_weak(scenario, scored, context_of(scenario, opening, opening=True))
+    # the same words later, once they have pushed back, are judged as usual (no evidence yet)
+    assert is_weak(scenario, scored, context_of(scenario, "I'm sorting it. Give me a few weeks and it'll be fine."))
+    # a first reply that cost points, or asks nothing, is still weak
+    for weak in ["Carla, you're always late and it's unacceptable. How do you explain that?", "Hi Carla, thanks for coming in."]:
+        assert is_weak(scenario, SCORER.score(weak, scenario=scenario, said=[opening]), context_of(scenario, opening, opening=True))
+    debrief = play(service, scenario, GOOD_LATENESS)
+    first = debrief.replies[0]
+    assert not first.weak and first.rewrite is None
+    assert not debrief.next_steps[0].startswith("Replay reply 1,"), debrief.next_steps[0]
+    assert debrief.weakest_seq != first.seq

@@ -77,12 +77,14 @@ LISTENING_WELL = 70  # empathy at which a reply that listens, once the news is o
 
 def is_weak(scenario: Scenario, scored: ReplyScore, context: ReplyContext | None = None) -> bool:
     """Lost points, or scored low for this kind of conversation. Not weak: the news said plainly and kindly
-    where that is the point (a decision), nor a reply that listens well once the news is out or after a
-    disclosure (it needs no evidence there)."""
+    where that is the point (a decision), a reply that listens well once the news is out or after a
+    disclosure (it needs no evidence there), nor a first reply that opens with an open question about them."""
     if scored.skills.penalties:
         return True
     if context is not None and context.closed:  # a last word that lost nothing: a goodbye is fine
         return False
+    if context is not None and context.opening and scored.skills.exploration >= 2:
+        return False  # a first reply that asks a real question about their side: asking first is the practice
     if weighted(scenario, scored.empathy, scored.evidence) >= WEAK_BELOW or delivered_kindly(scenario, scored):
         return False
     listening = context is not None and (context.news_given or context.disclosed) and scored.empathy >= LISTENING_WELL
