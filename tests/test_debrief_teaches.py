@@ -517,3 +517,30 @@ def test_an_opening_that_names_the_topic_and_asks_their_side_is_not_weak(service
     assert not first.weak and first.rewrite is None
     assert not debrief.next_steps[0].startswith("Replay reply 1,"), debrief.next_steps[0]
     assert debrief.weakest_seq != first.seq
+
+
+GOOD_NO_PROMOTION = [
+    "Nadia, thanks for coming. I want to tell you the outcome straight away: I'm sorry, you have not been promoted to "
+    "Senior this cycle.",
+    "I can see this is a real disappointment. What does this mean for you right now?",
+    "That makes sense. The committee wanted to see you lead a cross-team project end to end. What would make staying worth it for you?",
+]
+
+
+def test_listening_with_two_empathy_skills_once_the_news_is_out_is_not_weak_and_a_good_run_is_told_what_to_add(service, library):
+    """Read in full debriefs (issue 10, point 6): right after the news, "I can see this is a real disappointment. What does
+    this mean for you right now?" (and, on lateness, a reflection with an open question) was marked weak with no better
+    reply, and the next step told the manager to replay it "with a different opening". A good run's replay step says
+    what the reply could add instead."""
+    scenario = library["no-promotion"]
+    scored = SCORER.score(GOOD_NO_PROMOTION[1], scenario=scenario)
+    assert not is_weak(scenario, scored, ReplyContext(news_given=True))
+    lateness = library["lateness"]
+    reflected = SCORER.score("It sounds like something changed in February. What's been going on?", scenario=lateness)
+    assert not is_weak(lateness, reflected, ReplyContext(news_given=True))
+    assert is_weak(scenario, SCORER.score("Okay. What now?", scenario=scenario), ReplyContext(news_given=True))  # one thin question
+    debrief = play(service, scenario, GOOD_NO_PROMOTION)
+    assert not any(r.weak for r in debrief.replies), [(r.text, r.overall) for r in debrief.replies if r.weak]
+    step = debrief.next_steps[0]
+    assert "different opening" not in step, step
+    assert re.search(r"adding|add ", step), step

@@ -224,7 +224,9 @@ def skills_caption(skills: Skills) -> str:
 
 
 def highlights_of(tagging: Tagging, disputed: Sequence[Claim] = ()) -> list[Highlight]:
-    out = [Highlight(start=c.start, end=c.end, move=INVENTED_FACT, sign=-1, why="not on the record: check the facts") for c in disputed]
+    out = [Highlight(start=c.start, end=c.end, move=INVENTED_FACT, sign=-1,
+                     why="the record says otherwise: check the facts" if c.kind == "claim" else "not on the record: check the facts")
+           for c in disputed]
     for span in tagging.spans:
         if span.move == Move.closed_question:
             continue
@@ -287,6 +289,21 @@ def moments(scenario: Scenario, replies: list[ReplyReport], count: int = 3) -> l
     return out
 
 
+def _what_to_add(scenario: Scenario, reply: ReplyReport) -> str:
+    """What a replayed reply with no better reply under it could add: the skill it lacked most, told plainly."""
+    skills = reply.skills
+    if skills.penalties:
+        return "without what cost points"
+    if KIND_PROFILES[scenario.kind].evidence_expected and not (skills.situation or skills.data):
+        return "adding the why from the record, with a date or a number" if scenario.kind == Kind.decision else (
+            "adding what happened, with a date or a number from the record")
+    if not skills.exploration:
+        return "adding an open question about their side"
+    if not (skills.emotional_reaction or skills.validation):
+        return "adding how it may land for them"
+    return "adding what they told you, reflected back" if not skills.interpretation else "with a different opening"
+
+
 def next_steps(scenario: Scenario, replies: list[ReplyReport], goals: list[GoalReport], concerns: list[ConcernReport],
                library: Mapping[str, Scenario] | None = None) -> list[str]:
     """Concrete next steps: the hardest moment to replay, a stretch goal, and a harder scenario."""
@@ -303,7 +320,7 @@ def next_steps(scenario: Scenario, replies: list[ReplyReport], goals: list[GoalR
         what = f"your lowest-scoring reply (score {hardest.overall}; trust never fell)"
     steps.append(
         f"Replay reply {hardest_n}, {what}: try it again from there"
-        + (", starting from the better reply under it." if hardest.rewrite else " with a different opening.")
+        + (", starting from the better reply under it." if hardest.rewrite else f", {_what_to_add(scenario, hardest)}.")
     )
     missed_goal = next((g for g in goals if not g.met), None)
     hidden = next((c for c in concerns if not c.revealed), None)

@@ -72,7 +72,9 @@ def delivered_kindly(scenario: Scenario, scored: ReplyScore) -> bool:
     return KIND_PROFILES[scenario.kind].plain_news_is_practice and skills.clear_message and not skills.penalties and bool(kind_words)
 
 
-LISTENING_WELL = 70  # empathy at which a reply that listens, once the news is out, is doing its job
+# empathy at which a reply that listens, once the news is out, is doing its job: two empathy skills with no penalty
+# ("I can see this is a real disappointment. What does this mean for you right now?" scores 65; an open question alone 45)
+LISTENING_WELL = 60
 
 
 def is_weak(scenario: Scenario, scored: ReplyScore, context: ReplyContext | None = None) -> bool:
@@ -376,9 +378,9 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
     unhelpful = [(a, b) for a, b in sentences(text) if (a, b) not in bad and _UNHELPFUL.search(text[a:b])]
     for a, b in unhelpful:
         bad[(a, b)] = ["vague advice" if re.search(r"\bneed to\b", text[a:b], re.I) else "disowning the decision"]
-    for a, b in (dismissive := _dismissive(text)):  # cut like a penalty: what else the sentence says may stay
-        sentence = next(bounds for bounds in sentences(text) if bounds[0] <= a < bounds[1])
-        bad[sentence] = sorted({*bad.get(sentence, []), "a dismissive or defensive aside"})
+    for start, _ in (dismissive := _dismissive(text)):  # cut like a penalty: what else the sentence says may stay
+        where = next(bounds for bounds in sentences(text) if bounds[0] <= start < bounds[1])
+        bad[where] = sorted({*bad.get(where, []), "a dismissive or defensive aside"})
     costly += dismissive
     for a, b in sentences(text):
         if (a, b) in unhelpful:
