@@ -10,15 +10,17 @@ or was missing, following the scenario's kind and the moment the reply was said 
 - an opener that fits the moment when the reply acknowledged nothing: a question about
   them after a disclosure, taking up their idea after a proposal, taking their thanks
   after thanks, "this may be hard to hear" only right before news still to be given,
-  else an acknowledgement; no opener, reflection or question is used twice in one
-  debrief (nor one the manager already said);
+  else an acknowledgement, but never in the first reply (the persona has only said hello:
+  nothing has been said that could be heard or reflected); no opener, reflection or
+  question is used twice in one debrief (nor one the manager already said);
 - a dated fact from the fact ledger only where a claim lacked evidence or the feedback
   is being delivered, never after a disclosure or thanks, and never in a first 1:1
   (which gets a reflection instead);
 - an open question at the end, unless the reply already ends by asking; an opener's own question
   moves to the end, so a rewrite never answers its own question;
-- disowning the decision ("It's not my fault...") and vague advice ("You just need to be more
-  visible") are left out like a penalty; a fact is used once per debrief, and never in a reply
+- disowning the decision ("It's not my fault..."), vague advice ("You just need to be more
+  visible") and dismissive or defensive asides ("Whatever.", "Look, I did what I could.") are
+  left out like a penalty; a fact is used once per debrief, and never in a reply
   that already invites their side;
 - a last word (said after the persona closed the meeting) is weak only when it lost points, and
   then gets a repair: no fact, no question, nothing that carries the meeting on.
