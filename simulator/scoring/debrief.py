@@ -289,18 +289,19 @@ def moments(scenario: Scenario, replies: list[ReplyReport], count: int = 3) -> l
     return out
 
 
-def _what_to_add(scenario: Scenario, reply: ReplyReport) -> str:
-    """What a replayed reply with no better reply under it could add: the skill it lacked most, told plainly."""
+def _what_to_add(scenario: Scenario, reply: ReplyReport, news_given: bool) -> str:
+    """What a replayed reply with no better reply under it could add: the skill it lacked most, told plainly
+    (`news_given`: an earlier reply gave the news, so this one is judged on listening, not on evidence)."""
     skills = reply.skills
     if skills.penalties:
         return "without what cost points"
-    if KIND_PROFILES[scenario.kind].evidence_expected and not (skills.situation or skills.data):
+    if KIND_PROFILES[scenario.kind].evidence_expected and not news_given and not (skills.situation or skills.data):
         return "adding the why from the record, with a date or a number" if scenario.kind == Kind.decision else (
             "adding what happened, with a date or a number from the record")
     if not skills.exploration:
         return "adding an open question about their side"
     if not (skills.emotional_reaction or skills.validation):
-        return "adding how it may land for them"
+        return "adding a word for how it feels for them"
     return "adding what they told you, reflected back" if not skills.interpretation else "with a different opening"
 
 
@@ -314,13 +315,16 @@ def next_steps(scenario: Scenario, replies: list[ReplyReport], goals: list[GoalR
     hardest_n, hardest = min(candidates, key=lambda nr: (not nr[1].must_face, nr[1].trust_change, nr[1].overall, nr[0]))
     if hardest.trust_change < 0 or hardest.must_face:  # the hardest moment: a threat, the meeting's end, or trust falling
         what = f"the hardest moment (trust {hardest.trust_before} → {hardest.trust_after}, score {hardest.overall})"
-    else:  # trust never fell: the weak reply with most room to grow (any reply when none was weak)
-        pool = [(n, r) for n, r in candidates if r.weak] or candidates
+    else:  # trust never fell: the weak reply with most room to grow (when none was weak, any reply but an opening
+        # that asked about them, which did its job: `is_weak`)
+        pool = ([(n, r) for n, r in candidates if r.weak]
+                or [(n, r) for n, r in candidates if not (n == 1 and r.skills.exploration >= 2)] or candidates)
         hardest_n, hardest = min(pool, key=lambda nr: (nr[1].overall, nr[0]))
         what = f"your lowest-scoring reply (score {hardest.overall}; trust never fell)"
     steps.append(
         f"Replay reply {hardest_n}, {what}: try it again from there"
-        + (", starting from the better reply under it." if hardest.rewrite else f", {_what_to_add(scenario, hardest)}.")
+        + (", starting from the better reply under it." if hardest.rewrite
+           else f", {_what_to_add(scenario, hardest, any(_gave_news(scenario.kind, r.skills) for r in replies[: hardest_n - 1]))}.")
     )
     missed_goal = next((g for g in goals if not g.met), None)
     hidden = next((c for c in concerns if not c.revealed), None)
