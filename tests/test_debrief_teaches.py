@@ -544,3 +544,25 @@ def test_listening_with_two_empathy_skills_once_the_news_is_out_is_not_weak_and_
     step = debrief.next_steps[0]
     assert "different opening" not in step, step
     assert re.search(r"adding|add ", step), step
+
+
+def test_specific_but_cool_with_nothing_harsh_said_is_not_called_an_attack(service, library):
+    """Seen in the browser run (issue 10, point 6): three polite replies, with questions and a dated delivery but no feeling
+    named, were read "obnoxious aggression ... it can land as an attack", although nothing harsh was said. The
+    reading stays (care under 50, challenge over), but the words name what was missing instead of an attack."""
+    from simulator.domain.rubric import Kind
+    from simulator.scoring.debrief import verdict
+
+    debrief = play(service, library["performance-feedback"], [
+        "Thanks for making the time, Priya. I'd like to talk about the last few weeks - how are things going for you?",
+        "The ledger migration was due on 3 March and shipped on 17 March, two weeks late. "
+        "That meant finance had to delay the month-end close. What's been going on?",
+        "Okay. Can we also look at the refunds deadline?",
+    ])
+    assert not any(r.skills.penalties for r in debrief.replies)
+    assert debrief.quadrant == "obnoxious aggression", (debrief.empathy, debrief.evidence)  # as in the browser: 42 / 65
+    assert "attack" not in debrief.verdict and "attack" not in debrief.quadrant_help, debrief.verdict
+    assert "feel" in debrief.verdict, debrief.verdict
+    harsh = verdict("obnoxious aggression", Kind.feedback, 70, penalties={"label_judgment"})
+    cool = verdict("obnoxious aggression", Kind.feedback, 70, penalties=set())
+    assert "attack" in harsh and "attack" not in cool

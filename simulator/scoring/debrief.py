@@ -8,7 +8,7 @@ not expected there (gentle open questions are never "obnoxious aggression").
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from statistics import mean
 
 from pydantic import BaseModel, Field
@@ -201,11 +201,23 @@ _AGGRESSION_WITHOUT_CHALLENGE: dict[Kind, str] = {
 }
 
 
-def quadrant_help(reading: str, kind: Kind, evidence: int | None = None) -> str:
+# specific but cool, with nothing harsh said (no label, blame, threat or contempt): what was missing, not an attack
+_AGGRESSION_WITHOUT_HARSHNESS: dict[Kind, str] = {
+    Kind.feedback: "Specific, but light on care: nothing harsh was said, yet the facts came without warmth. Name how it may "
+                   "feel for them, and say their reaction makes sense.",
+}
+
+
+def quadrant_help(reading: str, kind: Kind, evidence: int | None = None, penalties: Set[str] | None = None) -> str:
     """What the reading means for this kind of conversation; `evidence` (the 0-100 score, when known) keeps
-    the words true to the numbers: aggression with evidence under 50 is not called specific or clear."""
+    the words true to the numbers: aggression with evidence under 50 is not called specific or clear; and
+    `penalties` (those of the session, when known) keep them true to what was said: specific but cool, with
+    nothing harsh said, is not called an attack."""
     if reading == "obnoxious aggression" and evidence is not None and evidence < 50 and kind in _AGGRESSION_WITHOUT_CHALLENGE:
         return _AGGRESSION_WITHOUT_CHALLENGE[kind]
+    if reading == "obnoxious aggression" and penalties is not None and not penalties & AGGRESSIVE_PENALTIES and (
+            kind in _AGGRESSION_WITHOUT_HARSHNESS):
+        return _AGGRESSION_WITHOUT_HARSHNESS[kind]
     return _KIND_HELP.get(kind, {}).get(reading, QUADRANT_HELP[reading])
 
 
@@ -248,13 +260,15 @@ _DECIDED_BUT_THIN = ("Kind, and you said the decision plainly; what was thin is 
                      "the reasons against the record, with dates, and the next steps.")
 
 
-def verdict(reading: str, kind: Kind, evidence: int | None = None, *, decision_said: bool = False) -> str:
+def verdict(reading: str, kind: Kind, evidence: int | None = None, *, decision_said: bool = False,
+            penalties: Set[str] | None = None) -> str:
     """The headline in one line: the reading and what it means for this kind of conversation
     (`evidence`: the session's evidence score, so the words match the numbers; `decision_said`: a
-    reply said the decision plainly, so it is not called lost)."""
+    reply said the decision plainly, so it is not called lost; `penalties`: the session's, so
+    nothing is called harsh that was not)."""
     if kind == Kind.decision and reading == "ruinous empathy" and decision_said:
         return f"{_LENS[kind]}: {reading}. {_DECIDED_BUT_THIN}"
-    return f"{_LENS[kind]}: {reading}. {quadrant_help(reading, kind, evidence)}"
+    return f"{_LENS[kind]}: {reading}. {quadrant_help(reading, kind, evidence, penalties)}"
 
 
 def _moved_by(scenario: Scenario, moves: list[str], change: int) -> str | None:
@@ -517,7 +531,8 @@ def build_debrief(
 
     empathy, evidence = session_scores(replies, kind)
     overall = weighted(scenario, empathy, evidence)
-    reading = quadrant(empathy, evidence, kind, {p for r in replies for p in r.skills.penalties})
+    penalties = {p for r in replies for p in r.skills.penalties}
+    reading = quadrant(empathy, evidence, kind, penalties)
     strongest = max(replies, key=lambda r: (r.overall, r.trust_change, -r.seq), default=None)
     weakest = min((r for r in replies if r.weak and r.counts_as_hardest),
                   key=lambda r: (not r.must_face, r.overall, r.trust_change, r.seq), default=None)
@@ -539,7 +554,7 @@ def build_debrief(
         evidence=evidence,
         overall=overall,
         quadrant=reading,
-        quadrant_help=quadrant_help(reading, kind, evidence),
+        quadrant_help=quadrant_help(reading, kind, evidence, penalties),
         kind=kind.value,
         evidence_label=KIND_PROFILES[kind].evidence_label,
         goals=goals,
@@ -552,7 +567,7 @@ def build_debrief(
         strongest_seq=strongest.seq if strongest else None,
         weakest_seq=weakest.seq if weakest and weakest is not strongest else None,
         advice=advice or steps,
-        verdict=verdict(reading, kind, evidence, decision_said=any(r.skills.clear_message for r in replies)),
+        verdict=verdict(reading, kind, evidence, decision_said=any(r.skills.clear_message for r in replies), penalties=penalties),
         moments=moments(scenario, replies),
         next_steps=steps,
         summary=judged.summary if judged else "",
