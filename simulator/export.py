@@ -3,8 +3,8 @@ and the one helper that makes model and scenario text inert wherever it is rende
 
 Text written by a model or a scenario author is data. In Markdown (Streamlit's renderer
 included) it could become a `javascript:` link, an external image that calls home, raw
-HTML, a Streamlit colour directive or a bare URL turned into a link. `inert` escapes every
-character Markdown gives meaning to, so the text shows exactly as written and does nothing.
+HTML, a Streamlit colour directive or a bare URL turned into a link. `inert` escapes what
+Markdown would act on (and only that), so the text shows exactly as written and does nothing.
 The Markdown export runs all such text through it; the JSON export carries the text as
 plain JSON strings.
 """
@@ -18,7 +18,15 @@ from typing import Any
 
 from simulator.domain.rubric import SKILL_HELP
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&@])")  # every character Markdown (or Streamlit) gives meaning to
+# What Markdown (CommonMark with GFM, and Streamlit's additions) would act on, and nothing else, so the raw
+# export reads like the text itself ("Hi. I saw 'attendance'..." stays as written):
+# - anywhere: backslash, code, emphasis, links and images ([ ]), HTML and autolinks (< >), strikethrough, tables,
+#   Streamlit's LaTeX ($) and an entity (&amp;);
+# - a colon before a letter or a slash (":red[", ":smile:", "javascript:") and a dot inside a word ("evil.example"):
+#   Streamlit's directives and shortcodes, and the parts of an address a renderer would link;
+# - at a line's start: a heading, a list item, a quote, an ordered item ("1.") and a setext underline.
+_MD_ANYWHERE = re.compile(r"([\\`*_\[\]<>~|$])|(&)(?=#?\w+;)|(:)(?=[^\s\d])|(\.)(?=[^\W\d_])")
+_MD_LINE_START = re.compile(r"^([ \t]{0,3})([#+\-=>])|^([ \t]{0,3}\d{1,9})([.)])(?=\s|$)", re.MULTILINE)
 
 
 # Escapes are not enough for bare URLs and e-mail addresses: Streamlit's Markdown renderer (GFM's
@@ -31,8 +39,11 @@ _AUTOLINK_PARTS = re.compile(r"(?i)(?<=https:)(?=//)|(?<=http:)(?=//)|(?<=(?<![a
 
 def inert(text: str) -> str:
     """Text that Markdown shows literally: no links (bare URLs and e-mail addresses included), images,
-    HTML or formatting. What the reader sees is the text as written (the joiners are invisible)."""
-    return _MD_SPECIAL.sub(r"\\\1", _AUTOLINK_PARTS.sub(JOINER, text)).replace("\n", "  \n")
+    HTML or formatting. What the reader sees is the text as written (the joiners are invisible), and
+    the raw text escapes only what Markdown would act on."""
+    text = _MD_ANYWHERE.sub(lambda m: "\\" + m.group(0), _AUTOLINK_PARTS.sub(JOINER, text))
+    text = _MD_LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(2) else f"{m.group(3)}\\{m.group(4)}", text)
+    return text.replace("\n", "  \n")
 
 
 _CLOSING = ".,;:!?…)\"'”’"

@@ -18,7 +18,7 @@ from simulator.export import marked
 from simulator.practice import PracticeService
 from simulator.scoring.debrief import ReplyReport, highlights_of, moments, next_steps
 from simulator.scoring.offline import OfflineScorer
-from simulator.scoring.rewrite import ReplyContext, is_weak, rewrite_reply, spoken_fact
+from simulator.scoring.rewrite import ReplyContext, context_of, is_weak, rewrite_reply, spoken_fact
 
 from .conversation import Conversation
 
@@ -194,7 +194,7 @@ def test_a_plain_message_is_highlighted_in_the_transcript(library):
 def test_a_highlight_takes_its_closing_punctuation_so_no_gap_shows_before_it():
     text = "There was no vacancy. We will look again."
     out = marked(text, [{"start": 12, "end": 20, "sign": 1}], lambda span, sign: f"[{span}]")
-    assert out.startswith("There was no [vacancy\\.]"), out
+    assert out.startswith("There was no [vacancy.]"), out
     spaced = marked("  hello there.", [{"start": 0, "end": 8, "sign": -1}], lambda span, sign: f"[{span}]")
     assert "[hello]" in spaced, spaced  # no whitespace inside a mark
 
@@ -420,3 +420,149 @@ def test_a_decision_said_plainly_is_not_called_lost_in_the_verdict(service, libr
     assert "got lost" not in debrief.verdict
     if "ruinous empathy" in debrief.verdict:
         assert "said the decision plainly" in debrief.verdict
+
+
+# ---------------------------------------------------------------- browser review 3 (issue 10): what still taught the wrong thing
+def test_a_better_reply_drops_dismissive_and_defensive_fragments(library):
+    """Seen in the browser: "Look, I did what I could." and "Whatever." survived into the better reply."""
+    said = ["Please don't tell me it's just a title."]
+    for scenario_id, text in [
+        ("no-promotion", "Look, I did what I could. Whatever. You won't be promoted this round."),
+        ("lateness", "Look, I did what I could. Whatever. You're always late and it's unacceptable."),
+        ("no-promotion", "Whatever. Look, I did what I could."),
+    ]:
+        _, better = rewrite_of(library[scenario_id], text, said=said, context=ReplyContext(news_given=True))
+        assert better is not None, text
+        assert "I did what I could" not in better.text and "Whatever" not in better.text, better.text
+        assert any("dismissive" in c or "defensive" in c for c in better.changes), better.changes
+
+
+def test_the_first_reply_gets_no_acknowledgement_of_what_was_never_said(library):
+    """Seen in the browser (lateness): the first message's rewrite opened "I hear you..." when the persona
+    had only said hello: there was nothing yet to have heard."""
+    scenario = library["lateness"]
+    opening = scenario.lines.opening[0]
+    context = context_of(scenario, opening, opening=True)
+    assert context.opening
+    for text in ["On 17 February you arrived at 08:42 and Lewis ran the queue alone.",
+                 "Carla, on 17 February you were late and the queue was left uncovered.",
+                 "Hi Carla, thanks for coming in."]:
+        _, better = rewrite_of(scenario, text, said=[opening], context=context)
+        assert better is not None, text
+        for heard in ("I hear you", "That's fair to raise", "I can see this matters", "it makes sense you'd see it"):
+            assert heard not in better.text, better.text
+    first = library["first-one-on-one"]  # nor a reflection of what they have not said yet
+    _, hello = rewrite_of(first, "Welcome to the team.", said=[first.lines.opening[0]],
+                          context=context_of(first, first.lines.opening[0], opening=True))
+    assert hello is None or "It sounds like" not in hello.text and "So what matters" not in hello.text, hello.text
+    # after the persona has said something, an acknowledgement is fine
+    said = ["Look, I know I've been late a few mornings these last few weeks. I just didn't think it needed a meeting."]
+    _, later = rewrite_of(scenario, "On 17 February you arrived at 08:42 and Lewis ran the queue alone.", said=said,
+                          context=context_of(scenario, said[0], news_given=True))
+    assert later is not None and later.text.startswith(("I hear you", "That's fair", "I can see")), later.text
+
+
+def test_a_claim_the_ledger_contradicts_is_flagged_and_never_kept_in_a_rewrite(library):
+    """Seen in the browser: a rewrite kept "the queue was left uncovered", which the record contradicts (Lewis was
+    logged in from 08:00 on every one of those mornings): the fact check read only dates, counts and references."""
+    scenario = library["lateness"]
+    text = "Carla, on 17 February you were late and the queue was left uncovered."
+    scored = SCORER.score(text, scenario=scenario, said=[scenario.lines.opening[0]])
+    assert [c.text for c in scored.disputed] == ["left uncovered"]
+    assert "invented_fact" in scored.skills.penalties
+    _, better = rewrite_of(scenario, text, said=[scenario.lines.opening[0]])
+    assert better is not None and "uncovered" not in better.text, better.text
+    assert "17 February" in better.text  # the manager's own date stays
+
+
+def test_a_plain_topic_opener_is_not_answered_as_an_offence(service, library):
+    """Seen in the browser: the learned tagger read "So, about the promotion." as contempt, and Nadia answered
+    "I don't think that was called for". A topic opener costs nothing, and she does not take offence."""
+    scenario = library["no-promotion"]
+    offended = {line for move in (Move.contempt, Move.pressures, Move.blame) for line in scenario.lines.reactions.get(move, [])}
+    for text in ["So, about the promotion.", "Hi Nadia. So, about the promotion."]:
+        scored = SCORER.score(text, scenario=scenario)
+        assert not scored.skills.penalties, (text, scored.skills.penalties)
+        for seed in (1, 2, 3):
+            conv = Conversation.start(service, scenario, seed=seed)
+            reply = conv.send(text)
+            assert "called for" not in reply and not any(line in reply for line in offended), reply
+
+
+GOOD_LATENESS = [
+    "Thanks for making time, Carla. I want to talk about the early mornings, and I also want to hear how things are from "
+    "your side. How have mornings been for you lately?",
+    "Here is what I've seen. On 17 February you arrived at 08:42, Lewis ran the queue alone, and 9 callers hung up before "
+    "being answered. I know that's hard to hear.",
+    "It sounds like something changed in February. What's been going on?",
+    "That sounds really hard, and it makes sense you didn't want to bring it up. What would help on Tuesdays and Thursdays?",
+]
+
+
+def test_an_opening_that_names_the_topic_and_asks_their_side_is_not_weak(service, library):
+    """Read in a full debrief (issue 10, point 6): the good manager's first reply, which named the topic and asked for
+    Carla's side, was marked weak with no better reply to show, and the first next step told them to replay it
+    "with a different opening". Asking first is the practice; the evidence comes in the next reply."""
+    scenario = library["lateness"]
+    opening = scenario.lines.opening[0]
+    scored = SCORER.score(GOOD_LATENESS[0], scenario=scenario, said=[opening])
+    assert not is_weak(scenario, scored, context_of(scenario, opening, opening=True))
+    # the same words later, once they have pushed back, are judged as usual (no evidence yet)
+    assert is_weak(scenario, scored, context_of(scenario, "I'm sorting it. Give me a few weeks and it'll be fine."))
+    # a first reply that cost points, or asks nothing, is still weak
+    for weak in ["Carla, you're always late and it's unacceptable. How do you explain that?", "Hi Carla, thanks for coming in."]:
+        assert is_weak(scenario, SCORER.score(weak, scenario=scenario, said=[opening]), context_of(scenario, opening, opening=True))
+    debrief = play(service, scenario, GOOD_LATENESS)
+    first = debrief.replies[0]
+    assert not first.weak and first.rewrite is None
+    assert not debrief.next_steps[0].startswith("Replay reply 1,"), debrief.next_steps[0]
+    assert debrief.weakest_seq != first.seq
+
+
+GOOD_NO_PROMOTION = [
+    "Nadia, thanks for coming. I want to tell you the outcome straight away: I'm sorry, you have not been promoted to "
+    "Senior this cycle.",
+    "I can see this is a real disappointment. What does this mean for you right now?",
+    "That makes sense. The committee wanted to see you lead a cross-team project end to end. What would make staying worth it for you?",
+]
+
+
+def test_listening_with_two_empathy_skills_once_the_news_is_out_is_not_weak_and_a_good_run_is_told_what_to_add(service, library):
+    """Read in full debriefs (issue 10, point 6): right after the news, "I can see this is a real disappointment. What does
+    this mean for you right now?" (and, on lateness, a reflection with an open question) was marked weak with no better
+    reply, and the next step told the manager to replay it "with a different opening". A good run's replay step says
+    what the reply could add instead."""
+    scenario = library["no-promotion"]
+    scored = SCORER.score(GOOD_NO_PROMOTION[1], scenario=scenario)
+    assert not is_weak(scenario, scored, ReplyContext(news_given=True))
+    lateness = library["lateness"]
+    reflected = SCORER.score("It sounds like something changed in February. What's been going on?", scenario=lateness)
+    assert not is_weak(lateness, reflected, ReplyContext(news_given=True))
+    assert is_weak(scenario, SCORER.score("Okay. What now?", scenario=scenario), ReplyContext(news_given=True))  # one thin question
+    debrief = play(service, scenario, GOOD_NO_PROMOTION)
+    assert not any(r.weak for r in debrief.replies), [(r.text, r.overall) for r in debrief.replies if r.weak]
+    step = debrief.next_steps[0]
+    assert "different opening" not in step, step
+    assert re.search(r"adding|add ", step), step
+
+
+def test_specific_but_cool_with_nothing_harsh_said_is_not_called_an_attack(service, library):
+    """Seen in the browser run (issue 10, point 6): three polite replies, with questions and a dated delivery but no feeling
+    named, were read "obnoxious aggression ... it can land as an attack", although nothing harsh was said. The
+    reading stays (care under 50, challenge over), but the words name what was missing instead of an attack."""
+    from simulator.domain.rubric import Kind
+    from simulator.scoring.debrief import verdict
+
+    debrief = play(service, library["performance-feedback"], [
+        "Thanks for making the time, Priya. I'd like to talk about the last few weeks - how are things going for you?",
+        "The ledger migration was due on 3 March and shipped on 17 March, two weeks late. "
+        "That meant finance had to delay the month-end close. What's been going on?",
+        "Okay. Can we also look at the refunds deadline?",
+    ])
+    assert not any(r.skills.penalties for r in debrief.replies)
+    assert debrief.quadrant == "obnoxious aggression", (debrief.empathy, debrief.evidence)  # as in the browser: 42 / 65
+    assert "attack" not in debrief.verdict and "attack" not in debrief.quadrant_help, debrief.verdict
+    assert "feel" in debrief.verdict, debrief.verdict
+    harsh = verdict("obnoxious aggression", Kind.feedback, 70, penalties={"label_judgment"})
+    cool = verdict("obnoxious aggression", Kind.feedback, 70, penalties=set())
+    assert "attack" in harsh and "attack" not in cool

@@ -95,3 +95,18 @@ def test_the_printable_page_has_everything_and_runs_nothing(session):
     for section in ("The conversation", "Moments that moved trust", "Goals", "What they were not saying", "What to try next"):
         assert f"<h2>{section}</h2>" in page
     assert page.count('class="them"') == sum(1 for m in view.messages if m.role == "persona")
+
+
+def test_inert_escapes_only_what_markdown_would_interpret():
+    """Browser review (issue 10): the export escaped every punctuation mark ("Hi\\. I saw \\'attendance\\'\\.\\.\\."),
+    safe but ugly read raw. Prose punctuation stays as written; what Markdown or Streamlit acts on is escaped."""
+    prose = ("Hi. I saw 'attendance' in the invite, so... yeah! (It's 08:00-09:00, 4.6 out of 5, 41 calls.) "
+             "Okay: what's next? Q1 - fine; 88% #1 priority + more.")
+    assert inert(prose) == prose
+    for active, escaped in [("*bold* _em_ `code` ~~gone~~", r"\*bold\* \_em\_ \`code\` \~\~gone\~\~"),
+                            ("<b>x</b> &amp; a | b", r"\<b\>x\</b\> \&amp; a \| b"),
+                            ("[x](y) ![i](j) :red[boo] :smile: $x$", r"\[x\](y) !\[i\](j) \:red\[boo\] \:smile: \$x\$"),
+                            ("# title", r"\# title"), ("- item", r"\- item"), ("+ item", r"\+ item"), ("> quote", r"\> quote"),
+                            ("1. first", r"1\. first"), ("2) second", r"2\) second"), ("===", r"\==="),
+                            ("line\n# two\n- three", "line  \n\\# two  \n\\- three")]:
+        assert inert(active) == escaped, (active, inert(active))

@@ -142,3 +142,17 @@ def test_lexicon_numbers_sentences_and_plans():
 def test_a_count_in_words_is_read_whole(library):
     la = library["lateness"]
     assert [c.text for c in disputed_claims(la, "On 17 February seventeen callers hung up.")] == ["seventeen callers"]
+
+
+def test_a_plain_words_claim_the_ledger_disproves_is_flagged(library):
+    """The ledger can say what it disproves (`Fact.disproves`): "the queue was left uncovered" is wrong when Lewis was
+    logged in on every one of those mornings. Negated, planned or merely nearby words are not a claim."""
+    lateness = library["lateness"]
+    for wrong, claim in [("The queue was left uncovered.", "left uncovered"),
+                         ("You left the queue uncovered on 17 February.", "left the queue uncovered")]:
+        claims = disputed_claims(lateness, wrong)
+        assert [(c.kind, c.text) for c in claims] == [("claim", claim)], wrong
+        assert wrong[claims[0].start : claims[0].end] == claim
+    for fine in ["The queue wasn't left uncovered, Lewis was there.", "From Monday the queue is never left uncovered.",
+                 "Lewis ran the queue alone and 9 callers hung up.", "I left it a few days, and the rota was uncovered by chance."]:
+        assert disputed_claims(lateness, fine) == [], fine

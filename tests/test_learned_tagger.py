@@ -86,6 +86,8 @@ def test_an_encoder_with_other_weights_is_refused(monkeypatch):
 
 
 # Misreads seen in the browser (issue 9): set phrases read the same way by the rules and the learned tagger.
+TOPIC_OPENER_IS_NOT = {Move.contempt, Move.pressures, Move.blame, Move.guilt_trip, Move.minimises, Move.hearsay, Move.absolute,
+                       Move.reflects}
 SET_PHRASES = [
     # a closing check is a question, not sarcasm
     ("So, are we clear?", {Move.closed_question}, {Move.contempt, Move.pressures}),
@@ -108,6 +110,14 @@ SET_PHRASES = [
     ("I was out of line. I'm sorry.", set(), {Move.blame}),
     # a cold procedural reply is not support
     ("Fine. I'll put it in writing then.", set(), {Move.offers_support}),
+    # issue 10: a plain topic opener is not a penalty move (Nadia answered "So, about the promotion." with
+    # "I don't think that was called for"), nor a reflection; a label inside one is still a label
+    ("So, about the promotion.", set(), TOPIC_OPENER_IS_NOT),
+    ("Hi Nadia. So, about the promotion.", set(), TOPIC_OPENER_IS_NOT),
+    ("So, about your code reviews.", set(), TOPIC_OPENER_IS_NOT),
+    ("Now, about the on-call rota.", set(), TOPIC_OPENER_IS_NOT),
+    ("Right. Let's talk about the mornings.", set(), TOPIC_OPENER_IS_NOT),
+    ("Right, about your attitude problem.", {Move.label_judgment}, set()),
 ]
 
 

@@ -69,6 +69,11 @@ class Fact(_Strict):
     text: Text
     date: dt.date | None = None
     known_to_persona: bool = True
+    disproves: list[Annotated[str, Field(min_length=2, max_length=60)]] = Field(
+        default_factory=list,
+        description="words of a claim this fact shows to be wrong (e.g. 'left uncovered'): a manager who says them is "
+        "flagged by the fact check, as a wrong date would be",
+    )
 
 
 class Condition(_Strict):

@@ -1041,6 +1041,14 @@ SET_PHRASES: tuple[tuple[re.Pattern[str], Move | None, frozenset[Move]], ...] = 
                 r"(?:that|this|it|what i (?:said|did)) (?:was|is))(?: completely| totally| way| well| really| a bit| bang)? out of (?:line|order)\b",
                 re.IGNORECASE),
      None, frozenset({Move.blame})),
+    # a plain topic opener ("So, about the promotion.", "Hi Nadia. Let's talk about the mornings.") names what the meeting
+    # is about: no sarcasm, blame or threat, and nothing reflected; a label inside one is still a label
+    (re.compile(r"(?:^|(?<=[.!?])\s)\s*(?:(?:hi|hello|hey|morning|good (?:morning|afternoon))(?: [\w'-]+)?[.!,]\s+)?"
+                r"(?:(?:so|right|okay|ok|now|well|and|anyway|alright)[,.]?\s+){0,2}"
+                r"(?:about|regarding|on to|moving on to|(?:let's|let us|i'd like to|i want to|we need to) talk about)\s+"
+                r"(?:the |your |this |that |our |a |an )?[\w'-]+(?: [\w'-]+){0,3}[.!]*(?=\s|$)", re.IGNORECASE),
+     None, frozenset({Move.contempt, Move.pressures, Move.blame, Move.guilt_trip, Move.minimises, Move.hearsay, Move.absolute,
+                      Move.reflects})),
 )
 
 

@@ -8,7 +8,7 @@ not expected there (gentle open questions are never "obnoxious aggression").
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from statistics import mean
 
 from pydantic import BaseModel, Field
@@ -201,11 +201,23 @@ _AGGRESSION_WITHOUT_CHALLENGE: dict[Kind, str] = {
 }
 
 
-def quadrant_help(reading: str, kind: Kind, evidence: int | None = None) -> str:
+# specific but cool, with nothing harsh said (no label, blame, threat or contempt): what was missing, not an attack
+_AGGRESSION_WITHOUT_HARSHNESS: dict[Kind, str] = {
+    Kind.feedback: "Specific, but light on care: nothing harsh was said, yet the facts came without warmth. Name how it may "
+                   "feel for them, and say their reaction makes sense.",
+}
+
+
+def quadrant_help(reading: str, kind: Kind, evidence: int | None = None, penalties: Set[str] | None = None) -> str:
     """What the reading means for this kind of conversation; `evidence` (the 0-100 score, when known) keeps
-    the words true to the numbers: aggression with evidence under 50 is not called specific or clear."""
+    the words true to the numbers: aggression with evidence under 50 is not called specific or clear; and
+    `penalties` (those of the session, when known) keep them true to what was said: specific but cool, with
+    nothing harsh said, is not called an attack."""
     if reading == "obnoxious aggression" and evidence is not None and evidence < 50 and kind in _AGGRESSION_WITHOUT_CHALLENGE:
         return _AGGRESSION_WITHOUT_CHALLENGE[kind]
+    if reading == "obnoxious aggression" and penalties is not None and not penalties & AGGRESSIVE_PENALTIES and (
+            kind in _AGGRESSION_WITHOUT_HARSHNESS):
+        return _AGGRESSION_WITHOUT_HARSHNESS[kind]
     return _KIND_HELP.get(kind, {}).get(reading, QUADRANT_HELP[reading])
 
 
@@ -224,7 +236,9 @@ def skills_caption(skills: Skills) -> str:
 
 
 def highlights_of(tagging: Tagging, disputed: Sequence[Claim] = ()) -> list[Highlight]:
-    out = [Highlight(start=c.start, end=c.end, move=INVENTED_FACT, sign=-1, why="not on the record: check the facts") for c in disputed]
+    out = [Highlight(start=c.start, end=c.end, move=INVENTED_FACT, sign=-1,
+                     why="the record says otherwise: check the facts" if c.kind == "claim" else "not on the record: check the facts")
+           for c in disputed]
     for span in tagging.spans:
         if span.move == Move.closed_question:
             continue
@@ -246,13 +260,15 @@ _DECIDED_BUT_THIN = ("Kind, and you said the decision plainly; what was thin is 
                      "the reasons against the record, with dates, and the next steps.")
 
 
-def verdict(reading: str, kind: Kind, evidence: int | None = None, *, decision_said: bool = False) -> str:
+def verdict(reading: str, kind: Kind, evidence: int | None = None, *, decision_said: bool = False,
+            penalties: Set[str] | None = None) -> str:
     """The headline in one line: the reading and what it means for this kind of conversation
     (`evidence`: the session's evidence score, so the words match the numbers; `decision_said`: a
-    reply said the decision plainly, so it is not called lost)."""
+    reply said the decision plainly, so it is not called lost; `penalties`: the session's, so
+    nothing is called harsh that was not)."""
     if kind == Kind.decision and reading == "ruinous empathy" and decision_said:
         return f"{_LENS[kind]}: {reading}. {_DECIDED_BUT_THIN}"
-    return f"{_LENS[kind]}: {reading}. {quadrant_help(reading, kind, evidence)}"
+    return f"{_LENS[kind]}: {reading}. {quadrant_help(reading, kind, evidence, penalties)}"
 
 
 def _moved_by(scenario: Scenario, moves: list[str], change: int) -> str | None:
@@ -287,6 +303,22 @@ def moments(scenario: Scenario, replies: list[ReplyReport], count: int = 3) -> l
     return out
 
 
+def _what_to_add(scenario: Scenario, reply: ReplyReport, news_given: bool) -> str:
+    """What a replayed reply with no better reply under it could add: the skill it lacked most, told plainly
+    (`news_given`: an earlier reply gave the news, so this one is judged on listening, not on evidence)."""
+    skills = reply.skills
+    if skills.penalties:
+        return "without what cost points"
+    if KIND_PROFILES[scenario.kind].evidence_expected and not news_given and not (skills.situation or skills.data):
+        return "adding the why from the record, with a date or a number" if scenario.kind == Kind.decision else (
+            "adding what happened, with a date or a number from the record")
+    if not skills.exploration:
+        return "adding an open question about their side"
+    if not (skills.emotional_reaction or skills.validation):
+        return "adding a word for how it feels for them"
+    return "adding what they told you, reflected back" if not skills.interpretation else "with a different opening"
+
+
 def next_steps(scenario: Scenario, replies: list[ReplyReport], goals: list[GoalReport], concerns: list[ConcernReport],
                library: Mapping[str, Scenario] | None = None) -> list[str]:
     """Concrete next steps: the hardest moment to replay, a stretch goal, and a harder scenario."""
@@ -297,13 +329,16 @@ def next_steps(scenario: Scenario, replies: list[ReplyReport], goals: list[GoalR
     hardest_n, hardest = min(candidates, key=lambda nr: (not nr[1].must_face, nr[1].trust_change, nr[1].overall, nr[0]))
     if hardest.trust_change < 0 or hardest.must_face:  # the hardest moment: a threat, the meeting's end, or trust falling
         what = f"the hardest moment (trust {hardest.trust_before} → {hardest.trust_after}, score {hardest.overall})"
-    else:  # trust never fell: the weak reply with most room to grow (any reply when none was weak)
-        pool = [(n, r) for n, r in candidates if r.weak] or candidates
+    else:  # trust never fell: the weak reply with most room to grow (when none was weak, any reply but an opening
+        # that asked about them, which did its job: `is_weak`)
+        pool = ([(n, r) for n, r in candidates if r.weak]
+                or [(n, r) for n, r in candidates if not (n == 1 and r.skills.exploration >= 2)] or candidates)
         hardest_n, hardest = min(pool, key=lambda nr: (nr[1].overall, nr[0]))
         what = f"your lowest-scoring reply (score {hardest.overall}; trust never fell)"
     steps.append(
         f"Replay reply {hardest_n}, {what}: try it again from there"
-        + (", starting from the better reply under it." if hardest.rewrite else " with a different opening.")
+        + (", starting from the better reply under it." if hardest.rewrite
+           else f", {_what_to_add(scenario, hardest, any(_gave_news(scenario.kind, r.skills) for r in replies[: hardest_n - 1]))}.")
     )
     missed_goal = next((g for g in goals if not g.met), None)
     hidden = next((c for c in concerns if not c.revealed), None)
@@ -332,7 +367,7 @@ def next_steps(scenario: Scenario, replies: list[ReplyReport], goals: list[GoalR
     return steps
 
 
-PENALTY_HELP = {**{m.value: MOVE_HELP[m] for m in PENALTY_MOVES}, INVENTED_FACT: "cites dates or numbers that are not on the record"}
+PENALTY_HELP = {**{m.value: MOVE_HELP[m] for m in PENALTY_MOVES}, INVENTED_FACT: "says something the record contradicts (a date, number or claim not on it)"}
 
 
 def _advice(replies: list[ReplyReport], kind: Kind = Kind.feedback) -> list[str]:
@@ -471,7 +506,8 @@ def build_debrief(
         offline_scored = offline[i]
         rewrite = None
         context = context_of(scenario, said[-1] if said else "", revealed=bool(replies and replies[-1].revealed),
-                             news_given=any(_gave_news(kind, r.skills) for r in replies), closed=last_word)
+                             news_given=any(_gave_news(kind, r.skills) for r in replies), closed=last_word,
+                             opening=not replies)
         weak = is_weak(scenario, offline_scored, context)
         if weak:
             cited = " ".join([m.text for m in transcript[:i] if m.role == "manager"] + [r.rewrite.text for r in replies if r.rewrite])
@@ -495,7 +531,8 @@ def build_debrief(
 
     empathy, evidence = session_scores(replies, kind)
     overall = weighted(scenario, empathy, evidence)
-    reading = quadrant(empathy, evidence, kind, {p for r in replies for p in r.skills.penalties})
+    penalties = {p for r in replies for p in r.skills.penalties}
+    reading = quadrant(empathy, evidence, kind, penalties)
     strongest = max(replies, key=lambda r: (r.overall, r.trust_change, -r.seq), default=None)
     weakest = min((r for r in replies if r.weak and r.counts_as_hardest),
                   key=lambda r: (not r.must_face, r.overall, r.trust_change, r.seq), default=None)
@@ -517,7 +554,7 @@ def build_debrief(
         evidence=evidence,
         overall=overall,
         quadrant=reading,
-        quadrant_help=quadrant_help(reading, kind, evidence),
+        quadrant_help=quadrant_help(reading, kind, evidence, penalties),
         kind=kind.value,
         evidence_label=KIND_PROFILES[kind].evidence_label,
         goals=goals,
@@ -530,7 +567,7 @@ def build_debrief(
         strongest_seq=strongest.seq if strongest else None,
         weakest_seq=weakest.seq if weakest and weakest is not strongest else None,
         advice=advice or steps,
-        verdict=verdict(reading, kind, evidence, decision_said=any(r.skills.clear_message for r in replies)),
+        verdict=verdict(reading, kind, evidence, decision_said=any(r.skills.clear_message for r in replies), penalties=penalties),
         moments=moments(scenario, replies),
         next_steps=steps,
         summary=judged.summary if judged else "",

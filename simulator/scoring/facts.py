@@ -11,6 +11,11 @@ The check is deliberately narrow, to be precise rather than complete
 (precision is measured on `eval/claims.jsonl`, see docs/scoring.md):
 - dates: day-month and ISO dates, in sentences about the past (a plan is not a claim);
 - references: "#482" when the ledger uses references;
+- claims in plain words: a ledger fact may list the words of a claim it disproves (`Fact.disproves`:
+  "left uncovered" where Lewis was logged in on every one of those mornings). Dates, counts and
+  references can be checked by reading the ledger; "the queue was left uncovered" cannot, so the
+  author names it. The words are flagged when said as a claim: not negated ("wasn't left
+  uncovered"), not in a plan, and not the persona's own words.
 - counts: a number with a unit ("three weeks", "14 callers") is flagged only when the
   ledger counts the same unit about the same thing (a content word in common) and no
   number on the record matches. "two people" where the ledger says "Three people
@@ -24,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from simulator.domain.lexicon import MONTH, NUMBER_WORD, is_future, month_number, number_value, sentence_at
+from simulator.domain.lexicon import MONTH, NUMBER_WORD, is_future, month_number, number_value, sentence_at, sentence_bounds
 from simulator.domain.scenario import Scenario
 
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?: of)? ({MONTH})\b", re.I)
@@ -83,7 +88,7 @@ _STOP = frozenset(
 
 @dataclass(frozen=True)
 class Claim:
-    kind: str  # "date" | "number" | "reference"
+    kind: str  # "date" | "number" | "reference" | "claim" (words a ledger fact disproves)
     text: str  # as the manager wrote it
     start: int
     end: int
@@ -214,4 +219,28 @@ def disputed_claims(scenario: Scenario, text: str, *, said: Sequence[str] = ()) 
     for m in _REF.finditer(text):
         if record.references and m.group(1) not in record.references:
             claims.append(Claim("reference", m.group(0), m.start(), m.end()))
+    for phrase in (p for f in scenario.facts for p in f.disproves):
+        if any(_stated(said_text, phrase) for said_text in said):  # the persona's own words
+            continue
+        claims += [Claim("claim", m.group(0), m.start(), m.end()) for m in _stated(text, phrase)]
     return sorted(claims, key=lambda c: c.start)
+
+
+_NEGATED = re.compile(r"(?:\bnot|n't|\bnever|\bno longer)\b[^,;:.!?]{0,25}$", re.I)
+
+
+@lru_cache(maxsize=256)
+def _phrase(words: str) -> re.Pattern[str]:
+    """The words of a disproved claim, in order, with up to three words between them ("left the queue uncovered")."""
+    parts = [re.escape(w) for w in words.split()]
+    return re.compile(r"\b" + r"(?:\s+[\w'-]+){0,3}?\s+".join(parts) + r"\b", re.I)
+
+
+def _stated(text: str, words: str) -> list[re.Match[str]]:
+    """Where `text` states the claim `words`: not negated just before, and not in a sentence about a plan."""
+    out = []
+    for m in _phrase(words).finditer(text):
+        start = sentence_bounds(text, m.start(), m.end())[0]
+        if not _NEGATED.search(text[start : m.start()]) and not is_future(sentence_at(text, m.start(), m.end())):
+            out.append(m)
+    return out

@@ -10,15 +10,17 @@ or was missing, following the scenario's kind and the moment the reply was said 
 - an opener that fits the moment when the reply acknowledged nothing: a question about
   them after a disclosure, taking up their idea after a proposal, taking their thanks
   after thanks, "this may be hard to hear" only right before news still to be given,
-  else an acknowledgement; no opener, reflection or question is used twice in one
-  debrief (nor one the manager already said);
+  else an acknowledgement, but never in the first reply (the persona has only said hello:
+  nothing has been said that could be heard or reflected); no opener, reflection or
+  question is used twice in one debrief (nor one the manager already said);
 - a dated fact from the fact ledger only where a claim lacked evidence or the feedback
   is being delivered, never after a disclosure or thanks, and never in a first 1:1
   (which gets a reflection instead);
 - an open question at the end, unless the reply already ends by asking; an opener's own question
   moves to the end, so a rewrite never answers its own question;
-- disowning the decision ("It's not my fault...") and vague advice ("You just need to be more
-  visible") are left out like a penalty; a fact is used once per debrief, and never in a reply
+- disowning the decision ("It's not my fault..."), vague advice ("You just need to be more
+  visible") and dismissive or defensive asides ("Whatever.", "Look, I did what I could.") are
+  left out like a penalty; a fact is used once per debrief, and never in a reply
   that already invites their side;
 - a last word (said after the persona closed the meeting) is weak only when it lost points, and
   then gets a repair: no fact, no question, nothing that carries the meeting on.
@@ -72,17 +74,21 @@ def delivered_kindly(scenario: Scenario, scored: ReplyScore) -> bool:
     return KIND_PROFILES[scenario.kind].plain_news_is_practice and skills.clear_message and not skills.penalties and bool(kind_words)
 
 
-LISTENING_WELL = 70  # empathy at which a reply that listens, once the news is out, is doing its job
+# empathy at which a reply that listens, once the news is out, is doing its job: two empathy skills with no penalty
+# ("I can see this is a real disappointment. What does this mean for you right now?" scores 65; an open question alone 45)
+LISTENING_WELL = 60
 
 
 def is_weak(scenario: Scenario, scored: ReplyScore, context: ReplyContext | None = None) -> bool:
     """Lost points, or scored low for this kind of conversation. Not weak: the news said plainly and kindly
-    where that is the point (a decision), nor a reply that listens well once the news is out or after a
-    disclosure (it needs no evidence there)."""
+    where that is the point (a decision), a reply that listens well once the news is out or after a
+    disclosure (it needs no evidence there), nor a first reply that opens with an open question about them."""
     if scored.skills.penalties:
         return True
     if context is not None and context.closed:  # a last word that lost nothing: a goodbye is fine
         return False
+    if context is not None and context.opening and scored.skills.exploration >= 2:
+        return False  # a first reply that asks a real question about their side: asking first is the practice
     if weighted(scenario, scored.empathy, scored.evidence) >= WEAK_BELOW or delivered_kindly(scenario, scored):
         return False
     listening = context is not None and (context.news_given or context.disclosed) and scored.empathy >= LISTENING_WELL
@@ -99,6 +105,7 @@ class ReplyContext:
     news_given: bool = False  # an earlier reply delivered the news, or the persona already took it
     proposed: bool = False  # the persona's last message suggested a way forward
     closed: bool = False  # the persona had already closed the meeting: a last word, which nobody answers
+    opening: bool = False  # the manager's first reply: the persona has only greeted, so there is nothing yet to acknowledge
 
 
 _THANKS = re.compile(r"\bthank(?:s|\s+you)\b", re.I)
@@ -112,14 +119,15 @@ _PROPOSAL = re.compile(r"\b(?:here's what I'd like to try|I'd like to try|what i
 
 
 def context_of(scenario: Scenario, persona_said: str, *, revealed: bool = False, news_given: bool = False,
-               closed: bool = False) -> ReplyContext:
+               closed: bool = False, opening: bool = False) -> ReplyContext:
     """The moment after the persona said `persona_said` (`revealed`: it let out a hidden concern;
-    `closed`: the persona had closed the meeting, so this is the manager's last word)."""
+    `closed`: the persona had closed the meeting, so this is the manager's last word; `opening`: this is the
+    manager's first reply, to the persona's opening line)."""
     disclosed = revealed or bool(_DISCLOSURE_CUES.search(persona_said)) or any(
         line.act == Act.discloses and line.text in persona_said for line in scenario.lines.all_lines())
     thanked = bool(_THANKS.search(persona_said))
     return ReplyContext(disclosed=disclosed, thanked=thanked, news_given=news_given or thanked,
-                        proposed=bool(_PROPOSAL.search(persona_said)), closed=closed)
+                        proposed=bool(_PROPOSAL.search(persona_said)), closed=closed, opening=opening)
 
 
 # Openers and questions by moment: each pool is tried in order, skipping what an earlier rewrite of the
@@ -214,6 +222,23 @@ _DROPPED_WHY = {
 _UNHELPFUL = re.compile(r"\b(?:it's|it is|it wasn't|it was) not my (?:fault|call|decision)\b|\bnot (?:my fault|up to me)\b|"
                         r"\bmade the call, not me\b|\bout of my hands\b|\bmy hands are tied\b|"
                         r"\byou (?:just )?need to be more \w+\b|\byou just need to\b", re.I)
+# dismissive or defensive asides: they cost no points of their own but read as a shrug or a self-defence, so a
+# better reply never keeps them ("Whatever.", "Look, I did what I could.", "It is what it is.")
+_DISMISSIVE = re.compile(r"^(?:look|listen|well|okay|ok|fine)?[,.]?\s*(?:whatever|it is what it is|so be it|deal with it)\b(?!\s+(?:you|we|it|helps?|works?))|"
+                         r"\bI (?:did|have done|'ve done|tried) (?:what I could|my best|all I could|everything I could|what I can)\b|"
+                         r"\bI don't know what (?:else )?you (?:want|expect)\b|\bthat's (?:just )?(?:how|the way) it is\b|"
+                         r"\bdon't shoot the messenger\b|\bnot my problem\b", re.I)
+
+
+def _dismissive(text: str) -> list[tuple[int, int]]:
+    """Where `text` shrugs or defends itself (`_DISMISSIVE`), as (start, end)."""
+    out = []
+    for a, b in sentences(text):
+        lead = len(text[a:b]) - len(text[a:b].lstrip())
+        out += [(a + lead + m.start(), a + lead + m.end()) for m in _DISMISSIVE.finditer(text[a:b].strip())]
+    return out
+
+
 _INVITES_THEIR_SIDE = re.compile(r"\bhear (?:your side|your view|how things are from your side)\b", re.I)
 _WORD = re.compile(r"[a-zà-ÿ]{4,}", re.I)
 _DATE_IN_TEXT = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)? [A-Z][a-z]+|\b[A-Z][a-z]+ \d{1,2}\b")
@@ -287,7 +312,7 @@ def _penalised_sentences(text: str, scored: ReplyScore) -> dict[tuple[int, int],
     bad: dict[tuple[int, int], list[str]] = {}
     for a, b in sentences(text):
         why = [_DROPPED_WHY[s.move] for s in scored.tagging.spans if s.move in PENALTY_MOVES and a <= s.start < b]
-        why += ["a claim not on the record" for c in scored.disputed if a <= c.start < b]
+        why += ["a claim the record contradicts" for c in scored.disputed if a <= c.start < b]
         if why:
             bad[(a, b)] = sorted(set(why))
     return bad
@@ -301,6 +326,7 @@ _CONCRETE = re.compile(
 _CLAUSE_CUT = re.compile(r"[,;]\s+|\s+[—–]\s+|\s+(?=(?:or|otherwise|and|but|so|because)\b)")
 _CONNECTOR = re.compile(r"^(?:or|otherwise|and|but|so|because)\s+", re.I)
 _FILLER = re.compile(r"^(?:fine|okay|ok|right|look|well|anyway|great|good|sure|perfect)[.!]$", re.I)
+_FEEDBACK = frozenset({Move.situation, Move.specific_behaviour, Move.data})  # the manager's account of what happened
 _CLAIM_MOVES = frozenset({Move.label_judgment, Move.absolute, Move.hearsay, Move.blame})  # claims that want evidence
 
 
@@ -350,9 +376,14 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
     news = [(s.start, s.end) for s in scored.tagging.spans if s.move == Move.clear_message]
     kept: list[str] = []
     news_at: int | None = None  # where the decision or news is said: the news opener goes before it
+    feedback_at: int | None = None  # where the manager's own words start describing what happened (feedback)
     unhelpful = [(a, b) for a, b in sentences(text) if (a, b) not in bad and _UNHELPFUL.search(text[a:b])]
     for a, b in unhelpful:
         bad[(a, b)] = ["vague advice" if re.search(r"\bneed to\b", text[a:b], re.I) else "disowning the decision"]
+    for start, _ in (dismissive := _dismissive(text)):  # cut like a penalty: what else the sentence says may stay
+        where = next(bounds for bounds in sentences(text) if bounds[0] <= start < bounds[1])
+        bad[where] = sorted({*bad.get(where, []), "a dismissive or defensive aside"})
+    costly += dismissive
     for a, b in sentences(text):
         if (a, b) in unhelpful:
             continue
@@ -361,6 +392,8 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
             continue
         if news_at is None and any(s.move == Move.clear_message and a <= s.start < b for s in scored.tagging.spans):
             news_at = len(kept)
+        if feedback_at is None and kind != Kind.decision and any(s.move in _FEEDBACK and a <= s.start < b for s in scored.tagging.spans):
+            feedback_at = len(kept)
         kept.append(sentence)
     changes: list[str] = []
     if bad:
@@ -368,6 +401,7 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
         changes.append("left out " + ", ".join(dropped) + (": your other words stay" if kept else ""))
     full = [k for k in kept if not _FILLER.match(k)]  # "Fine." before the better words reads as a shrug
     news_at = full.index(kept[news_at]) if news_at is not None and kept[news_at] in full else None
+    feedback_at = full.index(kept[feedback_at]) if feedback_at is not None and kept[feedback_at] in full else None
     used = cited + " " + text
     pending = not context.news_given and kind != Kind.relationship
     # a fact where a claim had no evidence, or where the feedback is being delivered; never after a disclosure or thanks
@@ -398,9 +432,13 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
             opener, at, why = _first_unused(_AFTER_PROPOSAL, used), 0, "took up their idea first"
         elif context.thanked:
             opener, at, why = _first_unused(_AFTER_THANKS, used), 0, "took their thanks instead of giving the news again"
-        elif pending and (news_at is not None or fact_line):
+        elif pending and (news_at is not None or fact_line or (context.opening and feedback_at is not None)):
             opener = _first_unused(_NEWS_OPENERS[kind], used, avoid_sorry=sorry)
-            at, why = (news_at if news_at is not None else fact_at), "an acknowledgement before the news"
+            # before the first words that give the news: the decision, the manager's own account of what happened, the fact
+            at = min(i for i in (news_at, feedback_at, fact_at if fact_line else None, len(full)) if i is not None)
+            why = "an acknowledgement before the news"
+        elif context.opening:  # they have only said hello: nothing has been said yet that could be acknowledged
+            opener, at, why = None, 0, ""
         else:
             opener, at, why = _first_unused(_LISTENING[kind], used, avoid_sorry=sorry), 0, "an acknowledgement first"
         if opener and opener.endswith("?") and full[at:]:  # never answer its own question: the question goes last
@@ -418,7 +456,7 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
         full.insert(fact_at, fact_line)
         changes.append("a dated fact from the record" + (" instead of a label" if Move.label_judgment in moves else ""))
     reflection = _first_unused(_REFLECTIONS, used + " ".join(full))
-    if kind == Kind.relationship and skills.interpretation == 0 and said and reflection:
+    if kind == Kind.relationship and skills.interpretation == 0 and said and not context.opening and reflection:
         full.append(reflection)
         changes.append("a reflection of what they said")
     if skills.exploration < 2 and not asked and not context.closed and not (full and full[-1].endswith("?")):  # one question at the end is enough
