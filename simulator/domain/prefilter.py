@@ -7,18 +7,23 @@ messages, and that is cheap to prove: every match of `\\byou(?: seem| sound) ups
 of literal strings (lower case, ASCII), one of which any match must contain, or None when
 there is no useful set. `Prefiltered.may_match` says whether a message (in the lower case
 of `lowered()`) contains one of them; `PatternSet.possible` does that for a few hundred
-patterns at once.
+patterns at once. A pattern can have several such sets, one for each part of it
+(`needle_sets()`): `\\bdo you\\b[^.!?]*\\?` needs "do you" and "?", and is skipped when
+either is missing.
 
 The results are exactly the pattern's own: a skipped pattern had no match to find.
 That rests on two facts tests check: the needles are derived conservatively (anything
 the analysis does not understand gives no needle, never a wrong one), and `lowered()`
 maps every character that `re.IGNORECASE` lets match an ASCII letter to that letter
-(including the odd ones: the Kelvin sign, the long s, the dotted and dotless i).
+(including the odd ones: the Kelvin sign, the long s, the dotted and dotless i), and every
+digit `\\d` matches (of any script) to an ASCII digit.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from functools import cache
 from re import _constants as sre  # type: ignore[attr-defined]  # the parser's node codes (3.11+)
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 
@@ -28,11 +33,15 @@ _CLASS_LIMIT = 10  # a character class wider than this is not worth enumerating
 
 # Characters that re.IGNORECASE matches with an ASCII letter but whose str.lower() is not that letter.
 _CASE_ODDITIES = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_DIGITS = frozenset("0123456789")
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # what \d matches besides the ASCII digits (Arabic-Indic, Devanagari...)
 
 
 def lowered(text: str) -> str:
-    """The text as the needles are looked for in it: lower case, with re's case oddities mapped to ASCII."""
-    return text.translate(_CASE_ODDITIES).lower()
+    """The text as the needles are looked for in it: lower case, with re's case oddities mapped to ASCII
+    and the digits of other scripts to "0" (so a needle "0".."9" stands for `\\d`)."""
+    low = text.translate(_CASE_ODDITIES).lower()
+    return low if low.isascii() else _OTHER_DIGIT.sub("0", low)
 
 
 def needles(pattern: str | re.Pattern[str], *, limit: int = _NEEDLE_LIMIT) -> frozenset[str] | None:
@@ -47,20 +56,48 @@ def needles(pattern: str | re.Pattern[str], *, limit: int = _NEEDLE_LIMIT) -> fr
     return frozenset(small) if small else None
 
 
-class Prefiltered:
-    """A compiled pattern and its needles."""
+def needle_sets(pattern: str | re.Pattern[str], *, limit: int = _NEEDLE_LIMIT, most: int = 3) -> tuple[frozenset[str], ...]:
+    """Up to `most` sets of literal strings (each at most `limit`): every match of `pattern` contains a string
+    of each set. The sets come from different parts of the pattern (`\\b(?:do|did) you\\b[^.!?]*\\?` gives
+    {"do you", "did you"} and {"?"}); the rarest-looking first; empty when nothing useful is known."""
+    source, flags = (pattern.pattern, pattern.flags) if isinstance(pattern, re.Pattern) else (pattern, 0)
+    try:
+        items = list(sre_parse.parse(source, flags))
+    except re.error:
+        return ()
+    while len(items) == 1 and items[0][0] is sre.SUBPATTERN:  # a pattern wrapped in one group is the group
+        items = list(items[0][1][3])
+    collected: list[set[str] | None] = []
+    _sequence(items, limit, collected)
+    sets = {frozenset(small) for found in collected if (small := _small(found, limit))}
+    # a set hit whenever another is hit adds nothing ("you" when "you said" is needed)
+    useful = [b for b in sets if not any(a != b and all(any(y in x for y in b) for x in a) for a in sets)]
+    useful = [s for s in useful if _chance(s) < _USELESS]
+    return tuple(sorted(useful, key=lambda s: (_chance(s), sorted(s)))[:most])
 
-    __slots__ = ("pattern", "needles")
+
+class Prefiltered:
+    """A compiled pattern and its needle sets (`needle_sets()`)."""
+
+    __slots__ = ("pattern", "sets")
 
     def __init__(self, pattern: re.Pattern[str], *, limit: int = _NEEDLE_LIMIT):
         self.pattern = pattern
-        self.needles = needles(pattern, limit=limit)
+        self.sets = needle_sets(pattern, limit=limit)
 
     def may_match(self, low: str) -> bool:
         """False only when the pattern cannot match the text whose `lowered()` form is `low`."""
-        if self.needles is None:
-            return True
-        return any(n in low for n in self.needles)
+        return all(any(n in low for n in needles) for needles in self.sets)
+
+    def finditer(self, text: str, low: str | None = None) -> Iterator[re.Match[str]]:
+        """`pattern.finditer(text)`, without running the pattern when it cannot match (`low`: `lowered(text)`)."""
+        return self.pattern.finditer(text) if self.may_match(lowered(text) if low is None else low) else iter(())
+
+
+@cache
+def prefiltered(pattern: re.Pattern[str]) -> Prefiltered:
+    """The one `Prefiltered` of a module-level pattern (its needles read once, generously: up to 256)."""
+    return Prefiltered(pattern, limit=256)
 
 
 class PatternSet:
@@ -76,24 +113,43 @@ class PatternSet:
 
     def __init__(self, patterns: list[re.Pattern[str]], *, limit: int = 256):
         self.items = [Prefiltered(p, limit=limit) for p in patterns]
-        self._always = {i for i, item in enumerate(self.items) if item.needles is None}
-        self._short: list[tuple[str, int]] = []  # needles shorter than GRAM: tested every time
-        self._by_gram: dict[str, list[tuple[str, int]]] = {}
-        for i, item in enumerate(self.items):
-            for needle in sorted(item.needles or ()):
-                if len(needle) < self.GRAM:
-                    self._short.append((needle, i))
-                else:
-                    self._by_gram.setdefault(_rarest_gram(needle, self.GRAM), []).append((needle, i))
+        self._always = {i for i, item in enumerate(self.items) if not item.sets}
+        # a requirement is one needle set of one pattern; a pattern may match when all of its requirements are met
+        self._owner = [i for i, item in enumerate(self.items) for _ in item.sets]
+        self._needs = [len(item.sets) for item in self.items]
+        meets: dict[str, list[int]] = {}  # each needle, and the requirements it meets
+        for r, needles in enumerate(s for item in self.items for s in item.sets):
+            for needle in sorted(needles):
+                meets.setdefault(needle, []).append(r)
+        self._short = [(needle, rs) for needle, rs in meets.items() if len(needle) < self.GRAM]  # tested every time
+        shared: dict[str, int] = {}  # how many needles contain each piece
+        for needle in meets:
+            for gram in {needle[k : k + self.GRAM] for k in range(len(needle) - self.GRAM + 1)}:
+                shared[gram] = shared.get(gram, 0) + 1
+        self._by_gram: dict[str, list[tuple[str, list[int]]]] = {}
+        for needle, rs in meets.items():
+            if len(needle) >= self.GRAM:
+                self._by_gram.setdefault(_rarest_gram(needle, self.GRAM, shared), []).append((needle, rs))
+        self._grams = frozenset(self._by_gram)  # a set, so that intersecting walks the text's few pieces, not these
 
     def possible(self, low: str) -> set[int]:
         """The indices of the patterns that may match the text whose `lowered()` form is `low`."""
-        found = set(self._always)
-        found.update(i for needle, i in self._short if i not in found and needle in low)
+        met: list[int] = []
+        for needle, rs in self._short:
+            if needle in low:
+                met += rs
         n = self.GRAM
-        for gram in {low[i : i + n] for i in range(len(low) - n + 1)}.intersection(self._by_gram):
-            found.update(i for needle, i in self._by_gram[gram] if needle in low)
-        return found
+        for gram in {low[k : k + n] for k in range(len(low) - n + 1)}.intersection(self._grams):
+            for needle, rs in self._by_gram[gram]:
+                if needle in low:
+                    met += rs
+        counts: dict[int, int] = {}
+        owner = self._owner
+        for r in set(met):
+            i = owner[r]
+            counts[i] = counts.get(i, 0) + 1
+        needs = self._needs
+        return self._always.union([i for i, c in counts.items() if c == needs[i]])
 
 
 # Rough English letter frequencies (per cent, space included): a needle is filed under the
@@ -102,9 +158,25 @@ _FREQUENCY = dict(zip(" etaoinshrdlcumwfgypbvkjxqz", (18, 10, 7.5, 6.5, 6.2, 5.7
                                                        1.8, 1.6, 1.6, 1.5, 1.3, 0.8, 0.6, 0.2, 0.2, 0.1, 0.1)))
 
 
-def _rarest_gram(needle: str, n: int) -> str:
+def _rarest_gram(needle: str, n: int, shared: dict[str, int]) -> str:
+    """The needle's piece that the fewest other needles share (common words such as "your" are in
+    many of them), then the one made of the rarest letters."""
     return min((needle[i : i + n] for i in range(len(needle) - n + 1)),
-               key=lambda gram: sum(_FREQUENCY.get(c, 1.0) for c in gram))
+               key=lambda gram: (shared.get(gram, 0), sum(_FREQUENCY.get(c, 1.0) for c in gram)))
+
+
+_USELESS = 0.1  # a needle set this likely at a given character (a space, a single common letter) skips nothing
+
+
+def _chance(needles: frozenset[str]) -> float:
+    """A rough chance that one of the needles starts at a given character of English text."""
+    total = 0.0
+    for needle in needles:
+        p = 1.0
+        for c in needle:
+            p *= _FREQUENCY.get(c, 1.0) / 100.0
+        total += p
+    return total
 
 
 # ---- the analysis: each node gives (exact, needles) ----------------------------------------------
@@ -162,7 +234,9 @@ def _minimal(needles: set[str]) -> set[str]:
     return {x for x in needles if not any(y != x and y in x for y in needles)}
 
 
-def _sequence(items: list, limit: int) -> tuple[set[str] | None, set[str] | None]:
+def _sequence(items: list, limit: int, collected: list[set[str] | None] | None = None) -> tuple[set[str] | None, set[str] | None]:
+    """(exact, needles) of a sequence; `collected` receives every set of needles considered on the way
+    (each is sound on its own: one of its strings is in every match)."""
     run: set[str] = {""}  # the exact strings of the items since the last break
     whole = True  # every item so far was exact and the run never overflowed
     best: set[str] | None = None
@@ -170,6 +244,8 @@ def _sequence(items: list, limit: int) -> tuple[set[str] | None, set[str] | None
         exact, found = _node(op, av, limit)
         if exact is not None:
             best = _better(best, run, limit)  # a shorter run may be the usable one when the longer has too many strings
+            if collected is not None:
+                collected.append(run)
             product = {a + b for a in run for b in exact}
             if len(product) <= _EXACT_LIMIT:
                 run = product
@@ -177,8 +253,12 @@ def _sequence(items: list, limit: int) -> tuple[set[str] | None, set[str] | None
             run, whole = set(exact), False
             continue
         best = _better(_better(best, run, limit), found, limit)
+        if collected is not None:
+            collected += [run, found]
         run, whole = {""}, False
     best = _better(best, run, limit)
+    if collected is not None:
+        collected.append(run)
     return (run if whole else None), best
 
 
@@ -225,6 +305,8 @@ def _class_chars(items) -> set[str] | None:
     for op, av in items:
         if op is sre.LITERAL:
             chars.add(chr(av))
+        elif op is sre.CATEGORY and av is sre.CATEGORY_DIGIT:  # any script's digit: `lowered()` makes it ASCII
+            chars.update(_DIGITS)
         elif op is sre.RANGE and av[1] - av[0] < _CLASS_LIMIT:
             chars.update(chr(c) for c in range(av[0], av[1] + 1))
         else:  # NEGATE, CATEGORY, wide ranges

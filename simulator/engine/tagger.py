@@ -37,7 +37,7 @@ from simulator.domain.lexicon import (
     sentence_bounds,
 )
 from simulator.domain.moves import PENALTY_MOVES, Move
-from simulator.domain.prefilter import PatternSet, lowered
+from simulator.domain.prefilter import PatternSet, lowered, prefiltered
 
 # Feelings a person can have ("you seem frustrated", "you sound fed up", "that one stings").
 # Naming one of these is a *specific* emotional reaction (codebook level 2).
@@ -852,7 +852,7 @@ class RuleTagger:
         folded = fold(text)
         low = lowered(folded)
         ignored = scorer_directed_spans(folded)
-        not_evidence = [m.span() for m in _NOT_EVIDENCE.finditer(folded)]
+        not_evidence = [m.span() for m in prefiltered(_NOT_EVIDENCE).finditer(folded, low)]
         rules = _compiled()
         seen_by_move: dict[Move, set[tuple[int, int]]] = {}
         for i in sorted(rules.patterns.possible(low)):  # in the order of RULES; the others cannot match
@@ -916,12 +916,15 @@ def _not_a_past_occasion(sentence: str) -> bool:
 def uses_rubric_jargon(text: str) -> bool:
     """Two or more distinct rubric terms ("I empathise", "I validate your feelings", "Impact:"):
     keyword stuffing aimed at a scorer rather than words to a person."""
-    return len({m.group(0).lower() for m in _JARGON.finditer(fold(text))}) >= 2
+    return len({m.group(0).lower() for m in prefiltered(_JARGON).finditer(fold(text))}) >= 2
 
 
 def apology_count(text: str) -> int:
     """How many apologies ("sorry", "I apologise", "apologies") a message strings together."""
-    return len(re.findall(r"\bsorry\b|\bapologi[sz]e\b|\bapologies\b", fold(text), re.IGNORECASE))
+    return sum(1 for _ in prefiltered(_APOLOGY).finditer(fold(text)))
+
+
+_APOLOGY = re.compile(r"\bsorry\b|\bapologi[sz]e\b|\bapologies\b", re.IGNORECASE)
 
 
 # ---- strength: generic (1) or specific (2), per the codebook's levels -------------------
@@ -1047,8 +1050,9 @@ SET_PHRASES: tuple[tuple[re.Pattern[str], Move | None, frozenset[Move]], ...] = 
 def read_set_phrases(spans: list[Span], text: str) -> None:
     """Give each set phrase its one reading (`SET_PHRASES`), in place: its move (if any) is added over the phrase,
     and the moves it does not make are removed from the words it covers."""
+    low = lowered(text)
     for pattern, move, excluded in SET_PHRASES:
-        for match in pattern.finditer(text):
+        for match in prefiltered(pattern).finditer(text, low):
             start, end = match.span()
             spans[:] = [s for s in spans if not (s.move in excluded and s.start < end and start < s.end)]
             if move is not None and not any(s.move == move and s.start < end and start < s.end for s in spans):
