@@ -22,7 +22,7 @@ digit `\\d` matches (of any script) to an ASCII digit.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 from re import _constants as sre  # type: ignore[attr-defined]  # the parser's node codes (3.11+)
 from re import _parser as sre_parse  # type: ignore[attr-defined]
@@ -76,18 +76,46 @@ def needle_sets(pattern: str | re.Pattern[str], *, limit: int = _NEEDLE_LIMIT, m
     return tuple(sorted(useful, key=lambda s: (_chance(s), sorted(s)))[:most])
 
 
+def trie_pattern(words: Iterable[str]) -> re.Pattern[str]:
+    """One case-sensitive pattern matching any of `words`, built as a trie ("you(?: (?:are|can)|r)?"), so that
+    `re` steps through a text once instead of trying every word at every character; at each position it takes
+    the longest word there."""
+    tree: dict = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def branch(node: dict) -> str:
+        alternatives = [re.escape(char) + branch(sub) for char, sub in sorted(node.items()) if char]
+        if not alternatives:
+            return ""
+        body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return re.compile(branch(tree))
+
+
+_FEW = 8  # up to this many needles, `in` per needle beats one pattern
+
+
 class Prefiltered:
     """A compiled pattern and its needle sets (`needle_sets()`)."""
 
-    __slots__ = ("pattern", "sets")
+    __slots__ = ("pattern", "sets", "_tests")
 
     def __init__(self, pattern: re.Pattern[str], *, limit: int = _NEEDLE_LIMIT):
         self.pattern = pattern
         self.sets = needle_sets(pattern, limit=limit)
+        self._tests = [sorted(s) if len(s) <= _FEW else trie_pattern(s) for s in self.sets]
 
     def may_match(self, low: str) -> bool:
         """False only when the pattern cannot match the text whose `lowered()` form is `low`."""
-        return all(any(n in low for n in needles) for needles in self.sets)
+        for test in self._tests:
+            if not (any(n in low for n in test) if isinstance(test, list) else test.search(low)):
+                return False
+        return True
 
     def finditer(self, text: str, low: str | None = None) -> Iterator[re.Match[str]]:
         """`pattern.finditer(text)`, without running the pattern when it cannot match (`low`: `lowered(text)`)."""
@@ -103,13 +131,11 @@ def prefiltered(pattern: re.Pattern[str]) -> Prefiltered:
 class PatternSet:
     """Many patterns over one text: which of them may match, found with one pass over the text.
 
-    Each needle is filed under one of its 4-character pieces (the rarest-looking one); the
-    text's own 4-character pieces, looked up in that file, name the few needles worth testing.
-    With a few hundred patterns this costs tens of microseconds a text, where testing every
-    pattern's needles one by one costs a millisecond.
+    All the patterns' needles make one trie pattern (`trie_pattern`); one `findall` over the
+    text names the needles it contains, and a pattern may match when each of its needle sets
+    has one. With a few hundred patterns this costs some microseconds a text, where testing
+    every pattern's needles one by one costs a millisecond.
     """
-
-    GRAM = 4
 
     def __init__(self, patterns: list[re.Pattern[str]], *, limit: int = 256):
         self.items = [Prefiltered(p, limit=limit) for p in patterns]
@@ -119,50 +145,29 @@ class PatternSet:
         self._needs = [len(item.sets) for item in self.items]
         meets: dict[str, list[int]] = {}  # each needle, and the requirements it meets
         for r, needles in enumerate(s for item in self.items for s in item.sets):
-            for needle in sorted(needles):
+            for needle in needles:
                 meets.setdefault(needle, []).append(r)
-        self._short = [(needle, rs) for needle, rs in meets.items() if len(needle) < self.GRAM]  # tested every time
-        shared: dict[str, int] = {}  # how many needles contain each piece
-        for needle in meets:
-            for gram in {needle[k : k + self.GRAM] for k in range(len(needle) - self.GRAM + 1)}:
-                shared[gram] = shared.get(gram, 0) + 1
-        self._by_gram: dict[str, list[tuple[str, list[int]]]] = {}
-        for needle, rs in meets.items():
-            if len(needle) >= self.GRAM:
-                self._by_gram.setdefault(_rarest_gram(needle, self.GRAM, shared), []).append((needle, rs))
-        self._grams = frozenset(self._by_gram)  # a set, so that intersecting walks the text's few pieces, not these
+        # the trie finds the longest needle at each character; the others there are its prefixes
+        self._trie = re.compile(f"(?=({trie_pattern(meets).pattern}))")
+        self._met_by = {needle: sorted({r for k in range(1, len(needle) + 1) for r in meets.get(needle[:k], ())}) for needle in meets}
 
     def possible(self, low: str) -> set[int]:
         """The indices of the patterns that may match the text whose `lowered()` form is `low`."""
-        met: list[int] = []
-        for needle, rs in self._short:
-            if needle in low:
-                met += rs
-        n = self.GRAM
-        for gram in {low[k : k + n] for k in range(len(low) - n + 1)}.intersection(self._grams):
-            for needle, rs in self._by_gram[gram]:
-                if needle in low:
-                    met += rs
+        met: set[int] = set()
+        for needle in set(self._trie.findall(low)):
+            met.update(self._met_by[needle])
         counts: dict[int, int] = {}
         owner = self._owner
-        for r in set(met):
+        for r in met:
             i = owner[r]
             counts[i] = counts.get(i, 0) + 1
         needs = self._needs
         return self._always.union([i for i, c in counts.items() if c == needs[i]])
 
 
-# Rough English letter frequencies (per cent, space included): a needle is filed under the
-# piece least likely to be in a text, so that few needles are looked at for nothing.
+# Rough English letter frequencies (per cent, space included), for guessing how often a needle is in a text.
 _FREQUENCY = dict(zip(" etaoinshrdlcumwfgypbvkjxqz", (18, 10, 7.5, 6.5, 6.2, 5.7, 5.7, 5.3, 5, 5, 3.5, 3.3, 2.3, 2.3, 2, 1.9,
                                                        1.8, 1.6, 1.6, 1.5, 1.3, 0.8, 0.6, 0.2, 0.2, 0.1, 0.1)))
-
-
-def _rarest_gram(needle: str, n: int, shared: dict[str, int]) -> str:
-    """The needle's piece that the fewest other needles share (common words such as "your" are in
-    many of them), then the one made of the rarest letters."""
-    return min((needle[i : i + n] for i in range(len(needle) - n + 1)),
-               key=lambda gram: (shared.get(gram, 0), sum(_FREQUENCY.get(c, 1.0) for c in gram)))
 
 
 _USELESS = 0.1  # a needle set this likely at a given character (a space, a single common letter) skips nothing
