@@ -976,12 +976,15 @@ _NAMED = re.compile(r"(?<![.!?]\s)(?<!^)\b(?-i:[A-Z][a-zà-ÿ]+)\b")
 def strength(tagging: Tagging, span: Span) -> int:
     """How strong one span's evidence is: 1 (generic or vague) or 2 (specific), per docs/codebook.md."""
     text = fold(span.text)
-    sentence = sentence_at(fold(tagging.text), span.start, span.end)
+
+    def sentence() -> str:  # only two kinds of span look at their sentence
+        return sentence_at(fold(tagging.text), span.start, span.end)
+
     if span.move == Move.acknowledges_feelings:
         return 2 if _SPECIFIC_FEELING.search(text) else 1
     if span.move == Move.reflects:
         # a restatement carries content; a bare "I see where you're coming from" is generic
-        return 1 if _GENERIC_REFLECTION.search(text.strip()) or len(sentence.split()) < 6 else 2
+        return 1 if _GENERIC_REFLECTION.search(text.strip()) or len(sentence().split()) < 6 else 2
     if span.move == Move.validates:
         return 1 if _WEAK_VALIDATION.search(text.strip()) else 2
     if span.move == Move.open_question:
@@ -994,7 +997,8 @@ def strength(tagging: Tagging, span: Span) -> int:
         return 2 if _SPECIFIC_TIME.search(text) else 1
     if span.move in (Move.specific_behaviour, Move.impact):
         # observable and specific: a quote, a number, a date, a named person or record in the same sentence
-        return 2 if _CONCRETE.search(sentence) or _NAMED.search(sentence) else 1
+        around = sentence()
+        return 2 if _CONCRETE.search(around) or _NAMED.search(around) else 1
     return 1
 
 
