@@ -128,3 +128,24 @@ def test_the_scorer_reads_every_labelled_reply_as_it_would_without_the_prefilter
     monkeypatch.setattr(PatternSet, "possible", lambda self, low: set(range(len(self.items))))
     monkeypatch.setattr(Prefiltered, "may_match", lambda self, low: True)
     assert read() == fast
+
+
+def test_a_guarded_pattern_finds_exactly_what_the_pattern_finds():
+    from simulator.bench.measure import scorer_corpus
+    from simulator.domain.lexicon import ROLE_BREAK
+    from simulator.domain.prefilter import guarded
+    from simulator.engine.tagger import _APOLOGY, _JARGON, _NOT_EVIDENCE, SET_PHRASES
+
+    assert guarded(re.compile(r"\b(?:one|two) days", re.I)).pattern.startswith("(?=(?i:[ot]))")
+    assert guarded(re.compile(r"(?:really )?")).pattern == "(?:really )?"  # may match nothing: no guard
+    assert guarded(re.compile(r"[^a]b")).pattern == "[^a]b"  # first character unknown
+    texts = _random_texts(150, seed=5) + [t.upper() for t in _random_texts(50, seed=6)] + scorer_corpus()
+    sources = [re.compile(p, re.IGNORECASE) for patterns in RULES.values() for p in patterns]
+    guarded_count = 0
+    for pattern in sources + [ROLE_BREAK, _APOLOGY, _JARGON, _NOT_EVIDENCE, *(p for p, _, _ in SET_PHRASES)]:
+        fast = guarded(pattern)
+        guarded_count += fast is not pattern
+        for text in texts:
+            folded = fold(text)
+            assert [m.span() for m in fast.finditer(folded)] == [m.span() for m in pattern.finditer(folded)], (pattern.pattern, text)
+    assert guarded_count > len(sources) // 2

@@ -106,8 +106,8 @@ class Prefiltered:
     __slots__ = ("pattern", "sets", "_tests")
 
     def __init__(self, pattern: re.Pattern[str], *, limit: int = _NEEDLE_LIMIT):
-        self.pattern = pattern
         self.sets = needle_sets(pattern, limit=limit)
+        self.pattern = guarded(pattern)  # the same matches, found faster (`guarded`)
         self._tests = [sorted(s) if len(s) <= _FEW else trie_pattern(s) for s in self.sets]
 
     def may_match(self, low: str) -> bool:
@@ -319,3 +319,77 @@ def _class_chars(items) -> set[str] | None:
     if len(chars) > _CLASS_LIMIT or not all(c.isascii() for c in chars):
         return None
     return {c.lower() for c in chars}
+
+
+# ---- a guard on the first character -------------------------------------------------------------
+# `re` tries a pattern at every character of a text. A pattern such as `\b(?:one|two|...|ninety) days`
+# walks its forty alternatives at every word boundary; `(?=[otfsen])` in front rejects most positions
+# with one character test. `guarded()` adds that lookahead, built from the characters a match can begin
+# with (ignoring case, so it accepts every character the pattern's own start can match): the matches
+# are the pattern's own.
+
+_CATEGORIES = {sre.CATEGORY_DIGIT: r"\d", sre.CATEGORY_WORD: r"\w", sre.CATEGORY_SPACE: r"\s",
+               sre.CATEGORY_NOT_DIGIT: r"\D", sre.CATEGORY_NOT_WORD: r"\W", sre.CATEGORY_NOT_SPACE: r"\S"}
+_GUARD_LIMIT = 40  # a class this long tests about as slowly as the pattern's own start
+
+
+def guarded(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The pattern with a lookahead on its first character in front, when that helps; else the pattern itself."""
+    try:
+        items = list(sre_parse.parse(pattern.pattern, pattern.flags))
+    except re.error:
+        return pattern
+    first, nullable = _first_of_sequence(items)
+    if first is None or nullable or not first or len(first) > _GUARD_LIMIT or first & {r"\w", r"\W", r"\S", r"\D"}:
+        return pattern  # unknown, or nearly every character: nothing to gain
+    # the class ignores case even when the pattern does not: a looser guard than needed, never a stricter one
+    return re.compile(f"(?=(?i:[{''.join(sorted(first))}]))(?:{pattern.pattern})", pattern.flags)
+
+
+def _first_of_sequence(items: list) -> tuple[set[str] | None, bool]:
+    """(class parts a match of the sequence can begin with, whether it can match the empty string); None: unknown."""
+    first: set[str] = set()
+    for op, av in items:
+        found, nullable = _first_of_node(op, av)
+        if found is None:
+            return None, False
+        first |= found
+        if not nullable:
+            return first, False
+    return first, True
+
+
+def _first_of_node(op, av) -> tuple[set[str] | None, bool]:
+    if op is sre.LITERAL:
+        return {re.escape(chr(av))}, False
+    if op is sre.IN:
+        parts: set[str] = set()
+        for kind, value in av:
+            if kind is sre.LITERAL:
+                parts.add(re.escape(chr(value)))
+            elif kind is sre.RANGE:
+                parts.add(f"{re.escape(chr(value[0]))}-{re.escape(chr(value[1]))}")
+            elif kind is sre.CATEGORY and value in _CATEGORIES:
+                parts.add(_CATEGORIES[value])
+            else:  # NEGATE and the rest
+                return None, False
+        return parts, False
+    if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+        return set(), True  # zero width: the first character comes after it
+    if op is sre.SUBPATTERN:
+        return _first_of_sequence(list(av[3]))
+    if op is sre.BRANCH:
+        first: set[str] = set()
+        nullable = False
+        for alternative in av[1]:
+            found, empty = _first_of_sequence(list(alternative))
+            if found is None:
+                return None, False
+            first |= found
+            nullable = nullable or empty
+        return first, nullable
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+        low, _high, sub = av
+        found, empty = _first_of_sequence(list(sub))
+        return found, (empty or low == 0) if found is not None else False
+    return None, False  # ANY, NOT_LITERAL, GROUPREF, ATOMIC_GROUP...: not known
