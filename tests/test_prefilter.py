@@ -139,6 +139,8 @@ def test_a_guarded_pattern_finds_exactly_what_the_pattern_finds():
     assert guarded(re.compile(r"\b(?:one|two) days", re.I)).pattern.startswith("(?=(?i:[ot]))")
     assert guarded(re.compile(r"(?:really )?")).pattern == "(?:really )?"  # may match nothing: no guard
     assert guarded(re.compile(r"[^a]b")).pattern == "[^a]b"  # first character unknown
+    assert guarded(re.compile(r"(?s)ab")).pattern == "(?s)ab"  # global flags must stay first: left as it is
+    assert guarded(re.compile("ab # a comment", re.VERBOSE)).pattern == "ab # a comment"
     texts = _random_texts(150, seed=5) + [t.upper() for t in _random_texts(50, seed=6)] + scorer_corpus()
     sources = [re.compile(p, re.IGNORECASE) for patterns in RULES.values() for p in patterns]
     guarded_count = 0

@@ -335,6 +335,8 @@ _GUARD_LIMIT = 40  # a class this long tests about as slowly as the pattern's ow
 
 def guarded(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """The pattern with a lookahead on its first character in front, when that helps; else the pattern itself."""
+    if pattern.flags & re.VERBOSE:  # a trailing comment would swallow the closing parenthesis
+        return pattern
     try:
         items = list(sre_parse.parse(pattern.pattern, pattern.flags))
     except re.error:
@@ -343,7 +345,10 @@ def guarded(pattern: re.Pattern[str]) -> re.Pattern[str]:
     if first is None or nullable or not first or len(first) > _GUARD_LIMIT or first & {r"\w", r"\W", r"\S", r"\D"}:
         return pattern  # unknown, or nearly every character: nothing to gain
     # the class ignores case even when the pattern does not: a looser guard than needed, never a stricter one
-    return re.compile(f"(?=(?i:[{''.join(sorted(first))}]))(?:{pattern.pattern})", pattern.flags)
+    try:
+        return re.compile(f"(?=(?i:[{''.join(sorted(first))}]))(?:{pattern.pattern})", pattern.flags)
+    except re.error:  # e.g. global flags written inside the pattern ("(?s)..."), which must come first
+        return pattern
 
 
 def _first_of_sequence(items: list) -> tuple[set[str] | None, bool]:
