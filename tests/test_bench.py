@@ -27,6 +27,7 @@ def test_bench_json_has_every_figure_and_a_status_per_target(capsys):
     assert o["turns"] > 0 and off["turns"] > 0 and tok["turns"] > 0
     for scored in results["scorer"].values():
         assert scored["replies"] > 0 and scored["single_per_s"] > 0 and scored["batched_per_s"] > 0
+        assert scored["single_per_cpu_s"] > 0 and scored["batched_per_cpu_s"] > 0
     names = [t["name"] for t in results["targets"]]
     assert len(names) == len(set(names)) >= 9
     assert {t["status"] for t in results["targets"]} <= {"PASS", "FAIL", "n/a"}

@@ -319,14 +319,16 @@ def _batch_tag(tagger) -> Callable[[list[str]], list[Any]] | None:
     return None
 
 
-def _rate(work: Callable[[], int], min_seconds: float) -> float:
-    """Replies per second: `work` scores a pass and returns how many it scored; repeat for `min_seconds`."""
-    done, start = 0, time.perf_counter()
+def _rate(work: Callable[[], int], min_seconds: float) -> tuple[float, float]:
+    """Replies per second of the clock and per second of this process's CPU time: `work` scores a pass and
+    returns how many it scored; repeat for `min_seconds`. On a shared machine the clock also counts the
+    time other processes held the core; the CPU time does not."""
+    done, start, cpu = 0, time.perf_counter(), time.process_time()
     while True:
         done += work()
         elapsed = time.perf_counter() - start
         if elapsed >= min_seconds:
-            return done / elapsed
+            return done / elapsed, done / max(time.process_time() - cpu, 1e-9)
 
 
 def measure_scorer(tagger, replies: list[str], min_seconds: float) -> dict[str, Any]:
@@ -348,8 +350,8 @@ def measure_scorer(tagger, replies: list[str], min_seconds: float) -> dict[str, 
 
     single()  # warm up (patterns, caches, model weights)
     with one_core() as pinned:
-        per_second_single = _rate(single, min_seconds)
-        per_second_batched = _rate(batched, min_seconds)
+        per_second_single, per_cpu_second_single = _rate(single, min_seconds)
+        per_second_batched, per_cpu_second_batched = _rate(batched, min_seconds)
     return {
         "tagger": type(tagger).__name__,
         "replies": len(replies),
@@ -357,6 +359,8 @@ def measure_scorer(tagger, replies: list[str], min_seconds: float) -> dict[str, 
         "batch_api": batch is not None,
         "single_per_s": round(per_second_single, 1),
         "batched_per_s": round(per_second_batched, 1),
+        "single_per_cpu_s": round(per_cpu_second_single, 1),
+        "batched_per_cpu_s": round(per_cpu_second_batched, 1),
     }
 
 
@@ -511,7 +515,8 @@ def render(results: dict[str, Any]) -> str:
     for key, s in results["scorer"].items():
         label = "rules" if key == "rules" else s["tagger"]
         lines.append(f"Scorer ({label}, {s['replies']} replies, {'one core' if s['one_core'] else 'all cores'}): "
-                     f"{s['single_per_s']} replies/s single, {s['batched_per_s']} batched{'' if s['batch_api'] else ' (no batch API)'}")
+                     f"{s['single_per_s']} replies/s single, {s['batched_per_s']} batched{'' if s['batch_api'] else ' (no batch API)'}"
+                     f" (per CPU second: {s['single_per_cpu_s']} single, {s['batched_per_cpu_s']} batched)")
     b = results.get("browser")
     lines.append(f"Browser ({b['turns']} turns, headless Chromium): End to rendered debrief {b['end_to_debrief_ms']} ms (runs {b['all_ms']})"
                  if b else f"Browser: not measured ({results.get('browser_unavailable')})")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from simulator.domain.prefilter import Prefiltered, lowered
+from simulator.domain.prefilter import Prefiltered, lowered, prefiltered
 
 MONTHS: dict[str, int] = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6,
@@ -177,10 +177,12 @@ def scorer_directed_spans(text: str) -> list[tuple[int, int]]:
     # the full pattern only where its trigger words are: its open start (any words before them) makes `re`
     # try a sentence-long match from every character, about 2 ms a message
     trigger = _scorer_trigger()
-    triggered = trigger.may_match(lowered(folded)) and trigger.pattern.search(folded)
+    low = lowered(folded)
+    triggered = trigger.may_match(low) and trigger.pattern.search(folded)
     spans = [(m.start(), m.end()) for m in SCORER_DIRECTED.finditer(folded)] if triggered else []
-    bounds = sentences(folded)
-    for m in ROLE_BREAK.finditer(folded):
+    breaks = list(prefiltered(ROLE_BREAK).finditer(folded, low))
+    bounds = sentences(folded) if breaks else []
+    for m in breaks:
         at = next((i for i, (a, b) in enumerate(bounds) if a <= m.start() < b), None)
         if at is not None:
             spans.append((bounds[at][0], bounds[min(at + 1, len(bounds) - 1)][1]))

@@ -7,18 +7,23 @@ messages, and that is cheap to prove: every match of `\\byou(?: seem| sound) ups
 of literal strings (lower case, ASCII), one of which any match must contain, or None when
 there is no useful set. `Prefiltered.may_match` says whether a message (in the lower case
 of `lowered()`) contains one of them; `PatternSet.possible` does that for a few hundred
-patterns at once.
+patterns at once. A pattern can have several such sets, one for each part of it
+(`needle_sets()`): `\\bdo you\\b[^.!?]*\\?` needs "do you" and "?", and is skipped when
+either is missing.
 
 The results are exactly the pattern's own: a skipped pattern had no match to find.
 That rests on two facts tests check: the needles are derived conservatively (anything
 the analysis does not understand gives no needle, never a wrong one), and `lowered()`
 maps every character that `re.IGNORECASE` lets match an ASCII letter to that letter
-(including the odd ones: the Kelvin sign, the long s, the dotted and dotless i).
+(including the odd ones: the Kelvin sign, the long s, the dotted and dotless i), and every
+digit `\\d` matches (of any script) to an ASCII digit.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from functools import cache
 from re import _constants as sre  # type: ignore[attr-defined]  # the parser's node codes (3.11+)
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 
@@ -28,11 +33,15 @@ _CLASS_LIMIT = 10  # a character class wider than this is not worth enumerating
 
 # Characters that re.IGNORECASE matches with an ASCII letter but whose str.lower() is not that letter.
 _CASE_ODDITIES = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_DIGITS = frozenset("0123456789")
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # what \d matches besides the ASCII digits (Arabic-Indic, Devanagari...)
 
 
 def lowered(text: str) -> str:
-    """The text as the needles are looked for in it: lower case, with re's case oddities mapped to ASCII."""
-    return text.translate(_CASE_ODDITIES).lower()
+    """The text as the needles are looked for in it: lower case, with re's case oddities mapped to ASCII
+    and the digits of other scripts to "0" (so a needle "0".."9" stands for `\\d`)."""
+    low = text.translate(_CASE_ODDITIES).lower()
+    return low if low.isascii() else _OTHER_DIGIT.sub("0", low)
 
 
 def needles(pattern: str | re.Pattern[str], *, limit: int = _NEEDLE_LIMIT) -> frozenset[str] | None:
@@ -47,64 +56,132 @@ def needles(pattern: str | re.Pattern[str], *, limit: int = _NEEDLE_LIMIT) -> fr
     return frozenset(small) if small else None
 
 
-class Prefiltered:
-    """A compiled pattern and its needles."""
+def needle_sets(pattern: str | re.Pattern[str], *, limit: int = _NEEDLE_LIMIT, most: int = 3) -> tuple[frozenset[str], ...]:
+    """Up to `most` sets of literal strings (each at most `limit`): every match of `pattern` contains a string
+    of each set. The sets come from different parts of the pattern (`\\b(?:do|did) you\\b[^.!?]*\\?` gives
+    {"do you", "did you"} and {"?"}); the rarest-looking first; empty when nothing useful is known."""
+    source, flags = (pattern.pattern, pattern.flags) if isinstance(pattern, re.Pattern) else (pattern, 0)
+    try:
+        items = list(sre_parse.parse(source, flags))
+    except re.error:
+        return ()
+    while len(items) == 1 and items[0][0] is sre.SUBPATTERN:  # a pattern wrapped in one group is the group
+        items = list(items[0][1][3])
+    collected: list[set[str] | None] = []
+    _sequence(items, limit, collected)
+    sets = {frozenset(small) for found in collected if (small := _small(found, limit))}
+    # a set hit whenever another is hit adds nothing ("you" when "you said" is needed)
+    useful = [b for b in sets if not any(a != b and all(any(y in x for y in b) for x in a) for a in sets)]
+    useful = [s for s in useful if _chance(s) < _USELESS]
+    return tuple(sorted(useful, key=lambda s: (_chance(s), sorted(s)))[:most])
 
-    __slots__ = ("pattern", "needles")
+
+def trie_pattern(words: Iterable[str]) -> re.Pattern[str]:
+    """One case-sensitive pattern matching any of `words`, built as a trie ("you(?: (?:are|can)|r)?"), so that
+    `re` steps through a text once instead of trying every word at every character; at each position it takes
+    the longest word there."""
+    tree: dict = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def branch(node: dict) -> str:
+        alternatives = [re.escape(char) + branch(sub) for char, sub in sorted(node.items()) if char]
+        if not alternatives:
+            return ""
+        body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return re.compile(branch(tree))
+
+
+_FEW = 8  # up to this many needles, `in` per needle beats one pattern
+
+
+class Prefiltered:
+    """A compiled pattern and its needle sets (`needle_sets()`)."""
+
+    __slots__ = ("pattern", "sets", "_tests")
 
     def __init__(self, pattern: re.Pattern[str], *, limit: int = _NEEDLE_LIMIT):
-        self.pattern = pattern
-        self.needles = needles(pattern, limit=limit)
+        self.sets = needle_sets(pattern, limit=limit)
+        self.pattern = guarded(pattern)  # the same matches, found faster (`guarded`)
+        self._tests = [sorted(s) if len(s) <= _FEW else trie_pattern(s) for s in self.sets]
 
     def may_match(self, low: str) -> bool:
         """False only when the pattern cannot match the text whose `lowered()` form is `low`."""
-        if self.needles is None:
-            return True
-        return any(n in low for n in self.needles)
+        for test in self._tests:
+            if not (any(n in low for n in test) if isinstance(test, list) else test.search(low)):
+                return False
+        return True
+
+    def finditer(self, text: str, low: str | None = None) -> Iterator[re.Match[str]]:
+        """`pattern.finditer(text)`, without running the pattern when it cannot match (`low`: `lowered(text)`)."""
+        return self.pattern.finditer(text) if self.may_match(lowered(text) if low is None else low) else iter(())
+
+
+@cache
+def prefiltered(pattern: re.Pattern[str]) -> Prefiltered:
+    """The one `Prefiltered` of a module-level pattern (its needles read once, generously: up to 256)."""
+    return Prefiltered(pattern, limit=256)
 
 
 class PatternSet:
     """Many patterns over one text: which of them may match, found with one pass over the text.
 
-    Each needle is filed under one of its 4-character pieces (the rarest-looking one); the
-    text's own 4-character pieces, looked up in that file, name the few needles worth testing.
-    With a few hundred patterns this costs tens of microseconds a text, where testing every
-    pattern's needles one by one costs a millisecond.
+    All the patterns' needles make one trie pattern (`trie_pattern`); one `findall` over the
+    text names the needles it contains, and a pattern may match when each of its needle sets
+    has one. With a few hundred patterns this costs some microseconds a text, where testing
+    every pattern's needles one by one costs a millisecond.
     """
-
-    GRAM = 4
 
     def __init__(self, patterns: list[re.Pattern[str]], *, limit: int = 256):
         self.items = [Prefiltered(p, limit=limit) for p in patterns]
-        self._always = {i for i, item in enumerate(self.items) if item.needles is None}
-        self._short: list[tuple[str, int]] = []  # needles shorter than GRAM: tested every time
-        self._by_gram: dict[str, list[tuple[str, int]]] = {}
-        for i, item in enumerate(self.items):
-            for needle in sorted(item.needles or ()):
-                if len(needle) < self.GRAM:
-                    self._short.append((needle, i))
-                else:
-                    self._by_gram.setdefault(_rarest_gram(needle, self.GRAM), []).append((needle, i))
+        self._always = {i for i, item in enumerate(self.items) if not item.sets}
+        # a requirement is one needle set of one pattern; a pattern may match when all of its requirements are met
+        self._owner = [i for i, item in enumerate(self.items) for _ in item.sets]
+        self._needs = [len(item.sets) for item in self.items]
+        meets: dict[str, list[int]] = {}  # each needle, and the requirements it meets
+        for r, needles in enumerate(s for item in self.items for s in item.sets):
+            for needle in needles:
+                meets.setdefault(needle, []).append(r)
+        # the trie finds the longest needle at each character; the others there are its prefixes
+        self._trie = re.compile(f"(?=({trie_pattern(meets).pattern}))")
+        self._met_by = {needle: sorted({r for k in range(1, len(needle) + 1) for r in meets.get(needle[:k], ())}) for needle in meets}
 
     def possible(self, low: str) -> set[int]:
         """The indices of the patterns that may match the text whose `lowered()` form is `low`."""
-        found = set(self._always)
-        found.update(i for needle, i in self._short if i not in found and needle in low)
-        n = self.GRAM
-        for gram in {low[i : i + n] for i in range(len(low) - n + 1)}.intersection(self._by_gram):
-            found.update(i for needle, i in self._by_gram[gram] if needle in low)
-        return found
+        met: set[int] = set()
+        for needle in set(self._trie.findall(low)):
+            met.update(self._met_by[needle])
+        counts: dict[int, int] = {}
+        owner = self._owner
+        for r in met:
+            i = owner[r]
+            counts[i] = counts.get(i, 0) + 1
+        needs = self._needs
+        return self._always.union([i for i, c in counts.items() if c == needs[i]])
 
 
-# Rough English letter frequencies (per cent, space included): a needle is filed under the
-# piece least likely to be in a text, so that few needles are looked at for nothing.
+# Rough English letter frequencies (per cent, space included), for guessing how often a needle is in a text.
 _FREQUENCY = dict(zip(" etaoinshrdlcumwfgypbvkjxqz", (18, 10, 7.5, 6.5, 6.2, 5.7, 5.7, 5.3, 5, 5, 3.5, 3.3, 2.3, 2.3, 2, 1.9,
                                                        1.8, 1.6, 1.6, 1.5, 1.3, 0.8, 0.6, 0.2, 0.2, 0.1, 0.1)))
 
 
-def _rarest_gram(needle: str, n: int) -> str:
-    return min((needle[i : i + n] for i in range(len(needle) - n + 1)),
-               key=lambda gram: sum(_FREQUENCY.get(c, 1.0) for c in gram))
+_USELESS = 0.1  # a needle set this likely at a given character (a space, a single common letter) skips nothing
+
+
+def _chance(needles: frozenset[str]) -> float:
+    """A rough chance that one of the needles starts at a given character of English text."""
+    total = 0.0
+    for needle in needles:
+        p = 1.0
+        for c in needle:
+            p *= _FREQUENCY.get(c, 1.0) / 100.0
+        total += p
+    return total
 
 
 # ---- the analysis: each node gives (exact, needles) ----------------------------------------------
@@ -162,7 +239,9 @@ def _minimal(needles: set[str]) -> set[str]:
     return {x for x in needles if not any(y != x and y in x for y in needles)}
 
 
-def _sequence(items: list, limit: int) -> tuple[set[str] | None, set[str] | None]:
+def _sequence(items: list, limit: int, collected: list[set[str] | None] | None = None) -> tuple[set[str] | None, set[str] | None]:
+    """(exact, needles) of a sequence; `collected` receives every set of needles considered on the way
+    (each is sound on its own: one of its strings is in every match)."""
     run: set[str] = {""}  # the exact strings of the items since the last break
     whole = True  # every item so far was exact and the run never overflowed
     best: set[str] | None = None
@@ -170,6 +249,8 @@ def _sequence(items: list, limit: int) -> tuple[set[str] | None, set[str] | None
         exact, found = _node(op, av, limit)
         if exact is not None:
             best = _better(best, run, limit)  # a shorter run may be the usable one when the longer has too many strings
+            if collected is not None:
+                collected.append(run)
             product = {a + b for a in run for b in exact}
             if len(product) <= _EXACT_LIMIT:
                 run = product
@@ -177,8 +258,12 @@ def _sequence(items: list, limit: int) -> tuple[set[str] | None, set[str] | None
             run, whole = set(exact), False
             continue
         best = _better(_better(best, run, limit), found, limit)
+        if collected is not None:
+            collected += [run, found]
         run, whole = {""}, False
     best = _better(best, run, limit)
+    if collected is not None:
+        collected.append(run)
     return (run if whole else None), best
 
 
@@ -225,6 +310,8 @@ def _class_chars(items) -> set[str] | None:
     for op, av in items:
         if op is sre.LITERAL:
             chars.add(chr(av))
+        elif op is sre.CATEGORY and av is sre.CATEGORY_DIGIT:  # any script's digit: `lowered()` makes it ASCII
+            chars.update(_DIGITS)
         elif op is sre.RANGE and av[1] - av[0] < _CLASS_LIMIT:
             chars.update(chr(c) for c in range(av[0], av[1] + 1))
         else:  # NEGATE, CATEGORY, wide ranges
@@ -232,3 +319,82 @@ def _class_chars(items) -> set[str] | None:
     if len(chars) > _CLASS_LIMIT or not all(c.isascii() for c in chars):
         return None
     return {c.lower() for c in chars}
+
+
+# ---- a guard on the first character -------------------------------------------------------------
+# `re` tries a pattern at every character of a text. A pattern such as `\b(?:one|two|...|ninety) days`
+# walks its forty alternatives at every word boundary; `(?=[otfsen])` in front rejects most positions
+# with one character test. `guarded()` adds that lookahead, built from the characters a match can begin
+# with (ignoring case, so it accepts every character the pattern's own start can match): the matches
+# are the pattern's own.
+
+_CATEGORIES = {sre.CATEGORY_DIGIT: r"\d", sre.CATEGORY_WORD: r"\w", sre.CATEGORY_SPACE: r"\s",
+               sre.CATEGORY_NOT_DIGIT: r"\D", sre.CATEGORY_NOT_WORD: r"\W", sre.CATEGORY_NOT_SPACE: r"\S"}
+_GUARD_LIMIT = 40  # a class this long tests about as slowly as the pattern's own start
+
+
+def guarded(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The pattern with a lookahead on its first character in front, when that helps; else the pattern itself."""
+    if pattern.flags & re.VERBOSE:  # a trailing comment would swallow the closing parenthesis
+        return pattern
+    try:
+        items = list(sre_parse.parse(pattern.pattern, pattern.flags))
+    except re.error:
+        return pattern
+    first, nullable = _first_of_sequence(items)
+    if first is None or nullable or not first or len(first) > _GUARD_LIMIT or first & {r"\w", r"\W", r"\S", r"\D"}:
+        return pattern  # unknown, or nearly every character: nothing to gain
+    # the class ignores case even when the pattern does not: a looser guard than needed, never a stricter one
+    try:
+        return re.compile(f"(?=(?i:[{''.join(sorted(first))}]))(?:{pattern.pattern})", pattern.flags)
+    except re.error:  # e.g. global flags written inside the pattern ("(?s)..."), which must come first
+        return pattern
+
+
+def _first_of_sequence(items: list) -> tuple[set[str] | None, bool]:
+    """(class parts a match of the sequence can begin with, whether it can match the empty string); None: unknown."""
+    first: set[str] = set()
+    for op, av in items:
+        found, nullable = _first_of_node(op, av)
+        if found is None:
+            return None, False
+        first |= found
+        if not nullable:
+            return first, False
+    return first, True
+
+
+def _first_of_node(op, av) -> tuple[set[str] | None, bool]:
+    if op is sre.LITERAL:
+        return {re.escape(chr(av))}, False
+    if op is sre.IN:
+        parts: set[str] = set()
+        for kind, value in av:
+            if kind is sre.LITERAL:
+                parts.add(re.escape(chr(value)))
+            elif kind is sre.RANGE:
+                parts.add(f"{re.escape(chr(value[0]))}-{re.escape(chr(value[1]))}")
+            elif kind is sre.CATEGORY and value in _CATEGORIES:
+                parts.add(_CATEGORIES[value])
+            else:  # NEGATE and the rest
+                return None, False
+        return parts, False
+    if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+        return set(), True  # zero width: the first character comes after it
+    if op is sre.SUBPATTERN:
+        return _first_of_sequence(list(av[3]))
+    if op is sre.BRANCH:
+        first: set[str] = set()
+        nullable = False
+        for alternative in av[1]:
+            found, empty = _first_of_sequence(list(alternative))
+            if found is None:
+                return None, False
+            first |= found
+            nullable = nullable or empty
+        return first, nullable
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+        low, _high, sub = av
+        found, empty = _first_of_sequence(list(sub))
+        return found, (empty or low == 0) if found is not None else False
+    return None, False  # ANY, NOT_LITERAL, GROUPREF, ATOMIC_GROUP...: not known

@@ -37,7 +37,7 @@ from simulator.domain.lexicon import (
     sentence_bounds,
 )
 from simulator.domain.moves import PENALTY_MOVES, Move
-from simulator.domain.prefilter import PatternSet, lowered
+from simulator.domain.prefilter import PatternSet, lowered, prefiltered
 
 # Feelings a person can have ("you seem frustrated", "you sound fed up", "that one stings").
 # Naming one of these is a *specific* emotional reaction (codebook level 2).
@@ -852,7 +852,7 @@ class RuleTagger:
         folded = fold(text)
         low = lowered(folded)
         ignored = scorer_directed_spans(folded)
-        not_evidence = [m.span() for m in _NOT_EVIDENCE.finditer(folded)]
+        not_evidence = [m.span() for m in prefiltered(_NOT_EVIDENCE).finditer(folded, low)]
         rules = _compiled()
         seen_by_move: dict[Move, set[tuple[int, int]]] = {}
         for i in sorted(rules.patterns.possible(low)):  # in the order of RULES; the others cannot match
@@ -916,12 +916,15 @@ def _not_a_past_occasion(sentence: str) -> bool:
 def uses_rubric_jargon(text: str) -> bool:
     """Two or more distinct rubric terms ("I empathise", "I validate your feelings", "Impact:"):
     keyword stuffing aimed at a scorer rather than words to a person."""
-    return len({m.group(0).lower() for m in _JARGON.finditer(fold(text))}) >= 2
+    return len({m.group(0).lower() for m in prefiltered(_JARGON).finditer(fold(text))}) >= 2
 
 
 def apology_count(text: str) -> int:
     """How many apologies ("sorry", "I apologise", "apologies") a message strings together."""
-    return len(re.findall(r"\bsorry\b|\bapologi[sz]e\b|\bapologies\b", fold(text), re.IGNORECASE))
+    return sum(1 for _ in prefiltered(_APOLOGY).finditer(fold(text)))
+
+
+_APOLOGY = re.compile(r"\bsorry\b|\bapologi[sz]e\b|\bapologies\b", re.IGNORECASE)
 
 
 # ---- strength: generic (1) or specific (2), per the codebook's levels -------------------
@@ -973,12 +976,15 @@ _NAMED = re.compile(r"(?<![.!?]\s)(?<!^)\b(?-i:[A-Z][a-zà-ÿ]+)\b")
 def strength(tagging: Tagging, span: Span) -> int:
     """How strong one span's evidence is: 1 (generic or vague) or 2 (specific), per docs/codebook.md."""
     text = fold(span.text)
-    sentence = sentence_at(fold(tagging.text), span.start, span.end)
+
+    def sentence() -> str:  # only two kinds of span look at their sentence
+        return sentence_at(fold(tagging.text), span.start, span.end)
+
     if span.move == Move.acknowledges_feelings:
         return 2 if _SPECIFIC_FEELING.search(text) else 1
     if span.move == Move.reflects:
         # a restatement carries content; a bare "I see where you're coming from" is generic
-        return 1 if _GENERIC_REFLECTION.search(text.strip()) or len(sentence.split()) < 6 else 2
+        return 1 if _GENERIC_REFLECTION.search(text.strip()) or len(sentence().split()) < 6 else 2
     if span.move == Move.validates:
         return 1 if _WEAK_VALIDATION.search(text.strip()) else 2
     if span.move == Move.open_question:
@@ -991,7 +997,8 @@ def strength(tagging: Tagging, span: Span) -> int:
         return 2 if _SPECIFIC_TIME.search(text) else 1
     if span.move in (Move.specific_behaviour, Move.impact):
         # observable and specific: a quote, a number, a date, a named person or record in the same sentence
-        return 2 if _CONCRETE.search(sentence) or _NAMED.search(sentence) else 1
+        around = sentence()
+        return 2 if _CONCRETE.search(around) or _NAMED.search(around) else 1
     return 1
 
 
@@ -1055,8 +1062,9 @@ SET_PHRASES: tuple[tuple[re.Pattern[str], Move | None, frozenset[Move]], ...] = 
 def read_set_phrases(spans: list[Span], text: str) -> None:
     """Give each set phrase its one reading (`SET_PHRASES`), in place: its move (if any) is added over the phrase,
     and the moves it does not make are removed from the words it covers."""
+    low = lowered(text)
     for pattern, move, excluded in SET_PHRASES:
-        for match in pattern.finditer(text):
+        for match in prefiltered(pattern).finditer(text, low):
             start, end = match.span()
             spans[:] = [s for s in spans if not (s.move in excluded and s.start < end and start < s.end)]
             if move is not None and not any(s.move == move and s.start < end and start < s.end for s in spans):

@@ -15,7 +15,7 @@ from simulator.domain.lexicon import sentence_bounds
 from simulator.domain.moves import PENALTY_MOVES, Move
 from simulator.domain.rubric import INVENTED_FACT, Kind, Skills, empathy_score, evidence_score
 from simulator.domain.scenario import Scenario
-from simulator.engine.tagger import RuleTagger, Tagger, Tagging, apology_count, strength, uses_rubric_jargon
+from simulator.engine.tagger import RuleTagger, Span, Tagger, Tagging, apology_count, strength, uses_rubric_jargon
 from simulator.scoring.facts import Claim, disputed_claims
 
 
@@ -40,13 +40,9 @@ class ReplyScore:
         return out
 
 
-def _distinct(tagging: Tagging, move: Move) -> int:
-    return len({s.text.lower() for s in tagging.spans_of(move)})
-
-
-def _level(tagging: Tagging, move: Move) -> int:
-    """0 when the move is absent, else the strongest span: 1 generic or vague, 2 specific."""
-    return max((strength(tagging, s) for s in tagging.spans_of(move)), default=0)
+def _level(tagging: Tagging, spans: list[Span]) -> int:
+    """0 when the move is absent (no spans), else the strongest span: 1 generic or vague, 2 specific."""
+    return max((strength(tagging, s) for s in spans), default=0)
 
 
 def skills_from_tagging(tagging: Tagging) -> Skills:
@@ -56,16 +52,19 @@ def skills_from_tagging(tagging: Tagging) -> Skills:
     never from length or repetition, so padding and stuffing earn nothing.
     """
     moves = tagging.moves
-    exploration = max(_level(tagging, Move.open_question), _level(tagging, Move.closed_question))
+    spans: dict[Move, list[Span]] = {move: [] for move in Move}
+    for span in tagging.spans:
+        spans[span.move].append(span)
+    exploration = max(_level(tagging, spans[Move.open_question]), _level(tagging, spans[Move.closed_question]))
     levels = {
-        "emotional_reaction": _level(tagging, Move.acknowledges_feelings),
-        "interpretation": _level(tagging, Move.reflects),
+        "emotional_reaction": _level(tagging, spans[Move.acknowledges_feelings]),
+        "interpretation": _level(tagging, spans[Move.reflects]),
         "exploration": exploration,
-        "validation": _level(tagging, Move.validates),
-        "situation": _level(tagging, Move.situation),
-        "behaviour": _level(tagging, Move.specific_behaviour),
-        "impact": _level(tagging, Move.impact),
-        "data": min(2, _distinct(tagging, Move.data)),
+        "validation": _level(tagging, spans[Move.validates]),
+        "situation": _level(tagging, spans[Move.situation]),
+        "behaviour": _level(tagging, spans[Move.specific_behaviour]),
+        "impact": _level(tagging, spans[Move.impact]),
+        "data": min(2, len({s.text.lower() for s in spans[Move.data]})),  # distinct data, not repetitions
     }
     if apology_count(tagging.text) >= 3:
         # a string of apologies is one generic acknowledgement: a repeated phrase counts once
