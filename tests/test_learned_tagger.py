@@ -118,6 +118,14 @@ SET_PHRASES = [
     ("Now, about the on-call rota.", set(), TOPIC_OPENER_IS_NOT),
     ("Right. Let's talk about the mornings.", set(), TOPIC_OPENER_IS_NOT),
     ("Right, about your attitude problem.", {Move.label_judgment}, set()),
+    # issue 9: a short follow-up asks for more of what they just said (the learned tagger read "How so?" and
+    # "Really?" as contempt and "Why was that?" as blame, so a polite follow-up cost trust)
+    ("How so?", {Move.open_question}, {Move.contempt, Move.blame}),
+    ("And why was that?", {Move.open_question}, {Move.contempt, Move.blame, Move.validates}),
+    ("Why was that?", {Move.open_question}, {Move.contempt, Move.blame}),
+    ("Go on.", {Move.open_question}, {Move.contempt}),
+    ("Like what?", {Move.open_question}, {Move.contempt}),
+    ("Really?", set(), {Move.contempt, Move.blame}),
 ]
 
 

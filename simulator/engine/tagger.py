@@ -1056,6 +1056,13 @@ SET_PHRASES: tuple[tuple[re.Pattern[str], Move | None, frozenset[Move]], ...] = 
                 r"(?:the |your |this |that |our |a |an )?[\w'-]+(?: [\w'-]+){0,3}[.!]*(?=\s|$)", re.IGNORECASE),
      None, frozenset({Move.contempt, Move.pressures, Move.blame, Move.guilt_trip, Move.minimises, Move.hearsay, Move.absolute,
                       Move.reflects})),
+    # a short follow-up ("How so?", "And why was that?", "Go on.") asks them to say more about what they just said:
+    # an open question, not contempt or blame
+    (re.compile(r"(?:^|(?<=[.!?])\s)\s*(?:(?:and|so|but|okay|ok|right)[,.]?\s+)?(?:how so|why (?:was|is) that|how do you mean|what do you mean"
+                r"(?: by that)?|in what way|like what|go on|tell me more(?: about that)?)(?:\s*[?.!]+(?=\s|$)|\s*$)", re.IGNORECASE),
+     Move.open_question, frozenset({Move.contempt, Move.blame, Move.pressures, Move.closed_question, Move.validates, Move.reflects})),
+    # "Really?" on its own is a prompt to go on; with more after it, what follows says which it was
+    (re.compile(r"^\s*(?:oh,?\s+)?really\s*\?+\s*$", re.IGNORECASE), None, frozenset({Move.contempt, Move.pressures, Move.blame})),
 )
 
 
