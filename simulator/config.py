@@ -276,6 +276,27 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     )
 
 
+_current: dict[tuple, Settings] = {}
+
+
+def current_settings() -> Settings:
+    """`load_settings()`, read again only when the environment or the settings page's file has changed: a page of
+    the app asks for the settings many times per run, and reading them costs several milliseconds each time."""
+    data_dir = Path(os.environ.get("SIMULATOR_DATA_DIR") or default_data_dir()).expanduser()
+    try:
+        stat = (data_dir / SETTINGS_FILE).stat()
+        saved: tuple = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        saved = ()
+    key = (tuple(os.environ.get(name) for name in Environment.model_fields), str(data_dir), saved)
+    found = _current.get(key)
+    if found is None:
+        found = load_settings()
+        _current.clear()  # one entry: the settings as they are now
+        _current[key] = found
+    return found
+
+
 def offline(settings: Settings) -> Settings:
     """The same settings with every model switched off."""
     return replace(settings, models=ModelSettings(settings.models.base_url, settings.models.api_key, None, None, None))

@@ -98,3 +98,17 @@ def test_team_mode_needs_every_sign_in_setting_and_writes_streamlits_secrets(tmp
     assert path.stat().st_mode & 0o077 == 0
     with pytest.raises(SimulatorError, match="RETENTION_DAYS='0' is not a positive whole number"):
         load_settings({"SIMULATOR_RETENTION_DAYS": "0"})
+
+
+def test_the_apps_settings_are_read_again_when_the_environment_or_the_settings_file_changes(tmp_path, monkeypatch):
+    from simulator.config import current_settings, save_page_settings
+
+    monkeypatch.setenv("SIMULATOR_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SIMULATOR_MAX_MESSAGE_CHARS", "300")
+    first = current_settings()
+    assert first.max_message_chars == 300 and current_settings() is first  # unchanged: the same object, not read again
+    monkeypatch.setenv("SIMULATOR_MAX_MESSAGE_CHARS", "400")
+    assert current_settings().max_message_chars == 400
+    assert current_settings().models.persona_model is None
+    save_page_settings(tmp_path, {"persona_model": "page-model"})
+    assert current_settings().models.persona_model == "page-model"

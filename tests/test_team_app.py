@@ -82,7 +82,7 @@ def test_a_signed_in_manager_practises_as_their_email(team_mode):
     run(at)
     session_id = at.query_params["session"]
     assert team_mode.get_session(session_id).user == "ana@example.com"
-    assert f"Signed in as ana{JOINER}\\@example" in texts(at)  # (the address is made inert: a word joiner, then the escaped @)
+    assert f"Signed in as ana{JOINER}@example\\.com" in texts(at)  # (the address is made inert: a word joiner before the @, an escaped dot)
 
 
 def test_someone_elses_session_is_refused_in_the_practice_and_debrief_pages(team_mode):

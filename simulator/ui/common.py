@@ -10,7 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from simulator.authoring.library import combined_library
-from simulator.config import Settings, load_settings, offline
+from simulator.config import Settings, current_settings, offline
 from simulator.domain.scenario import Mood, Scenario, default_scenarios_dir
 from simulator.errors import ScenarioError, SimulatorError
 from simulator.export import inert, marked
@@ -43,7 +43,7 @@ MOOD_BADGE = {
 
 
 def settings() -> Settings:
-    return load_settings()
+    return current_settings()
 
 
 @st.cache_resource(show_spinner=False)

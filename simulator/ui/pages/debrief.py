@@ -3,14 +3,12 @@ progress over attempts, and exports. Every text from a model or a scenario goes 
 
 import json
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
 from simulator.domain.rubric import SKILL_HELP, Kind
 from simulator.export import session_html, session_json, session_markdown
 from simulator.scoring.debrief import best_levels, compare_attempts, progress_skills, skills_caption
-from simulator.ui.charts import candor_chart
+from simulator.ui.charts import attempts_chart, candor_chart, skill_levels_chart, trust_stress_chart
 from simulator.ui.common import (
     PAGES,
     current_session_id,
@@ -81,13 +79,12 @@ st.markdown(md_escape(debrief.verdict).replace(reading, f"**{reading}**", 1) if 
 left, right = st.columns([3, 2], gap="large")
 with left:
     st.markdown("**Trust and stress over the conversation**")
-    chart = pd.DataFrame({"your message": range(len(debrief.trust_series)), "trust": debrief.trust_series, "stress": debrief.stress_series})
-    st.line_chart(chart, x="your message", y=["trust", "stress"], color=["#2e7d32", "#c62828"], height=260)
+    st.vega_lite_chart(trust_stress_chart(debrief.trust_series, debrief.stress_series), width="stretch")
     if debrief.kind == "relationship":  # evidence is not expected in a first 1:1: the candor picture would mislead
         st.caption("A first 1:1 is read on listening alone, so there is no care × challenge picture here.")
     else:
         st.markdown("**Care personally × challenge directly** (Radical Candor)")
-        st.altair_chart(
+        st.vega_lite_chart(
             candor_chart([(n, r.empathy, r.evidence) for n, r in enumerate(debrief.replies, 1)], (debrief.empathy, debrief.evidence)),
             width="stretch",
         )
@@ -241,25 +238,12 @@ if len(attempts) > 1:
     for n, (record, attempt) in enumerate(attempts, 1):
         for name, value in (("empathy", attempt.empathy), ("evidence", attempt.evidence), ("overall", attempt.overall)):
             rows.append({"attempt": n, "score": name, "value": value, "when": f"{record.started_at:%d %b %H:%M}"})
-    st.altair_chart(
-        alt.Chart(pd.DataFrame(rows)).mark_line(point=True).encode(
-            x=alt.X("attempt:O", title="attempt"), y=alt.Y("value:Q", scale=alt.Scale(domain=[0, 100]), title="score"),
-            color=alt.Color("score:N"), tooltip=["attempt", "when", "score", "value"],
-        ).properties(height=220),
-        width="stretch",
-    )
+    st.vega_lite_chart(attempts_chart(rows), width="stretch")
     skill_rows = [{"attempt": n, "skill": name.replace("_", " "), "best level": level, "when": f"{record.started_at:%d %b %H:%M}"}
                   for n, (record, attempt) in enumerate(attempts, 1)
                   for name, level in best_levels(attempt).items() if name in progress_skills(Kind(attempt.kind))]
     st.markdown("**Best level reached on each skill** (0 none, 1 some, 2 specific)")
-    st.altair_chart(
-        alt.Chart(pd.DataFrame(skill_rows)).mark_rect().encode(
-            x=alt.X("attempt:O", title="attempt"), y=alt.Y("skill:N", title=None, sort=None),
-            color=alt.Color("best level:Q", scale=alt.Scale(domain=[0, 2], scheme="greens"), legend=alt.Legend(tickCount=3)),
-            tooltip=["attempt", "when", "skill", "best level"],
-        ).properties(height=30 * len({r["skill"] for r in skill_rows})),
-        width="stretch",
-    )
+    st.vega_lite_chart(skill_levels_chart(skill_rows), width="stretch")
     index = next(i for i, (record, _) in enumerate(attempts) if record.id == view.id)
     if index > 0:
         st.markdown(compare_attempts(attempts[index - 1][1], attempts[index][1]))  # skill names only: our own words

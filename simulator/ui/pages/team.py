@@ -2,12 +2,11 @@
 
 import json
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
 from simulator import team_report
 from simulator.store.access import Access, Role
+from simulator.ui.charts import change_bars, skills_boxplot
 from simulator.ui.common import PRIVATE, current_actor, md_escape, shared_store, user_errors
 
 st.title("Team")
@@ -54,27 +53,15 @@ with user_errors():
             skill_names = [name.replace("_", " ") for name in team_report.SKILLS]
             rows = [{"user": e.user, "skill": name.replace("_", " "), "score": e.scores[name]} for e in cohort.entries for name in team_report.SKILLS]
             st.markdown("**Skills across the team** (per session, 0–100)")
-            st.altair_chart(
-                alt.Chart(pd.DataFrame(rows)).mark_boxplot(extent="min-max").encode(
-                    x=alt.X("score:Q", scale=alt.Scale(domain=[0, 100]), title="score"),
-                    y=alt.Y("skill:N", sort=skill_names, title=None),
-                ),
-                width="stretch",
-            )
+            st.vega_lite_chart(skills_boxplot(rows, skill_names), width="stretch")
             st.markdown("**Weakest team skills:** " + ", ".join(f"{s.replace('_', ' ')} ({m:.0f})" for s, m in cohort.weakest))
             st.markdown("**Progress:** overall score, each person's last five sessions against the five before")
-            progress = pd.DataFrame([
-                {"person": p.user, "sessions": p.sessions, "five before": p.previous, "last five": p.last, "change": p.change}
-                for p in cohort.progress
-            ])
-            st.dataframe(progress.astype(object).where(progress.notna(), "—"), hide_index=True, width="stretch")
+            st.table([{"person": p.user, "sessions": p.sessions, "five before": "—" if p.previous is None else p.previous,
+                       "last five": p.last, "change": "—" if p.change is None else f"{p.change:+}"} for p in cohort.progress])
             st.caption("— : not enough sessions yet (a comparison needs six, the last five and at least one before).")
-            compared = progress.dropna(subset=["change"])
-            if not compared.empty:
-                st.altair_chart(
-                    alt.Chart(compared).mark_bar().encode(x=alt.X("change:Q", title="change in overall score"), y=alt.Y("person:N", title=None)),
-                    width="stretch",
-                )
+            changes = [{"person": p.user, "change": p.change} for p in cohort.progress if p.change is not None]
+            if changes:
+                st.vega_lite_chart(change_bars(changes), width="stretch")
             left, middle, right = st.columns(3)
             left.download_button("CSV", team_report.to_csv(report), file_name=f"team-{team}.csv", mime="text/csv", icon=":material/download:")
             middle.download_button("JSON", json.dumps(team_report.to_json(report), indent=2), file_name=f"team-{team}.json",
