@@ -114,6 +114,9 @@ def test_replay_from_a_turn_shows_both_replies_side_by_side():
     conv, store = played(["You've been missing deadlines and everyone says your attitude is a problem.", "Okay."])
     at = debrief_page(conv.id)
     first_seq = next(m.seq for m in conv.transcript() if m.role == "manager")
+    assert not at.text_area  # a replay form is drawn only once its expander is opened
+    at.session_state[f"replay-open-{first_seq}"] = True
+    run(at)
     at.text_area(key=f"replay-text-{first_seq}").input(
         "I can see this has been a hard stretch. The ledger migration was due on 3 March and shipped on 17 March. What got in the way?"
     )

@@ -225,8 +225,11 @@ for message in view.messages:
             with st.expander("Your replay from here", expanded=st.session_state.get(f"replayed-{view.id}-{reply.seq}") == branch_id):
                 with user_errors():
                     render_replay(branch_id)
-        with st.expander("Try a different reply from here"):
-            replay_form(reply.seq)
+        # drawn only once opened: thirty forms drawn up front were a fifth of the page the browser had to draw
+        retry = st.expander("Try a different reply from here", key=f"replay-open-{reply.seq}", on_change="rerun")
+        if retry.open:
+            with retry:
+                replay_form(reply.seq)
 
 # ---------------------------------------------------------------- progress over attempts
 attempts = []
