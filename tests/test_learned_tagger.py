@@ -126,6 +126,18 @@ SET_PHRASES = [
     ("Go on.", {Move.open_question}, {Move.contempt}),
     ("Like what?", {Move.open_question}, {Move.contempt}),
     ("Really?", set(), {Move.contempt, Move.blame}),
+    # the browser review of the merged app (session 3): a kind closing line read as a guilt trip wrecked a good
+    # debrief; a dismissive reply was badged strongest with no penalty; passing the decision to a committee
+    # counted as saying it plainly
+    ("Thanks Priya, I really appreciated your honesty today.", set(), {Move.guilt_trip, Move.contempt, Move.blame}),
+    ("Whatever. You keep missing deadlines and everyone finds you difficult.",
+     {Move.contempt, Move.label_judgment, Move.hearsay}, set()),
+    ("Whatever you need, tell me.", set(), {Move.contempt}),
+    ("Honestly it was the committee's decision, not mine. You should have done more visible work I guess.",
+     {Move.blame}, {Move.clear_message}),
+    ("I don't care about your reasons.", {Move.contempt}, set()),
+    ("Thanks for nothing, you've made this impossible.", {Move.contempt}, set()),
+    ("I appreciate you coming in, but if this happens again you're out.", {Move.pressures}, set()),
 ]
 
 

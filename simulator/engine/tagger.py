@@ -1020,6 +1020,11 @@ _EXPECTATION = re.compile(
 _GENERALISING = re.compile(r"\b(?:always|never|constantly|forever|not once|every single time|every time)\b", re.IGNORECASE)
 
 
+_EVERYONE_FINDS_YOU = re.compile(
+    r"\b(?:everyone|everybody|people|the (?:whole )?team|they all|all of them)(?: here| else)? (?:finds?|thinks?|says?|feels?|sees?|knows?) "
+    r"(?:that )?(?:you(?:'re| are)?|you to be) (?:\w+ )?(?:difficult|rude|lazy|negative|hard to work with|a problem|abrasive|arrogant|"
+    r"unreliable|unprofessional|careless|defensive|aggressive|toxic)\b", re.IGNORECASE)
+
 # Set phrases with one reading, whatever a rule list or a learned weight makes of their words:
 # (pattern, the move they make, the moves they do not make in their sentence).
 # A move of None adds no reading: the phrase only withdraws the moves it does not make.
@@ -1040,7 +1045,9 @@ SET_PHRASES: tuple[tuple[re.Pattern[str], Move | None, frozenset[Move]], ...] = 
     # "The committee made the call, not me"): blame, not a clear message
     (re.compile(r"\b(?:(?:it's|it is|it was|that's|that is|that was|this is) not|(?:it|that|this) (?:isn't|wasn't)) "
                 r"(?:my (?:fault|call|decision|doing)|(?:on|down to) me)\b"
-                r"|\b(?:made|took|makes|takes|was|is) (?:the|that|this) (?:call|decision)[^.!?]{0,20}, not (?:me|mine|my (?:call|decision))\b",
+                r"|\b(?:made|took|makes|takes|was|is) (?:the|that|this) (?:call|decision)[^.!?]{0,20}, not (?:me|mine|my (?:call|decision))\b"
+                r"|\b(?:it|that|this) (?:was|is|'s) (?:the |their |its )?[\w' -]{0,30}(?:decision|call|choice)[^.!?]{0,20}, "
+                r"not (?:me|mine|my (?:call|decision))\b",
                 re.IGNORECASE),
      Move.blame, frozenset({Move.clear_message})),
     # an apology owns the fault: "I'm sorry, that was out of line", "I was out of line" blame no one
@@ -1061,6 +1068,23 @@ SET_PHRASES: tuple[tuple[re.Pattern[str], Move | None, frozenset[Move]], ...] = 
     (re.compile(r"(?:^|(?<=[.!?])\s)\s*(?:(?:and|so|but|okay|ok|right)[,.]?\s+)?(?:how so|why (?:was|is) that|how do you mean|what do you mean"
                 r"(?: by that)?|in what way|like what|go on|tell me more(?: about that)?)(?:\s*[?.!]+(?=\s|$)|\s*$)", re.IGNORECASE),
      Move.open_question, frozenset({Move.contempt, Move.blame, Move.pressures, Move.closed_question, Move.validates, Move.reflects})),
+    # "Whatever." on its own brushes off what they said: contempt
+    (re.compile(r"(?:^|(?<=[.!?])\s)\s*(?:oh,?\s+|well,?\s+)?whatever(?:\s*[.!]+(?=\s|$)|\s*$)", re.IGNORECASE),
+     Move.contempt, frozenset({Move.validates, Move.acknowledges_feelings, Move.offers_support})),
+    (re.compile(r"\bthanks (?:a lot |so much )?for nothing\b", re.IGNORECASE), Move.contempt, frozenset({Move.validates})),
+    # not caring about their reasons refuses to hear their side: contempt
+    (re.compile(r"\bi (?:don't|do not|couldn't|could not) care (?:about |what |why )?(?:your |the |any )?(?:reasons?|excuses?|story|stories|"
+                r"side of (?:it|things|the story)|explanations?|why)\b", re.IGNORECASE),
+     Move.contempt, frozenset({Move.acknowledges_feelings, Move.validates})),
+    # what "everyone" finds them is a label on the person, carried by unnamed others
+    (_EVERYONE_FINDS_YOU, Move.label_judgment, frozenset()),
+    (_EVERYONE_FINDS_YOU, Move.hearsay, frozenset()),
+    # thanks and appreciation ("Thanks Priya, I really appreciated your honesty today") reproach nothing
+    # (up to a "but", and not the sarcastic "thanks for nothing")
+    (re.compile(r"(?:^|(?<=[.!?])\s)\s*(?:thanks|thank you)\b(?! for nothing)(?:(?!\b(?:but|though|however|if|or)\b)[^.!?;])*"
+                r"|\bi (?:really |genuinely |do )?appreciated? (?:your|you|the way you|how you|that you)\b"
+                r"(?:(?!\b(?:but|though|however|if|or)\b)[^.!?;])*", re.IGNORECASE),
+     None, frozenset({Move.guilt_trip, Move.contempt, Move.pressures, Move.blame})),
     # "Really?" on its own is a prompt to go on; with more after it, what follows says which it was
     (re.compile(r"^\s*(?:oh,?\s+)?really\s*\?+\s*$", re.IGNORECASE), None, frozenset({Move.contempt, Move.pressures, Move.blame})),
 )
