@@ -170,9 +170,7 @@ def session_markdown(view, debrief) -> str:
             lines.append(f"- [{'x' if g.met else ' '}] {inert(g.text)}{when}")
         lines += ["", "## What they were not saying", ""]
         for c in debrief.concerns:
-            state = f"came out after reply {numbers[c.opened_by_seq]}" if c.opened_by_seq in numbers else (
-                "came out" if c.revealed else "stayed hidden")
-            lines.append(f"- {inert(c.summary)}: {state}")
+            lines.append(f"- {inert(c.summary.rstrip('. '))} — {concern_state(c, numbers)}")
         lines += ["", "## What to try next", ""]
         lines += [f"- {inert(tip)}" for tip in dict.fromkeys(debrief.advice + debrief.next_steps)]
         lines += ["", "## How scoring works", ""]
@@ -196,6 +194,13 @@ def _html_mark(span: str, sign: int) -> str:
     return f'<mark class="{"earned" if sign > 0 else "lost"}">{span}</mark>'
 
 
+def concern_state(concern, numbers: Mapping[int, int]) -> str:
+    """Whether a hidden concern came out, and after which of the manager's replies (`numbers`: seq -> reply number)."""
+    if concern.opened_by_seq in numbers:
+        return f"came out after reply {numbers[concern.opened_by_seq]}"
+    return "came out" if concern.revealed else "stayed hidden"
+
+
 def session_html(view, debrief) -> str:
     """A printable page (save or print it from the browser) for a coaching session: the same content as
     the Markdown export. Every text is HTML-escaped, so it is shown as written: no tag, link or image runs."""
@@ -212,6 +217,8 @@ def session_html(view, debrief) -> str:
         out.append(f"<p><strong>Empathy {debrief.empathy}/100 · Evidence {debrief.evidence}/100 · Overall {debrief.overall}/100</strong>"
                    f' <span class="meta">(scored by {e(debrief.scorer)})</span></p>')
         out.append(f"<p>{e(debrief.verdict or debrief.quadrant_help)}</p>")
+        if debrief.ending:
+            out.append(f"<p>How it ended: {e(debrief.ending)}</p>")
         if debrief.summary:
             out.append(f"<p>Judge: {e(debrief.summary)}</p>")
     out += ["<h2>The conversation</h2>", '<p class="meta">Highlighted green: earned points; red, struck through: cost points.</p>']
@@ -246,9 +253,7 @@ def session_html(view, debrief) -> str:
             out.append(f"<li>{'☑' if g.met else '☐'} {e(g.text)}{when}</li>")
         out.append("</ul><h2>What they were not saying</h2><ul>")
         for c in debrief.concerns:
-            state = f"came out after reply {numbers[c.opened_by_seq]}" if c.opened_by_seq in numbers else (
-                "came out" if c.revealed else "stayed hidden")
-            out.append(f"<li>{e(c.summary)}: {state}</li>")
+            out.append(f"<li>{e(c.summary.rstrip('. '))} — {concern_state(c, numbers)}</li>")
         out.append("</ul><h2>What to try next</h2><ul>")
         out += [f"<li>{e(tip)}</li>" for tip in dict.fromkeys(debrief.advice + debrief.next_steps)]
         out.append("</ul><h2>Notes for the coaching session</h2><p>&nbsp;</p><p>&nbsp;</p>")

@@ -195,3 +195,30 @@ def test_history_lists_replays_under_their_session_and_reopens_any():
     buttons[0].click()
     at.run(timeout=TIMEOUT)
     assert not at.exception
+
+
+def test_when_harsh_words_make_a_low_scoring_talk_aggression_the_picture_says_why():
+    """The review saw the diamond in "manipulative insincerity" while the verdict said "obnoxious aggression"."""
+    from simulator.domain.rubric import Kind
+    from simulator.scoring.debrief import quadrant
+
+    conv, store = played(["Whatever. You keep missing deadlines and everyone finds you difficult.", "You're lazy, frankly."])
+    stored = store.get_debrief(conv.id)[1]
+    assert stored["quadrant"] == "obnoxious aggression"
+    assert quadrant(stored["empathy"], stored["evidence"], Kind(stored["kind"])) == "manipulative insincerity"
+    at = debrief_page(conv.id)
+    assert any("by the numbers" in c.value and "reads as obnoxious aggression" in c.value for c in at.caption)
+
+
+def test_the_printable_page_says_how_the_meeting_ended_and_concerns_read_cleanly():
+    from simulator.export import session_html, session_markdown
+    from simulator.scoring.debrief import Debrief
+
+    conv, store = played(["The ledger migration shipped two weeks late. Fix it or you'll be looking for another job."])
+    view = PracticeService(store, load_library(ROOT / "scenarios")[0]).resume(conv.id)
+    debrief = Debrief.model_validate(store.get_debrief(conv.id)[1])
+    assert debrief.ending and "threatened" in debrief.ending
+    page, markdown = session_html(view, debrief), session_markdown(view, debrief)
+    assert "<p>How it ended: " in page and "How it ended: " in markdown
+    assert ".:" not in markdown and ". —" not in markdown
+    assert re.search(r"^- .+ — stayed hidden$", markdown, re.MULTILINE)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from simulator.domain.rubric import SKILL_HELP, Kind
 from simulator.export import session_html, session_json, session_markdown
-from simulator.scoring.debrief import best_levels, compare_attempts, progress_skills, skills_caption
+from simulator.scoring.debrief import best_levels, compare_attempts, progress_skills, quadrant, skills_caption
 from simulator.ui.charts import attempts_chart, candor_chart, skill_levels_chart, trust_stress_chart
 from simulator.ui.common import (
     PAGES,
@@ -88,6 +88,10 @@ with left:
             candor_chart([(n, r.empathy, r.evidence) for n, r in enumerate(debrief.replies, 1)], (debrief.empathy, debrief.evidence)),
             width="stretch",
         )
+        where = quadrant(debrief.empathy, debrief.evidence, Kind(debrief.kind))
+        if where != debrief.quadrant:  # labels, blame, threats or contempt: aggression, though the numbers sit lower
+            st.caption(f"The diamond sits in “{where}” by the numbers, but what was said — labels, blame, threats or "
+                       f"contempt — challenges without care, so the conversation reads as {debrief.quadrant}.")
 with right:
     st.markdown("**Goals**")
     for goal in debrief.goals:
