@@ -340,6 +340,16 @@ def test_a_polite_last_word_is_scored_but_not_weakest_and_not_rewritten(service,
     assert "Replay reply 5" not in debrief.next_steps[0], debrief.next_steps[0]
 
 
+def test_a_closing_thanks_after_an_agreement_is_a_courtesy_not_a_weak_reply(library):
+    """The review: "Thanks Carla." after the plan was agreed got "...Thanks Carla. What's been getting in the way?"."""
+    scenario = library["lateness"]
+    agreed = context_of(scenario, "Really? Okay, thank you. On the other three days I'll be in at eight, no excuses.", news_given=True)
+    for courtesy in ("Thanks Carla.", "Thank you for today, Carla.", "Thanks for coming in. See you Monday."):
+        assert not is_weak(scenario, SCORER.score(courtesy, scenario=scenario), agreed), courtesy
+    for weak in ("Okay.", "Thanks, but you need to be on time."):
+        assert is_weak(scenario, SCORER.score(weak, scenario=scenario), agreed), weak
+
+
 def test_a_last_word_rewrite_never_asks_or_continues_the_meeting(library):
     scenario = library["performance-feedback"]
     closed = ReplyContext(closed=True, news_given=True)

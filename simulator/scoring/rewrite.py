@@ -63,6 +63,9 @@ def weighted(scenario: Scenario, empathy: int, evidence: int) -> int:
     return round((empathy * empathy_w + evidence * evidence_w) / ((empathy_w + evidence_w) or 1.0))
 
 
+# a bare thanks or goodbye, with at most a name or a few words after it
+_COURTESY = re.compile(r"\s*(?:thanks|thank you|cheers)(?: (?:so much|again|both|everyone|for (?:today|your time|"
+                       r"coming in|this)))?(?:,? [A-Z][\w'-]*)?(?:[,.!]+ (?:see you|talk soon|bye)(?: [\w' -]{0,20})?)?[.!]*\s*", re.I)
 _SORRY = re.compile(r"\b(?:I'm|I am) (?:so |really |very )?sorry\b|\bI wish I had better news\b", re.I)
 
 
@@ -86,6 +89,8 @@ def is_weak(scenario: Scenario, scored: ReplyScore, context: ReplyContext | None
     if scored.skills.penalties:
         return True
     if context is not None and context.closed:  # a last word that lost nothing: a goodbye is fine
+        return False
+    if _COURTESY.fullmatch(scored.tagging.text):  # "Thanks Carla.": a courtesy, not a reply that missed its moment
         return False
     if context is not None and context.opening and scored.skills.exploration >= 2:
         return False  # a first reply that asks a real question about their side: asking first is the practice
