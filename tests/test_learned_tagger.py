@@ -166,3 +166,21 @@ def test_a_verdict_with_its_evidence_keeps_the_evidence():
     moves = tagger.tag("Your performance has been unacceptable: the refunds API shipped on 6 May, eight days late.").moves
     assert Move.label_judgment in moves
     assert moves & {Move.data, Move.situation, Move.specific_behaviour}
+
+
+# Misreads of plain evidence seen in play (the rules read all three right): an undated behaviour is still a
+# specific behaviour, and a consequence said neutrally is impact, not blame.
+PLAIN_EVIDENCE = [
+    ("You left the meeting before the end.", Move.specific_behaviour),
+    ("You interrupted Sam twice while he was presenting.", Move.specific_behaviour),
+    ("As a result, the team had to redo the work.", Move.impact),
+]
+
+
+@pytest.mark.xfail(strict=True, reason="the shipped model still misreads these; eval/corpus/candidate-4.jsonl fixes them "
+                   "but is not fitted yet (eval/corpus/README.md)")
+@pytest.mark.parametrize(("text", "wanted"), PLAIN_EVIDENCE)
+def test_plain_behaviour_and_impact_are_evidence_not_blame(text, wanted):
+    moves = tagger.tag(text).moves
+    assert wanted in moves, moves
+    assert not (moves & {Move.blame, Move.label_judgment, Move.contempt}), moves
