@@ -149,20 +149,30 @@ class PatternSet:
                 meets.setdefault(needle, []).append(r)
         # the trie finds the longest needle at each character; the others there are its prefixes
         self._trie = re.compile(f"(?=({trie_pattern(meets).pattern}))")
-        self._met_by = {needle: sorted({r for k in range(1, len(needle) + 1) for r in meets.get(needle[:k], ())}) for needle in meets}
+        met_by = {needle: {r for k in range(1, len(needle) + 1) for r in meets.get(needle[:k], ())} for needle in meets}
+        # a pattern with one needle set may match as soon as one of its needles is found: each needle names those
+        # patterns at once; only the requirements of patterns with several sets are counted
+        single = {r for r, i in enumerate(self._owner) if self._needs[i] == 1}
+        self._single_by = {needle: frozenset(self._owner[r] for r in met if r in single) for needle, met in met_by.items()}
+        self._several_by = {needle: tuple(sorted(r for r in met if r not in single)) for needle, met in met_by.items()}
 
     def possible(self, low: str) -> set[int]:
         """The indices of the patterns that may match the text whose `lowered()` form is `low`."""
+        out = set(self._always)
         met: set[int] = set()
+        single_by, several_by = self._single_by, self._several_by
         for needle in set(self._trie.findall(low)):
-            met.update(self._met_by[needle])
-        counts: dict[int, int] = {}
-        owner = self._owner
-        for r in met:
-            i = owner[r]
-            counts[i] = counts.get(i, 0) + 1
-        needs = self._needs
-        return self._always.union([i for i, c in counts.items() if c == needs[i]])
+            out.update(single_by[needle])
+            met.update(several_by[needle])
+        if met:
+            counts: dict[int, int] = {}
+            owner = self._owner
+            for r in met:
+                i = owner[r]
+                counts[i] = counts.get(i, 0) + 1
+            needs = self._needs
+            out.update([i for i, c in counts.items() if c == needs[i]])
+        return out
 
 
 # Rough English letter frequencies (per cent, space included), for guessing how often a needle is in a text.

@@ -794,6 +794,12 @@ def _compiled() -> _CompiledRules:
     return _CompiledRules(moves, PatternSet([re.compile(p, re.IGNORECASE) for patterns in RULES.values() for p in patterns]))
 
 
+@cache
+def _set_phrase_patterns() -> PatternSet:
+    """The set phrases' patterns (`SET_PHRASES`, in order), with one pass over a text naming those that may match."""
+    return PatternSet([pattern for pattern, _, _ in SET_PHRASES])
+
+
 @dataclass(frozen=True)
 class Span:
     move: Move
@@ -854,36 +860,46 @@ class RuleTagger:
         ignored = scorer_directed_spans(folded)
         not_evidence = [m.span() for m in prefiltered(_NOT_EVIDENCE).finditer(folded, low)]
         rules = _compiled()
-        seen_by_move: dict[Move, set[tuple[int, int]]] = {}
+        items = rules.patterns.items
+        seen_by_move: dict[Move, list[tuple[int, int]]] = {}
+        past: dict[tuple[int, int], bool] = {}  # whether a sentence (its bounds) can say when something happened
         for i in sorted(rules.patterns.possible(low)):  # in the order of RULES; the others cannot match
             move = rules.moves[i]
-            seen = seen_by_move.setdefault(move, set())
-            for m in rules.patterns.items[i].pattern.finditer(folded):
-                start, end = _trim(text, m.start(), m.end())
-                if end <= start or any(a <= start and end <= b for a, b in seen):
+            seen = seen_by_move.setdefault(move, [])
+            # the regions whose words this move cannot take (see below), empty for most messages
+            ignored_here = ignored if move not in PENALTY_MOVES else ()
+            not_evidence_here = not_evidence if move in _EVIDENCE else ()
+            for m in items[i].pattern.finditer(folded):
+                start, end = _trim(text, *m.span())
+                if end <= start or (seen and any(a <= start and end <= b for a, b in seen)):
                     continue
                 # words inside an instruction to the scorer earn nothing (penalties still count)
-                if move not in PENALTY_MOVES and any(a <= start < b for a, b in ignored):
+                if ignored_here and any(a <= start < b for a, b in ignored_here):
                     continue
                 # numbers in markup, code or set phrases ("alert(1)", "one more thing") are not evidence
-                if move in _EVIDENCE and any(a <= start < b for a, b in not_evidence):
+                if not_evidence_here and any(a <= start < b for a, b in not_evidence_here):
                     continue
                 # a date in a plan or an offer is data, not the situation of what happened
-                if move == Move.situation and _not_a_past_occasion(sentence_at(folded, start, end)):
-                    continue
-                seen.add((start, end))
+                if move is Move.situation:
+                    bounds = sentence_bounds(folded, start, end)
+                    if bounds not in past:
+                        past[bounds] = not _not_a_past_occasion(folded[bounds[0] : bounds[1]])
+                    if not past[bounds]:
+                        continue
+                seen.append((start, end))
                 spans.append(Span(move, start, end, text[start:end]))
-        resolve_conflicts(spans, folded)
+        resolve_conflicts(spans, folded, low)
         # one span per stretch of words: a longer match of the same move absorbs a shorter one inside it
-        spans = [
-            s
-            for s in spans
-            if not any(
-                o is not s and o.move == s.move and o.start <= s.start and s.end <= o.end and (o.end - o.start) > (s.end - s.start)
-                for o in spans
-            )
-        ]
-        spans.sort(key=lambda s: (s.start, s.end))
+        if len(spans) > 1:
+            spans = [
+                s
+                for s in spans
+                if not any(
+                    o.move is s.move and o.start <= s.start and s.end <= o.end and (o.end - o.start) > (s.end - s.start)
+                    for o in spans
+                )
+            ]
+            spans.sort(key=lambda s: (s.start, s.end))
         return Tagging(text=text, spans=spans)
 
 
@@ -1090,19 +1106,20 @@ SET_PHRASES: tuple[tuple[re.Pattern[str], Move | None, frozenset[Move]], ...] = 
 )
 
 
-def read_set_phrases(spans: list[Span], text: str) -> None:
+def read_set_phrases(spans: list[Span], text: str, low: str | None = None) -> None:
     """Give each set phrase its one reading (`SET_PHRASES`), in place: its move (if any) is added over the phrase,
-    and the moves it does not make are removed from the words it covers."""
-    low = lowered(text)
-    for pattern, move, excluded in SET_PHRASES:
-        for match in prefiltered(pattern).finditer(text, low):
+    and the moves it does not make are removed from the words it covers (`low`: `lowered(text)`, when known)."""
+    phrases = _set_phrase_patterns()
+    for i in sorted(phrases.possible(lowered(text) if low is None else low)):  # in order; the others cannot match
+        _, move, excluded = SET_PHRASES[i]
+        for match in phrases.items[i].pattern.finditer(text):
             start, end = match.span()
             spans[:] = [s for s in spans if not (s.move in excluded and s.start < end and start < s.end)]
             if move is not None and not any(s.move == move and s.start < end and start < s.end for s in spans):
                 spans.append(Span(move, start, end, text[start:end]))
 
 
-def resolve_conflicts(spans: list[Span], text: str) -> None:
+def resolve_conflicts(spans: list[Span], text: str, low: str | None = None) -> None:
     """Readings that exclude each other, resolved sentence by sentence.
 
     - An accusatory question ("why can't you", "what's your excuse") is blame, not exploration,
@@ -1113,18 +1130,23 @@ def resolve_conflicts(spans: list[Span], text: str) -> None:
       ("every day at 08:00") is not an absolute.
     - Their experience paraphrased back is not feedback on behaviour.
     - Set phrases have one reading (`read_set_phrases`).
+
+    `low`: `lowered(text)`, when the caller has it.
     """
-    read_set_phrases(spans, text)
+    read_set_phrases(spans, text, low)
+    present = {s.move for s in spans}  # each step below needs two kinds of span; most messages have neither
     blames = [s for s in spans if s.move in (Move.blame, Move.contempt)]
-    for s in list(spans):
-        if s.move in (Move.open_question, Move.closed_question) and any(_overlap(s, b) for b in blames):
-            spans.remove(s)
+    if blames and present & _QUESTIONS:
+        for s in list(spans):
+            if s.move in _QUESTIONS and any(_overlap(s, b) for b in blames):
+                spans.remove(s)
     leverage = [sentence_bounds(text, s.start, s.end) for s in spans if s.move in (Move.pressures, Move.guilt_trip)]
-    for s in list(spans):
-        if s.move in (Move.offers_support, Move.reflects, Move.validates) and any(a <= s.start < b for a, b in leverage):
-            spans.remove(s)
-    for s in list(spans):
-        if s.move in (Move.absolute, Move.label_judgment):
+    if leverage and present & _NO_LEVERAGE:
+        for s in list(spans):
+            if s.move in _NO_LEVERAGE and any(a <= s.start < b for a, b in leverage):
+                spans.remove(s)
+    for s in list(spans) if present & _WITHDRAWABLE else ():
+        if s.move in _WITHDRAWABLE:
             a, _ = sentence_bounds(text, s.start, s.end)
             # the words before the span; a span that is its whole sentence (a learned tagger's) is read whole
             before = text[a : s.start] if s.start > a else text[a : s.end].rstrip(" .!?")
@@ -1133,13 +1155,21 @@ def resolve_conflicts(spans: list[Span], text: str) -> None:
             elif s.move == Move.absolute and not _GENERALISING.search(s.text) and _EXPECTATION.search(sentence_at(text, s.start, s.end)):
                 spans.remove(s)
     reflections = [s for s in spans if s.move == Move.reflects]
-    for s in list(spans):
-        if s.move in (Move.specific_behaviour, Move.situation) and any(r.start <= s.start and s.end <= r.end for r in reflections):
-            spans.remove(s)
+    if reflections and present & _FEEDBACK:
+        for s in list(spans):
+            if s.move in _FEEDBACK and any(r.start <= s.start and s.end <= r.end for r in reflections):
+                spans.remove(s)
     opens = [s for s in spans if s.move == Move.open_question]
-    for s in list(spans):
-        if s.move == Move.closed_question and any(_overlap(s, o) for o in opens):
-            spans.remove(s)
+    if opens and Move.closed_question in present:
+        for s in list(spans):
+            if s.move == Move.closed_question and any(_overlap(s, o) for o in opens):
+                spans.remove(s)
+
+
+_QUESTIONS = frozenset({Move.open_question, Move.closed_question})
+_NO_LEVERAGE = frozenset({Move.offers_support, Move.reflects, Move.validates})
+_WITHDRAWABLE = frozenset({Move.absolute, Move.label_judgment})
+_FEEDBACK = frozenset({Move.specific_behaviour, Move.situation})
 
 
 def _overlap(a: Span, b: Span) -> bool:

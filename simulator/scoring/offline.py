@@ -51,25 +51,26 @@ def skills_from_tagging(tagging: Tagging) -> Skills:
     Levels come from what the words say (a named feeling, a dated occasion, a quote),
     never from length or repetition, so padding and stuffing earn nothing.
     """
-    moves = tagging.moves
-    spans: dict[Move, list[Span]] = {move: [] for move in Move}
+    spans: dict[Move, list[Span]] = {}
     for span in tagging.spans:
-        spans[span.move].append(span)
-    exploration = max(_level(tagging, spans[Move.open_question]), _level(tagging, spans[Move.closed_question]))
+        spans.setdefault(span.move, []).append(span)
+    moves = spans.keys()
+    none: list[Span] = []
+    exploration = max(_level(tagging, spans.get(Move.open_question, none)), _level(tagging, spans.get(Move.closed_question, none)))
     levels = {
-        "emotional_reaction": _level(tagging, spans[Move.acknowledges_feelings]),
-        "interpretation": _level(tagging, spans[Move.reflects]),
+        "emotional_reaction": _level(tagging, spans.get(Move.acknowledges_feelings, none)),
+        "interpretation": _level(tagging, spans.get(Move.reflects, none)),
         "exploration": exploration,
-        "validation": _level(tagging, spans[Move.validates]),
-        "situation": _level(tagging, spans[Move.situation]),
-        "behaviour": _level(tagging, spans[Move.specific_behaviour]),
-        "impact": _level(tagging, spans[Move.impact]),
-        "data": min(2, len({s.text.lower() for s in spans[Move.data]})),  # distinct data, not repetitions
+        "validation": _level(tagging, spans.get(Move.validates, none)),
+        "situation": _level(tagging, spans.get(Move.situation, none)),
+        "behaviour": _level(tagging, spans.get(Move.specific_behaviour, none)),
+        "impact": _level(tagging, spans.get(Move.impact, none)),
+        "data": min(2, len({s.text.lower() for s in spans.get(Move.data, none)})),  # distinct data, not repetitions
     }
-    if apology_count(tagging.text) >= 3:
+    if levels["emotional_reaction"] > 1 and apology_count(tagging.text) >= 3:
         # a string of apologies is one generic acknowledgement: a repeated phrase counts once
-        levels["emotional_reaction"] = min(levels["emotional_reaction"], 1)
-    if uses_rubric_jargon(tagging.text):
+        levels["emotional_reaction"] = 1
+    if any(levels.values()) and uses_rubric_jargon(tagging.text):
         # keyword stuffing ("I empathise, I validate your feelings", "Impact: ... Data: ..."):
         # the stuffing earns nothing, so every sub-skill drops a level
         levels = {name: max(0, level - 1) for name, level in levels.items()}
@@ -77,7 +78,7 @@ def skills_from_tagging(tagging: Tagging) -> Skills:
         **levels,
         support=Move.offers_support in moves,
         clear_message=Move.clear_message in moves,
-        penalties=sorted(m.value for m in moves & PENALTY_MOVES),
+        penalties=sorted(m.value for m in moves if m in PENALTY_MOVES),
     )
 
 
