@@ -184,3 +184,27 @@ def test_plain_behaviour_and_impact_are_evidence_not_blame(text, wanted):
     moves = tagger.tag(text).moves
     assert wanted in moves, moves
     assert not (moves & {Move.blame, Move.label_judgment, Move.contempt}), moves
+
+
+def test_tfidf_counts_the_terms_of_terms_in_their_order():
+    """`Weights.tfidf` keeps each word's character n-grams; its features and their order are still `terms()`'s,
+    so the sums (and the probabilities) are the same to the bit."""
+    import numpy as np
+
+    from simulator.engine.learned_tagger import terms
+
+    w = tagger.weights
+    texts = [row.text for row in load_corpus("heldout")][:300] + ["", "?!", "Don\u2019t \u2018quote\u2019 me, it's 3.5 pts", "a a a a"]
+    assert len(texts) > 300
+    for text in texts:
+        counts: dict[int, int] = {}
+        for term in terms(text):
+            if (index := w.vocabulary.get(term)) is not None:
+                counts[index] = counts.get(index, 0) + 1
+        indices, values = w.tfidf(text)
+        assert indices.tolist() == list(counts), text
+        if counts:
+            expected = (1.0 + np.log(np.array(list(counts.values()), dtype=np.float32))) * w.idf[indices]
+            assert values.tolist() == (expected / np.linalg.norm(expected)).astype(np.float32).tolist()
+        else:
+            assert values.size == 0

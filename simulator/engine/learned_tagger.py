@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,6 +40,7 @@ MODEL_DIR = Path(__file__).resolve().parent / "tagger_model"
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[?!]")
 MESSAGE_WEIGHT = 0.5  # the whole message's features, beside each sentence's own
+_WORD_CACHE = 50_000  # distinct words whose character n-grams are kept (a few MB at most)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -54,16 +56,24 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def words_of(sentence: str) -> list[str]:
+    """The words of a sentence as the lexical features see them (lower case, ASCII apostrophes)."""
+    return _WORD.findall(sentence.lower().replace("\u2019", "'").replace("\u2018", "'"))
+
+
 def terms(sentence: str) -> list[str]:
-    """The lexical features of a sentence: word 1-2-grams ("w:") and character 3-5-grams ("c:")."""
-    folded = sentence.lower().replace("\u2019", "'").replace("\u2018", "'")
-    words = _WORD.findall(folded)
+    """The lexical features of a sentence: word 1-2-grams ("w:") and character 3-5-grams ("c:"), in that order."""
+    words = words_of(sentence)
     out = [f"w:{w}" for w in words] + [f"w:{a} {b}" for a, b in zip(words, words[1:])]
     for word in words:
-        padded = f" {word} "
-        for n in (3, 4, 5):
-            out.extend(f"c:{padded[i:i + n]}" for i in range(len(padded) - n + 1))
+        out.extend(char_grams(word))
     return out
+
+
+def char_grams(word: str) -> list[str]:
+    """The character 3-5-grams of one word, padded with a space each side ("c: yo", "c:you", ...)."""
+    padded = f" {word} "
+    return [f"c:{padded[i:i + n]}" for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
 
 
 def rule_features(rules: Tagging, start: int, end: int, moves: list[Move]) -> np.ndarray:
@@ -86,6 +96,8 @@ class Weights:
     bias: np.ndarray  # (M,)
     thresholds: np.ndarray  # (M,)
     trust_rules: frozenset[Move]
+    # each word seen, and the vocabulary indices of its character n-grams (words recur far more than sentences)
+    _word_grams: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, folder: Path = MODEL_DIR) -> Weights:
@@ -106,21 +118,33 @@ class Weights:
         )
 
     def lexical_score(self, text: str, matrix: np.ndarray) -> np.ndarray:
-        indices, values = self.tfidf(text)
-        return values @ matrix[indices] if len(indices) else np.zeros(matrix.shape[1], dtype=np.float32)
+        return _lexical(self.tfidf(text), matrix)
 
     def tfidf(self, sentence: str) -> tuple[np.ndarray, np.ndarray]:
-        """Sparse TF-IDF of one sentence: (indices, values), sublinear tf, unit length."""
-        counts: dict[int, int] = {}
-        for term in terms(sentence):
-            index = self.vocabulary.get(term)
-            if index is not None:
-                counts[index] = counts.get(index, 0) + 1
+        """Sparse TF-IDF of one sentence: (indices, values), sublinear tf, unit length.
+        The terms are those of `terms()`, counted in the same order (so the sums are the same, to the bit)."""
+        vocabulary = self.vocabulary
+        words = words_of(sentence)
+        found = [i for i in map(vocabulary.get, [f"w:{w}" for w in words] + [f"w:{a} {b}" for a, b in zip(words, words[1:])]) if i is not None]
+        cache = self._word_grams
+        for word in words:
+            grams = cache.get(word)
+            if grams is None:
+                if len(cache) >= _WORD_CACHE:
+                    cache.clear()
+                grams = cache[word] = tuple(i for i in map(vocabulary.get, char_grams(word)) if i is not None)
+            found.extend(grams)
+        counts = Counter(found)  # in the order each index first appears, as `terms()` gives them
         if not counts:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
         values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))) * self.idf[indices]
         return indices, (values / np.linalg.norm(values)).astype(np.float32)
+
+
+def _lexical(tfidf: tuple[np.ndarray, np.ndarray], matrix: np.ndarray) -> np.ndarray:
+    indices, values = tfidf
+    return values @ matrix[indices] if len(indices) else np.zeros(matrix.shape[1], dtype=np.float32)
 
 
 @lru_cache(maxsize=4)
@@ -161,7 +185,8 @@ class LearnedTagger:
         rows = [(i, a, b) for i, t in enumerate(texts) for a, b in sentence_spans(t)]
         if not rows:
             return rows, np.zeros((0, len(w.moves)), dtype=np.float32), rule_taggings
-        multi = sorted({i for i, _, _ in rows if sum(1 for j, _, _ in rows if j == i) > 1})
+        per_text = Counter(i for i, _, _ in rows)
+        multi = sorted(i for i, n in per_text.items() if n > 1)
         # the whole message as context, minus any words addressed to the scorer or about the exercise
         context = {i: _without_scorer_directed(texts[i]) for i in multi}
         embedded = self.encoder.encode([texts[i][a:b] for i, a, b in rows] + [context[i] for i in multi])
@@ -170,11 +195,12 @@ class LearnedTagger:
         scores = sentence_vectors @ w.semantic + w.bias
         message_scores: dict[int, np.ndarray] = {}
         for row, (i, a, b) in enumerate(rows):
+            sentence = w.tfidf(texts[i][a:b])
             if i not in message_scores:
-                vector = message_vector.get(i, sentence_vectors[row])
-                text = context[i] if i in message_vector else texts[i][a:b]
-                message_scores[i] = MESSAGE_WEIGHT * (vector @ w.message_semantic + w.lexical_score(text, w.message_lexical))
-            scores[row] += w.lexical_score(texts[i][a:b], w.lexical) + message_scores[i]
+                # a one-sentence message is its own context
+                vector, message = (message_vector[i], w.tfidf(context[i])) if i in message_vector else (sentence_vectors[row], sentence)
+                message_scores[i] = MESSAGE_WEIGHT * (vector @ w.message_semantic + _lexical(message, w.message_lexical))
+            scores[row] += _lexical(sentence, w.lexical) + message_scores[i]
             scores[row] += rule_features(rule_taggings[i], a, b, w.moves) @ w.rules
         return rows, 1.0 / (1.0 + np.exp(-scores)), rule_taggings
 
