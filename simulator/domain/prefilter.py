@@ -22,6 +22,7 @@ digit `\\d` matches (of any script) to an ASCII digit.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from functools import cache
 from re import _constants as sre  # type: ignore[attr-defined]  # the parser's node codes (3.11+)
@@ -40,8 +41,9 @@ _OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # what \d matches besides the ASCII d
 def lowered(text: str) -> str:
     """The text as the needles are looked for in it: lower case, with re's case oddities mapped to ASCII
     and the digits of other scripts to "0" (so a needle "0".."9" stands for `\\d`)."""
-    low = text.translate(_CASE_ODDITIES).lower()
-    return low if low.isascii() else _OTHER_DIGIT.sub("0", low)
+    if text.isascii():  # the odd characters and the other digits are all outside ASCII
+        return text.lower()
+    return _OTHER_DIGIT.sub("0", text.translate(_CASE_ODDITIES).lower())
 
 
 def needles(pattern: str | re.Pattern[str], *, limit: int = _NEEDLE_LIMIT) -> frozenset[str] | None:
@@ -158,20 +160,12 @@ class PatternSet:
 
     def possible(self, low: str) -> set[int]:
         """The indices of the patterns that may match the text whose `lowered()` form is `low`."""
-        out = set(self._always)
-        met: set[int] = set()
-        single_by, several_by = self._single_by, self._several_by
-        for needle in set(self._trie.findall(low)):
-            out.update(single_by[needle])
-            met.update(several_by[needle])
+        found = set(self._trie.findall(low))
+        out = self._always.union(*map(self._single_by.__getitem__, found))
+        met = set().union(*map(self._several_by.__getitem__, found))
         if met:
-            counts: dict[int, int] = {}
-            owner = self._owner
-            for r in met:
-                i = owner[r]
-                counts[i] = counts.get(i, 0) + 1
             needs = self._needs
-            out.update([i for i, c in counts.items() if c == needs[i]])
+            out.update([i for i, c in Counter(map(self._owner.__getitem__, met)).items() if c == needs[i]])
         return out
 
 

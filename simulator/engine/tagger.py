@@ -857,8 +857,8 @@ class RuleTagger:
         spans: list[Span] = []
         folded = fold(text)
         low = lowered(folded)
-        ignored = scorer_directed_spans(folded)
-        not_evidence = [m.span() for m in prefiltered(_NOT_EVIDENCE).finditer(folded, low)]
+        ignored = scorer_directed_spans(folded, low)
+        not_evidence: list[tuple[int, int]] | None = None  # found when the first evidence is (most messages have none)
         rules = _compiled()
         items = rules.patterns.items
         seen_by_move: dict[Move, list[tuple[int, int]]] = {}
@@ -868,7 +868,7 @@ class RuleTagger:
             seen = seen_by_move.setdefault(move, [])
             # the regions whose words this move cannot take (see below), empty for most messages
             ignored_here = ignored if move not in PENALTY_MOVES else ()
-            not_evidence_here = not_evidence if move in _EVIDENCE else ()
+            evidence = move in _EVIDENCE
             for m in items[i].pattern.finditer(folded):
                 start, end = _trim(text, *m.span())
                 if end <= start or (seen and any(a <= start and end <= b for a, b in seen)):
@@ -877,8 +877,11 @@ class RuleTagger:
                 if ignored_here and any(a <= start < b for a, b in ignored_here):
                     continue
                 # numbers in markup, code or set phrases ("alert(1)", "one more thing") are not evidence
-                if not_evidence_here and any(a <= start < b for a, b in not_evidence_here):
-                    continue
+                if evidence:
+                    if not_evidence is None:
+                        not_evidence = [n.span() for n in prefiltered(_NOT_EVIDENCE).finditer(folded, low)]
+                    if any(a <= start < b for a, b in not_evidence):
+                        continue
                 # a date in a plan or an offer is data, not the situation of what happened
                 if move is Move.situation:
                     bounds = sentence_bounds(folded, start, end)

@@ -42,7 +42,7 @@ class ReplyScore:
 
 def _level(tagging: Tagging, spans: list[Span]) -> int:
     """0 when the move is absent (no spans), else the strongest span: 1 generic or vague, 2 specific."""
-    return max((strength(tagging, s) for s in spans), default=0)
+    return max([strength(tagging, s) for s in spans]) if spans else 0
 
 
 def skills_from_tagging(tagging: Tagging) -> Skills:
