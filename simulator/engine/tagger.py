@@ -894,13 +894,14 @@ class RuleTagger:
         resolve_conflicts(spans, folded, low)
         # one span per stretch of words: a longer match of the same move absorbs a shorter one inside it
         if len(spans) > 1:
+            by_move: dict[Move, list[Span]] = {}
+            for s in spans:
+                by_move.setdefault(s.move, []).append(s)
             spans = [
                 s
                 for s in spans
-                if not any(
-                    o.move is s.move and o.start <= s.start and s.end <= o.end and (o.end - o.start) > (s.end - s.start)
-                    for o in spans
-                )
+                if len(same := by_move[s.move]) == 1
+                or not any(o.start <= s.start and s.end <= o.end and (o.end - o.start) > (s.end - s.start) for o in same)
             ]
             spans.sort(key=lambda s: (s.start, s.end))
         return Tagging(text=text, spans=spans)
