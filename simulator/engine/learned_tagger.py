@@ -40,7 +40,7 @@ MODEL_DIR = Path(__file__).resolve().parent / "tagger_model"
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[?!]")
 MESSAGE_WEIGHT = 0.5  # the whole message's features, beside each sentence's own
-_WORD_CACHE = 50_000  # distinct words whose character n-grams are kept (a few MB at most)
+_WORD_CACHE = 20_000  # distinct words whose character n-gram indices are kept (about 240 bytes each: under 5 MB)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
