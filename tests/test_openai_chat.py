@@ -155,6 +155,26 @@ def test_reasoning_models_get_max_completion_tokens(make_model, fake_openai):
     assert "max_tokens" not in body
 
 
+@pytest.mark.parametrize("model_name, seed", [("gpt-4o-mini", None), ("o4-mini", 7)])
+def test_stream_request_is_what_the_sdks_create_sends(make_model, fake_openai, model_name, seed):
+    """The stream posts its body without the SDK's per-message transform: the server must see the
+    same JSON and the same request headers as from `chat.completions.create`."""
+    model = make_model(model=model_name)
+    "".join(model.stream(MESSAGES, max_tokens=120, seed=seed))
+    limit = {"max_completion_tokens": 120} if model_name == "o4-mini" else {"max_tokens": 120}
+    stream = model.client.chat.completions.create(
+        model=model_name, messages=MESSAGES, stream=True, stream_options={"include_usage": True},
+        **limit, **({"seed": seed} if seed is not None else {}),
+    )
+    for _ in stream:
+        pass
+    ours, sdks = fake_openai.chat_requests
+    assert ours.body == sdks.body
+    assert ours.path == sdks.path
+    volatile = {"x-stainless-retry-count", "x-stainless-read-timeout", "content-length"}
+    assert {k: v for k, v in ours.headers.items() if k not in volatile} == {k: v for k, v in sdks.headers.items() if k not in volatile}
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [
