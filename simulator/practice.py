@@ -312,10 +312,20 @@ class PracticeService:
                    actor=Access(store).actor(user, team_mode=settings.team_mode) if user is not None else None)
 
     # ---------------------------------------------------------------- reads
-    def resume(self, session_id: str) -> SessionView:
-        """The session as stored: what a refresh shows (its author's, or a lead's it was shared with)."""
+    def resume(self, session_id: str, *, since: SessionView | None = None) -> SessionView:
+        """The session as stored: what a refresh shows (its author's, or a lead's it was shared with).
+
+        `since`: a view of this session the caller read before (e.g. before a turn). The session row
+        is read again, but of the messages only that view's last one and those after it (a message
+        changes after it is stored only while it is the last: a model tagger's tagging replacing the
+        rules'), so the view is what a full read gives, for less work."""
         record = self._record(session_id, "transcript")
-        return SessionView(record, self._scenario(record), self.store.messages(session_id))
+        if since is not None and since.id == session_id and since.messages:
+            known = since.messages[:-1]
+            messages = [*known, *self.store.messages(session_id, after=known[-1].seq if known else None)]
+        else:
+            messages = self.store.messages(session_id)
+        return SessionView(record, self._scenario(record), messages)
 
     def history(self, user: str | None = None) -> list[PastSession]:
         """A person's own sessions, newest first, with their debriefs (the actor's, when the service acts

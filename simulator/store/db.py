@@ -572,8 +572,11 @@ class Store:
         with self.engine.connect() as conn:
             return [SessionRecord(**r._mapping) for r in conn.execute(query)]
 
-    def messages(self, session_id: str) -> list[MessageRecord]:
+    def messages(self, session_id: str, *, after: int | None = None) -> list[MessageRecord]:
+        """The session's messages in order; with ``after``, only those with a higher seq."""
         query = select(*_MESSAGE_COLUMNS).where(messages.c.session_id == session_id).order_by(messages.c.seq)
+        if after is not None:
+            query = query.where(messages.c.seq > after)
         with self.engine.connect() as conn:
             return [MessageRecord(**r._mapping) for r in conn.execute(query)]
 
