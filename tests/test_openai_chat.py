@@ -367,6 +367,35 @@ def test_slow_start_before_text_is_a_timeout_and_is_retried(make_model, fake_ope
     assert len(fake_openai.chat_requests) == 2
 
 
+def test_a_slow_reader_is_not_a_stalled_server(make_model, fake_openai):
+    """The stall guard counts only time spent waiting for the server: a consumer that takes longer
+    than the stall timeout between pieces (the server sent them at once) gets the whole reply."""
+    fake_openai.reply("one two three")
+    model = make_model(stall_timeout=0.2)
+    pieces = []
+    for piece in model.stream(MESSAGES, max_tokens=20):
+        pieces.append(piece)
+        time.sleep(0.5)
+    assert "".join(pieces) == "one two three"
+    assert len(fake_openai.chat_requests) == 1
+
+
+def test_stalls_are_caught_on_every_stream_of_a_client(make_model, fake_openai):
+    """One guard serves all of a client's streams, one after another and several at once."""
+    model = make_model(stall_timeout=0.5)
+    for _ in range(2):
+        fake_openai.stall("Honestly I don't know", after_words=1, seconds=2.0)
+        pieces, error = collect(model)
+        assert isinstance(error, StreamInterrupted) and error.partial == "Honestly"
+    fake_openai.reply("All fine now.")
+    fake_openai.stall("Wait for it", after_words=2, seconds=2.0)
+    fine, stalled = model.stream(MESSAGES, max_tokens=20), model.stream(MESSAGES, max_tokens=20)
+    assert next(fine) and next(stalled)  # both open, in this order
+    assert "".join(fine).strip()
+    with pytest.raises(StreamInterrupted):
+        "".join(stalled)
+
+
 def test_malformed_chunk_after_text_is_interrupted(make_model, fake_openai):
     fake_openai.malformed_chunk("That is not fair at all.", after_words=2)
     pieces, error = collect(make_model())
