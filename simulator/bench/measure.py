@@ -203,19 +203,21 @@ def _raw_turn(client, body: dict[str, Any]) -> _Timing:
 
 
 def _posted_turn(client, body: dict[str, Any]) -> _Timing:
-    """The same request posted as it is, without `create`'s type transform of every message: what the
-    service's client sends. Its gap to the service is the service's own work."""
+    """The same request as the service's client makes it: the body posted as it is (no type transform of
+    every message) and the chunks read as plain JSON objects (no typed chunk built for each). The
+    service's time over this is its own work: tagging, state, store, prompt, stream layers."""
     import openai
-    from openai.types.chat import ChatCompletion, ChatCompletionChunk
+    from openai.types.chat import ChatCompletion
 
     request = {k: v for k, v in body.items() if k in ("model", "messages", "max_tokens", "max_completion_tokens", "seed", "stream_options")}
     start = time.perf_counter()
     stream = client.post("/chat/completions", body={**request, "stream": True}, options={"security": {"bearer_auth": True}},
-                         cast_to=ChatCompletion, stream=True, stream_cls=openai.Stream[ChatCompletionChunk])
+                         cast_to=ChatCompletion, stream=True, stream_cls=openai.Stream[object])
     first = 0.0
     try:
         for chunk in stream:
-            if chunk.choices and chunk.choices[0].delta.content and not first:
+            choices = chunk.get("choices") if isinstance(chunk, dict) else None
+            if choices and (choices[0].get("delta") or {}).get("content") and not first:
                 first = time.perf_counter() - start
     finally:
         stream.close()
@@ -276,7 +278,7 @@ def measure_overhead(turns: int, warmup: int = 3) -> dict[str, Any]:
         "first_char_raw_ms": _ms(first_raw),
         "first_char_ratio": round(first_service / first_raw, 3) if first_raw else 0.0,
         "page_refresh_read_ms": _ms(_median(refresh)),
-        # the service's client posts the body as it is (no SDK transform): against the same post, the service's own work
+        # the service's client posts the body as it is and reads plain JSON chunks: against the same, the service's own work
         "posted_turn_ms": _ms(_median([p.total for p in posted_times])),
         "overhead_vs_posted_ms_median": _ms(_median([s.total - p.total for s, p in zip(service_times, posted_times)])),
         "first_char_posted_ms": _ms(first_posted),
@@ -539,7 +541,8 @@ def render(results: dict[str, Any]) -> str:
         f"  service {o['service_turn_ms']} ms, raw SDK {o['raw_sdk_turn_ms']} ms; overhead median {o['overhead_ms_median']} ms, p95 {o['overhead_ms_p95']} ms",
         f"  first character: service {o['first_char_service_ms']} ms, raw SDK {o['first_char_raw_ms']} ms (ratio {o['first_char_ratio']});"
         f" page refresh read {o['page_refresh_read_ms']} ms",
-        f"  same body posted without the SDK's transform: {o['posted_turn_ms']} ms; overhead vs it {o['overhead_vs_posted_ms_median']} ms,"
+        f"  same request as the service's client makes it (body as is, JSON chunks): {o['posted_turn_ms']} ms;"
+        f" overhead vs it {o['overhead_vs_posted_ms_median']} ms,"
         f" first character {o['first_char_posted_ms']} ms (ratio {o['first_char_ratio_vs_posted']})",
         f"Offline engine ({off['turns']} turns, tagger {off['tagger']}): turn median {off['turn_ms_median']} ms, p95 {off['turn_ms_p95']} ms;"
         f" debrief {off['debrief_ms']} ms",

@@ -47,7 +47,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
 import openai
-from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletionMessageParam
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from pydantic import BaseModel, ValidationError
 
 from simulator.models.base import (
@@ -463,9 +463,10 @@ class OpenAIChatModel:
             response.usage = self._usage(state["usage"], messages, response.text) if state["opened"] else NO_USAGE
 
     def _usage(self, reported: Any, messages: list[Message], text: str) -> Usage:
-        """The endpoint's own usage report, else an estimate with the model's tokenizer."""
-        prompt = getattr(reported, "prompt_tokens", None)
-        completion = getattr(reported, "completion_tokens", None)
+        """The endpoint's own usage report (a stream's JSON object or the SDK's typed one), else an
+        estimate with the model's tokenizer."""
+        prompt = _field(reported, "prompt_tokens")
+        completion = _field(reported, "completion_tokens")
         if isinstance(prompt, int) and isinstance(completion, int):
             return Usage(prompt, completion, "api")
         from simulator.models.tokens import count_messages, count_tokens
@@ -490,10 +491,12 @@ class OpenAIChatModel:
         # The body is posted as it is: `chat.completions.create` would first walk every message through the
         # SDK's type-directed transform (about 10 ms for a 40-message conversation here, before anything is
         # sent), which has nothing to change in plain role/content strings. Same JSON, same headers and auth.
+        # The chunks come back as the JSON objects they are (`Stream[object]`): building a typed
+        # ChatCompletionChunk for each cost more than everything else done per chunk, for four fields.
         body = {"model": self.model, "messages": messages, "stream": True, "stream_options": {"include_usage": True}, **limit}
         sdk_stream = self.client.post(
             "/chat/completions", body=body, options={"security": {"bearer_auth": True}},
-            cast_to=ChatCompletion, stream=True, stream_cls=openai.Stream[ChatCompletionChunk],
+            cast_to=ChatCompletion, stream=True, stream_cls=openai.Stream[object],
         )
         state["opened"] = True
         chunks = iter(sdk_stream)
@@ -515,23 +518,25 @@ class OpenAIChatModel:
 
     @staticmethod
     def _absorb(chunk: Any, state: dict[str, Any]) -> str:
-        """The text in one chunk (choice 0); notes refusals, the finish reason and the usage report."""
-        if getattr(chunk, "usage", None) is not None:
-            state["usage"] = chunk.usage
+        """The text in one chunk (its JSON object; choice 0); notes refusals, the finish reason and the usage report."""
+        usage = _field(chunk, "usage")
+        if usage is not None:
+            state["usage"] = usage
         text = ""
-        for choice in getattr(chunk, "choices", None) or []:
-            if getattr(choice, "index", 0) != 0:
+        choices = _field(chunk, "choices")
+        for choice in choices if isinstance(choices, list) else []:
+            if _field(choice, "index") not in (0, None):
                 continue
-            delta = getattr(choice, "delta", None)
-            if delta is not None:
-                refusal = getattr(delta, "refusal", None)
-                if refusal:
-                    state["refusal"].append(refusal)
-                content = getattr(delta, "content", None)
-                if isinstance(content, str):
-                    text += content
-            if getattr(choice, "finish_reason", None):
-                state["finish_reason"] = choice.finish_reason
+            delta = _field(choice, "delta")
+            refusal = _field(delta, "refusal")
+            if isinstance(refusal, str) and refusal:
+                state["refusal"].append(refusal)
+            content = _field(delta, "content")
+            if isinstance(content, str):
+                text += content
+            finish_reason = _field(choice, "finish_reason")
+            if finish_reason:
+                state["finish_reason"] = finish_reason
         return text
 
     def _refused(self, refusal: str | None) -> ModelRefused:
@@ -608,6 +613,13 @@ class OpenAIChatModel:
         elapsed = time.monotonic() - started
         served_by = getattr(completion, "model", None) or self.model
         return f"Connected to {self.endpoint}: model '{served_by}' answered in {elapsed:.1f} s."
+
+
+def _field(obj: Any, name: str) -> Any:
+    """A field of a JSON object (a dict) or of the SDK's typed object; None when absent or not an object."""
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None) if isinstance(obj, BaseModel) else None
 
 
 def _describe(exc: BaseException | None) -> str:
