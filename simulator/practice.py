@@ -281,6 +281,12 @@ class PastSession:
 
 # ---- the service ------------------------------------------------------------------------------
 
+# Stored scenario versions, parsed: a content hash always names the same scenario (sha256 of its snapshot), and a
+# Scenario is immutable, so one parse serves every service, user and database of the process. Reading and
+# validating a snapshot took about 2 ms of every page run. Bounded: cleared when it reaches this many.
+_PARSED_SNAPSHOTS: dict[str, Scenario] = {}
+_PARSED_SNAPSHOTS_MAX = 256
+
 
 @dataclass
 class PracticeService:
@@ -293,7 +299,8 @@ class PracticeService:
     # On whose behalf it acts: every read and write is checked (simulator/store/access.py). None: the
     # operator's own tools (the CLI's admin commands, tests of the engine), which may touch any session.
     actor: Actor | None = None
-    _snapshots: dict[str, Scenario] = field(default_factory=dict, repr=False)  # scenario versions by content hash
+    # scenario versions by content hash: shared by every service of the process (the app builds one per page run)
+    _snapshots: dict[str, Scenario] = field(default_factory=lambda: _PARSED_SNAPSHOTS, repr=False)
 
     @classmethod
     def from_settings(
@@ -369,6 +376,8 @@ class PracticeService:
             if cached is None:
                 snapshot = self.store.scenario_snapshot(record.scenario_hash)
                 if snapshot is not None:
+                    if len(self._snapshots) >= _PARSED_SNAPSHOTS_MAX:
+                        self._snapshots.clear()
                     cached = self._snapshots[record.scenario_hash] = from_snapshot(snapshot)
             if cached is not None:
                 return cached

@@ -284,6 +284,16 @@ def test_database_round_trips_per_turn_stay_few(service, store, library):
     assert seen.transactions == 2 and len(seen.sql) <= 10, seen.sql
 
 
+def test_a_new_service_reuses_the_parsed_scenario_version(store, library):
+    """The app builds a service per page run: the session's stored scenario version is parsed once per
+    process (a content hash names one scenario), not read and validated again on every run."""
+    view = PracticeService(store, library).start(library["lateness"], "t")
+    seen = Statements(store)
+    again = PracticeService(store, library).resume(view.id)
+    assert seen.sql.count("SELECT") == 2  # the session and its messages; not the scenario version
+    assert again.scenario == view.scenario and again.scenario.id == "lateness"
+
+
 def test_a_stale_view_is_not_trusted(service, store, library):
     tab_a = service.start(library["lateness"], "t")
     tab_b = service.resume(tab_a.id)
