@@ -186,7 +186,7 @@ def _play(args: argparse.Namespace, settings, parts, scenario, store) -> int:
             break
         finally:
             turn.close()
-            view = service.resume(view.id)
+            view = service.resume(view.id, since=view)
         if not args.json:
             print(f"\n   [{view.mood.words}]\n", file=out)
     # The judge would fail as the persona did: score offline, and say so.

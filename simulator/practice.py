@@ -281,6 +281,12 @@ class PastSession:
 
 # ---- the service ------------------------------------------------------------------------------
 
+# Stored scenario versions, parsed: a content hash always names the same scenario (sha256 of its snapshot), and a
+# Scenario is immutable, so one parse serves every service, user and database of the process. Reading and
+# validating a snapshot took about 2 ms of every page run. Bounded: cleared when it reaches this many.
+_PARSED_SNAPSHOTS: dict[str, Scenario] = {}
+_PARSED_SNAPSHOTS_MAX = 256
+
 
 @dataclass
 class PracticeService:
@@ -293,7 +299,8 @@ class PracticeService:
     # On whose behalf it acts: every read and write is checked (simulator/store/access.py). None: the
     # operator's own tools (the CLI's admin commands, tests of the engine), which may touch any session.
     actor: Actor | None = None
-    _snapshots: dict[str, Scenario] = field(default_factory=dict, repr=False)  # scenario versions by content hash
+    # scenario versions by content hash: shared by every service of the process (the app builds one per page run)
+    _snapshots: dict[str, Scenario] = field(default_factory=lambda: _PARSED_SNAPSHOTS, repr=False)
 
     @classmethod
     def from_settings(
@@ -312,10 +319,20 @@ class PracticeService:
                    actor=Access(store).actor(user, team_mode=settings.team_mode) if user is not None else None)
 
     # ---------------------------------------------------------------- reads
-    def resume(self, session_id: str) -> SessionView:
-        """The session as stored: what a refresh shows (its author's, or a lead's it was shared with)."""
+    def resume(self, session_id: str, *, since: SessionView | None = None) -> SessionView:
+        """The session as stored: what a refresh shows (its author's, or a lead's it was shared with).
+
+        `since`: a view of this session the caller read before (e.g. before a turn). The session row
+        is read again, but of the messages only that view's last one and those after it (a message
+        changes after it is stored only while it is the last: a model tagger's tagging replacing the
+        rules'), so the view is what a full read gives, for less work."""
         record = self._record(session_id, "transcript")
-        return SessionView(record, self._scenario(record), self.store.messages(session_id))
+        if since is not None and since.id == session_id and since.messages:
+            known = since.messages[:-1]
+            messages = [*known, *self.store.messages(session_id, after=known[-1].seq if known else None)]
+        else:
+            messages = self.store.messages(session_id)
+        return SessionView(record, self._scenario(record), messages)
 
     def history(self, user: str | None = None) -> list[PastSession]:
         """A person's own sessions, newest first, with their debriefs (the actor's, when the service acts
@@ -359,6 +376,8 @@ class PracticeService:
             if cached is None:
                 snapshot = self.store.scenario_snapshot(record.scenario_hash)
                 if snapshot is not None:
+                    if len(self._snapshots) >= _PARSED_SNAPSHOTS_MAX:
+                        self._snapshots.clear()
                     cached = self._snapshots[record.scenario_hash] = from_snapshot(snapshot)
             if cached is not None:
                 return cached

@@ -155,6 +155,26 @@ def test_reasoning_models_get_max_completion_tokens(make_model, fake_openai):
     assert "max_tokens" not in body
 
 
+@pytest.mark.parametrize("model_name, seed", [("gpt-4o-mini", None), ("o4-mini", 7)])
+def test_stream_request_is_what_the_sdks_create_sends(make_model, fake_openai, model_name, seed):
+    """The stream posts its body without the SDK's per-message transform: the server must see the
+    same JSON and the same request headers as from `chat.completions.create`."""
+    model = make_model(model=model_name)
+    "".join(model.stream(MESSAGES, max_tokens=120, seed=seed))
+    limit = {"max_completion_tokens": 120} if model_name == "o4-mini" else {"max_tokens": 120}
+    stream = model.client.chat.completions.create(
+        model=model_name, messages=MESSAGES, stream=True, stream_options={"include_usage": True},
+        **limit, **({"seed": seed} if seed is not None else {}),
+    )
+    for _ in stream:
+        pass
+    ours, sdks = fake_openai.chat_requests
+    assert ours.body == sdks.body
+    assert ours.path == sdks.path
+    volatile = {"x-stainless-retry-count", "x-stainless-read-timeout", "content-length"}
+    assert {k: v for k, v in ours.headers.items() if k not in volatile} == {k: v for k, v in sdks.headers.items() if k not in volatile}
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [
@@ -345,6 +365,35 @@ def test_slow_start_before_text_is_a_timeout_and_is_retried(make_model, fake_ope
     pieces, error = collect(model)
     assert error is None and "".join(pieces) == "Sorry, I was thinking."
     assert len(fake_openai.chat_requests) == 2
+
+
+def test_a_slow_reader_is_not_a_stalled_server(make_model, fake_openai):
+    """The stall guard counts only time spent waiting for the server: a consumer that takes longer
+    than the stall timeout between pieces (the server sent them at once) gets the whole reply."""
+    fake_openai.reply("one two three")
+    model = make_model(stall_timeout=0.2)
+    pieces = []
+    for piece in model.stream(MESSAGES, max_tokens=20):
+        pieces.append(piece)
+        time.sleep(0.5)
+    assert "".join(pieces) == "one two three"
+    assert len(fake_openai.chat_requests) == 1
+
+
+def test_stalls_are_caught_on_every_stream_of_a_client(make_model, fake_openai):
+    """One guard serves all of a client's streams, one after another and several at once."""
+    model = make_model(stall_timeout=0.5)
+    for _ in range(2):
+        fake_openai.stall("Honestly I don't know", after_words=1, seconds=2.0)
+        pieces, error = collect(model)
+        assert isinstance(error, StreamInterrupted) and error.partial == "Honestly"
+    fake_openai.reply("All fine now.")
+    fake_openai.stall("Wait for it", after_words=2, seconds=2.0)
+    fine, stalled = model.stream(MESSAGES, max_tokens=20), model.stream(MESSAGES, max_tokens=20)
+    assert next(fine) and next(stalled)  # both open, in this order
+    assert "".join(fine).strip()
+    with pytest.raises(StreamInterrupted):
+        "".join(stalled)
 
 
 def test_malformed_chunk_after_text_is_interrupted(make_model, fake_openai):

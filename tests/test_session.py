@@ -134,6 +134,28 @@ def test_refresh_resumes_from_the_database(service, library):
     assert again.state.turn == 2
 
 
+def test_resume_since_a_view_reads_only_newer_messages_and_equals_a_full_read(service, store, library, monkeypatch):
+    view = service.start(library["lateness"], "t")
+    "".join(service.take_turn(view.id, "How have the mornings been?", expected_revision=view.revision, view=view))
+    before = service.resume(view.id)
+    turn = service.take_turn(view.id, "What has been going on?", expected_revision=before.revision, view=before)
+    next(turn)
+    turn.close()  # an interrupted reply: stored, marked
+    read: list[int] = []
+    messages = store.messages
+    monkeypatch.setattr(store, "messages", lambda session_id, **kw: read.append(len(rows := messages(session_id, **kw))) or rows)
+    since = service.resume(view.id, since=before)
+    assert read == [3]  # the view's last message (it may have been re-tagged), the manager's new one, the reply
+    monkeypatch.undo()
+    full = service.resume(view.id)
+    assert since == full
+    assert [m.role for m in since.messages] == ["persona", "manager", "persona", "manager", "persona"]
+    assert since.messages[-1].interrupted and since.pending == since.messages[-1]
+    assert service.resume(view.id, since=since) == full  # nothing new: the same view
+    other = service.start(library["lateness"], "t")
+    assert service.resume(other.id, since=full).messages == store.messages(other.id)  # another session's view is not used
+
+
 def test_resume_of_an_unknown_session_says_what_to_do(service):
     with pytest.raises(StoreError, match="start a new one"):
         service.resume("nope")
@@ -260,6 +282,16 @@ def test_database_round_trips_per_turn_stay_few(service, store, library):
     seen.clear()
     "".join(service.take_turn(view.id, "What would help?", expected_revision=view.revision, view=view))
     assert seen.transactions == 2 and len(seen.sql) <= 10, seen.sql
+
+
+def test_a_new_service_reuses_the_parsed_scenario_version(store, library):
+    """The app builds a service per page run: the session's stored scenario version is parsed once per
+    process (a content hash names one scenario), not read and validated again on every run."""
+    view = PracticeService(store, library).start(library["lateness"], "t")
+    seen = Statements(store)
+    again = PracticeService(store, library).resume(view.id)
+    assert seen.sql.count("SELECT") == 2  # the session and its messages; not the scenario version
+    assert again.scenario == view.scenario and again.scenario.id == "lateness"
 
 
 def test_a_stale_view_is_not_trusted(service, store, library):

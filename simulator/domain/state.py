@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from simulator.domain.moves import PENALTY_MOVES, Move
-from simulator.domain.scenario import Condition, Mood, Scenario
+from simulator.domain.scenario import Condition, Mood, Scenario, StateTable
 
 # A sincere repair: an apology with an acknowledgement of how they feel (or of their view), and no penalty alongside.
 REPAIR_MOVES = frozenset({Move.acknowledges_feelings, Move.validates, Move.reflects})
@@ -83,7 +83,11 @@ class DirectorNote:
 
 
 def mood_of(scenario: Scenario, state: ConversationState) -> Mood:
-    table = scenario.state
+    return _mood(scenario.state, state)
+
+
+def _mood(table: StateTable, state: ConversationState) -> Mood:
+    """The mood under an engine table already resolved (`Scenario.state` builds it on every call)."""
     if state.shut_down:
         return Mood.shut_down
     if state.stress >= table.close_up_stress or state.trust < table.guarded_below_trust:
@@ -172,7 +176,7 @@ class StateEngine:
             stress_change=new.stress - state.stress,
             revealed_now=revealed_now,
             goals_met_now=goals_now,
-            mood=mood_of(self.scenario, new),
+            mood=_mood(self.table, new),
             closed_up=closed_up,
             repaired=repaired,
         )
@@ -220,7 +224,7 @@ class StateEngine:
         return next((b for b in self.scenario.persona.boundaries if state.boundary and b.id == state.boundary), None)
 
     def director_note(self, state: ConversationState, outcome: TurnOutcome | None) -> DirectorNote:
-        mood = mood_of(self.scenario, state)
+        mood = _mood(self.table, state)
         closed_up = state.shut_down
         crossed = self.boundary(state)
         style = {

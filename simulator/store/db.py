@@ -16,6 +16,7 @@ got there first, the session has ended, or it does not exist. No read-then-write
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import uuid
@@ -25,11 +26,12 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Table, case, func, insert, select, update
+from sqlalchemy import Column, Table, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy.sql.dml import Update
 
 from simulator.errors import SessionClosed, SessionConflict, SimulatorError, StoreError
 from simulator.store.engine import make_engine
@@ -174,6 +176,35 @@ def _totals(rows: list[dict]) -> dict[str, Any]:
     return values
 
 
+@functools.cache
+def _advance_statement(*, ended: bool, state: bool, totals: bool, cost: bool) -> Update:
+    """The conditional UPDATE of ``Store._advance``, built once per shape: its values are bound at
+    execution (``sid``, ``expected``, ``now``, ``new_state``, ``add_in``, ``add_out``, ``add_cost``), so
+    a turn's writes reuse SQLAlchemy's compiled statement instead of building and keying a new one."""
+    values: dict[str, Any] = {
+        "revision": sessions.c.revision + 1, "last_seq": sessions.c.last_seq + 1,
+        "updated_at": bindparam("now", type_=sessions.c.updated_at.type),
+    }
+    if state:
+        values["state"] = bindparam("new_state", type_=sessions.c.state.type)
+    if totals:
+        values["tokens_in"] = sessions.c.tokens_in + bindparam("add_in", type_=sessions.c.tokens_in.type)
+        values["tokens_out"] = sessions.c.tokens_out + bindparam("add_out", type_=sessions.c.tokens_out.type)
+    if cost:
+        values["cost_usd"] = func.coalesce(sessions.c.cost_usd, 0.0) + bindparam("add_cost", type_=sessions.c.cost_usd.type)
+    open_or_ended = sessions.c.ended_at.is_not(None) if ended else sessions.c.ended_at.is_(None)
+    return (
+        update(sessions)
+        .where(sessions.c.id == bindparam("sid"), sessions.c.revision == bindparam("expected"), open_or_ended)
+        .values(**values)
+        .returning(sessions.c.last_seq)
+    )
+
+
+_INSERT_MESSAGE = insert(messages)  # executed with a dict of the row's values (one compiled statement per set of keys)
+_INSERT_MODEL_CALLS = insert(model_calls)
+
+
 class Store:
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -250,20 +281,23 @@ class Store:
         elif conn.execute(select(scenario_versions.c.hash).where(scenario_versions.c.hash == digest)).first() is None:
             conn.execute(insert(scenario_versions).values(**values))
 
-    def _advance(self, conn: Connection, session_id: str, expected_revision: int, values: dict[str, Any], *,
-                 ended: bool = False) -> int | None:
+    def _advance(self, conn: Connection, session_id: str, expected_revision: int, *, state: dict | None = None,
+                 rows: Sequence[Mapping[str, Any]] = (), ended: bool = False) -> int | None:
         """The conditional UPDATE: bump revision and last_seq if nobody else wrote since
-        ``expected_revision`` (and the session is open, or with ``ended`` closed). Returns the new
-        message seq, or None when no row matched (the row it returns is the row-count check, and
-        saves reading the seq back)."""
-        open_or_ended = sessions.c.ended_at.is_not(None) if ended else sessions.c.ended_at.is_(None)
-        stmt = (
-            update(sessions)
-            .where(sessions.c.id == session_id, sessions.c.revision == expected_revision, open_or_ended)
-            .values(revision=sessions.c.revision + 1, last_seq=sessions.c.last_seq + 1, updated_at=_now(), **values)
-            .returning(sessions.c.last_seq)
-        )
-        return conn.execute(stmt).scalar_one_or_none()
+        ``expected_revision`` (and the session is open, or with ``ended`` closed), setting ``state``
+        and adding the usage ``rows`` to the session's totals. Returns the new message seq, or None
+        when no row matched (the row it returns is the row-count check, and saves reading the seq back)."""
+        costs = [r["cost_usd"] for r in rows if r["cost_usd"] is not None]
+        stmt = _advance_statement(ended=ended, state=state is not None, totals=bool(rows), cost=bool(costs))
+        params: dict[str, Any] = {"sid": session_id, "expected": expected_revision, "now": _now()}
+        if state is not None:
+            params["new_state"] = state
+        if rows:
+            params["add_in"] = sum(r["tokens_in"] for r in rows)
+            params["add_out"] = sum(r["tokens_out"] for r in rows)
+        if costs:
+            params["add_cost"] = sum(costs)
+        return conn.execute(stmt, params).scalar_one_or_none()
 
     def _refusal(self, conn: Connection, session_id: str) -> SimulatorError:
         """Why a conditional UPDATE matched no row (read only on that rare path)."""
@@ -287,15 +321,15 @@ class Store:
         ``last_word``: the session has ended (the persona closed it) and this is the manager's last sentence.
         """
         with self._write() as conn:
-            seq = self._advance(conn, session_id, expected_revision, {}, ended=last_word)
+            seq = self._advance(conn, session_id, expected_revision, ended=last_word)
             if seq is None:
                 if last_word:
                     raise SessionConflict("This conversation changed in another tab or window. Reload the page to see it.")
                 raise self._refusal(conn, session_id)
-            conn.execute(insert(messages).values(
-                session_id=session_id, seq=seq, role="manager", text=text, tagging=tagging, rules_tagging=rules_tagging,
-                tagger=tagger, interrupted=False, created_at=_now(),
-            ))
+            conn.execute(_INSERT_MESSAGE, {
+                "session_id": session_id, "seq": seq, "role": "manager", "text": text, "tagging": tagging,
+                "rules_tagging": rules_tagging, "tagger": tagger, "interrupted": False, "created_at": _now(),
+            })
         return expected_revision + 1, seq
 
     def set_tagging(self, session_id: str, seq: int, tagging: dict, *, tagger: str = "model") -> None:
@@ -326,19 +360,19 @@ class Store:
         now = _now()
         rows = _usage_rows(session_id, None, usage, now)
         with self._write() as conn:
-            seq = self._advance(conn, session_id, expected_revision, {"state": state, **_totals(rows)})
+            seq = self._advance(conn, session_id, expected_revision, state=state, rows=rows)
             if seq is None:
                 refusal = self._refusal(conn, session_id)
                 if rows and isinstance(refusal, (SessionClosed, SessionConflict)):  # the session exists: keep what was spent
                     self._record_usage(conn, session_id, rows)
             else:
                 refusal = None
-                conn.execute(insert(messages).values(
-                    session_id=session_id, seq=seq, role="persona", text=text, state=state, interrupted=interrupted,
-                    model=model, prompt_version=prompt_version, created_at=now,
-                ))
+                conn.execute(_INSERT_MESSAGE, {
+                    "session_id": session_id, "seq": seq, "role": "persona", "text": text, "state": state,
+                    "interrupted": interrupted, "model": model, "prompt_version": prompt_version, "created_at": now,
+                })
                 if rows:
-                    conn.execute(insert(model_calls), [{**r, "seq": seq} for r in rows])
+                    conn.execute(_INSERT_MODEL_CALLS, [{**r, "seq": seq} for r in rows])
         if refusal is not None:
             raise refusal
         return expected_revision + 1
@@ -538,8 +572,11 @@ class Store:
         with self.engine.connect() as conn:
             return [SessionRecord(**r._mapping) for r in conn.execute(query)]
 
-    def messages(self, session_id: str) -> list[MessageRecord]:
+    def messages(self, session_id: str, *, after: int | None = None) -> list[MessageRecord]:
+        """The session's messages in order; with ``after``, only those with a higher seq."""
         query = select(*_MESSAGE_COLUMNS).where(messages.c.session_id == session_id).order_by(messages.c.seq)
+        if after is not None:
+            query = query.where(messages.c.seq > after)
         with self.engine.connect() as conn:
             return [MessageRecord(**r._mapping) for r in conn.execute(query)]
 

@@ -145,10 +145,11 @@ def service() -> PracticeService:
     return PracticeService.from_settings(settings(), store(), scenarios, engine_parts(), user=current_user())
 
 
-def open_session(session_id: str) -> SessionView | None:
-    """The practice session with this id, as the database has it; None after showing why it cannot be."""
+def open_session(session_id: str, since: SessionView | None = None) -> SessionView | None:
+    """The practice session with this id, as the database has it; None after showing why it cannot be.
+    `since`: the view this page showed before (only the messages it lacks are read)."""
     with user_errors():
-        return service().resume(session_id)
+        return service().resume(session_id, since=since)
     return None
 
 

@@ -32,9 +32,12 @@ if not session_id:
     st.page_link(PAGES["history"], label="Your past sessions", icon=":material/history:")
     st.stop()
 
-view = open_session(session_id)  # the database is the source of truth: a refresh rebuilds everything from it
+# The database is the source of truth: every run reads the session again. Within one browser session the
+# messages this page already showed are kept, and only the newer ones are read; a browser refresh reads all.
+view = open_session(session_id, since=st.session_state.get("practice_view"))
 if view is None:
     st.stop()
+st.session_state["practice_view"] = view
 
 scenario = view.scenario
 persona = scenario.persona
