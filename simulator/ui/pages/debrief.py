@@ -218,7 +218,7 @@ def reply_details(reply: ReplyReport, branch_ids: list[str]) -> None:
             f"“{md_escape(reply.text[h.start:h.end])}” — **{md_escape(h.move.replace('_', ' '))}**: {md_escape(h.why)}"
             for h in sorted(reply.highlights, key=lambda h: h.start)))
     else:
-        st.caption("No part of this reply earned or cost points.")
+        st.caption("No words of this reply are marked: its skills are listed under it in the conversation.")
     for branch_id in branch_ids:
         st.markdown("**Your replay from here**")
         with user_errors():

@@ -189,3 +189,5 @@ if prompt is not None:
         st.rerun()
 else:
     st.session_state[seen_key] = view.revision
+    # The page is drawn and the manager is reading: prepare the debrief in the background (once per revision).
+    service().prepare_debrief(view)
