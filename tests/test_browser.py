@@ -165,7 +165,7 @@ def test_one_conversation_in_the_browser(app_url: str) -> None:
             metrics = page.locator('[data-testid="stMetric"]')
             expect(metrics.filter(has_text="Empathy")).to_have_count(1)
             expect(metrics.filter(has_text="Evidence")).to_have_count(1)
-            per_reply = page.locator('[data-testid="stMarkdownContainer"] p').filter(
+            per_reply = page.locator("p").filter(
                 has_text=re.compile(r"^\s*\d+\.\s*Empathy \d+ · Evidence \d+ · trust")
             )
             expect(per_reply).to_have_count(len(MESSAGES))

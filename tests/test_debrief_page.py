@@ -1,6 +1,7 @@
 """The debrief page through AppTest: headline, annotated transcript, better replies, moments,
 goals and concerns, replay, progress, exports, navigation; everything rendered inert."""
 
+import html
 import re
 from pathlib import Path
 
@@ -37,6 +38,12 @@ def played(lines, scenario_id="performance-feedback", finish=True, scenarios_dir
     return conv, store
 
 
+def conversation(at) -> str:
+    """The debrief's conversation: one HTML element."""
+    (element,) = at.get("html")
+    return element.proto.body
+
+
 def debrief_page(session_id):
     at = page("debrief")
     at.query_params["session"] = session_id
@@ -59,14 +66,14 @@ def test_the_whole_transcript_both_sides_annotated_in_place():
     ], "lateness")
     at = debrief_page(conv.id)
     transcript = conv.transcript()
-    # the whole exchange is one Markdown element (the browser draws it at once): both sides, in order
-    exchange = plain(next(m.value for m in at.markdown if transcript[0].text[:30] in plain(m.value)))
-    words = re.sub(r":(?:red|green)-background\[([^\]]*)\]", r"\1", exchange)  # the text without its highlights
+    # the whole exchange is one HTML element (the browser draws it at once): both sides, in order
+    exchange = conversation(at)
+    words = html.unescape(re.sub(r"<[^>]+>", "", exchange))  # what the reader sees
     said = [words.index(m.text[:30]) for m in transcript]
     assert said == sorted(said)
-    assert re.findall(r"\*\*(\d)\.\*\* Empathy \*\*\d+\*\* · Evidence", exchange) == ["1", "2"]
-    assert "red-background" in exchange and "green-background" in exchange
-    assert "Not on the record: 2 February" in exchange
+    assert re.findall(r"(\d)\. Empathy \d+ · Evidence \d+ · trust", words) == ["1", "2"]
+    assert "<mark style=\"background: #f6d5d5" in exchange and "<mark style=\"background: #dcefdc" in exchange
+    assert "Not on the record: 2 February" in words
     # the reasons, for the reply picked below the conversation: each span with its move and why
     first, second = (m.seq for m in transcript if m.role == "manager")
     at.selectbox(key=f"closer-{conv.id}").set_value(first)
@@ -82,11 +89,9 @@ def test_the_whole_transcript_both_sides_annotated_in_place():
 def test_a_weak_reply_shows_a_better_one_with_its_scores():
     conv, _ = played(["You've been missing deadlines and everyone says your attitude is a problem."])
     at = debrief_page(conv.id)
-    better = [m.value for m in at.markdown if ":material/lightbulb: **A better reply**" in m.value]
-    assert len(better) == 1
-    empathy = re.search(r"A better reply\*\* · empathy (\d+) → \*\*(\d+)\*\*", better[0])
-    assert empathy and int(empathy.group(2)) > int(empathy.group(1))
-    assert re.search(r":small\[What changed: [^\]]+\]", better[0])
+    better = re.findall(r"A better reply</strong> · empathy (\d+) → (\d+)", conversation(at))
+    assert len(better) == 1 and int(better[0][1]) > int(better[0][0])
+    assert re.search(r"What changed: [^<]+</span>", conversation(at))
 
 
 def test_moments_goals_and_concerns_name_the_reply():
@@ -111,10 +116,13 @@ def test_model_and_scenario_text_is_inert(tmp_path, monkeypatch):
     conv, _ = played([EVIL], "lateness", scenarios_dir=folder)
     at = debrief_page(conv.id)
     rendered = "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
-    assert rendered.count("javascript") >= 2  # the text is there...
+    assert "javascript" in rendered  # the text is there (the concern's summary)...
     assert "](" not in rendered.replace("\\](", "")  # ...but no link or image can form
     for active in (r"(?<!\\)<img", r"http(?!\\:)", r"www(?!\u2060\\\.)", r"(?<!\\):red(?!\\)\[boo"):
         assert not re.search(active, rendered), active
+    exchange = conversation(at)  # the conversation is HTML: the text is escaped, so no tag or link can form
+    assert exchange.count("&lt;img src=x onerror=alert(1)&gt;") >= 2 and exchange.count("[click](javascript:alert(1))") >= 2
+    assert "<img" not in exchange and "href" not in exchange and "<a " not in exchange
 
 
 def test_replay_from_a_turn_shows_both_replies_side_by_side():

@@ -36,7 +36,7 @@ STEP_MS = 60_000
 READING_PAUSE_S = 1.0
 CHAT_INPUT = 'textarea[placeholder^="What do you say to"]'
 # the debrief is rendered when it shows one "N. Empathy … · Evidence … · trust" line per reply
-_RENDERED = """n => [...document.querySelectorAll('[data-testid="stMarkdownContainer"] p')]
+_RENDERED = """n => [...document.querySelectorAll('p')]
     .filter(p => /^\\s*\\d+\\.\\s*Empathy \\d+ · Evidence \\d+ · trust/.test(p.textContent)).length >= n"""
 
 

@@ -6,14 +6,13 @@ import json
 import streamlit as st
 
 from simulator.domain.rubric import SKILL_HELP, Kind
-from simulator.export import session_html, session_json, session_markdown
-from simulator.scoring.debrief import ReplyReport, best_levels, compare_attempts, progress_skills, quadrant, skills_caption
+from simulator.export import conversation_html, session_html, session_json, session_markdown
+from simulator.scoring.debrief import ReplyReport, best_levels, compare_attempts, progress_skills, quadrant
 from simulator.ui.charts import attempts_chart, candor_chart, skill_levels_chart, trust_stress_chart
 from simulator.ui.common import (
     PAGES,
     current_session_id,
     current_user,
-    highlighted,
     md_escape,
     open_session,
     service,
@@ -170,46 +169,6 @@ def _preview(text: str, words: int = 12) -> str:
     return " ".join(head[:words]) + (" …" if len(head) > words else "")
 
 
-def persona_block(text: str, interrupted: bool) -> str:
-    cut = "  \n:small[:material/link_off: interrupted before it finished]" if interrupted else ""
-    return f"**{md_escape(persona)}:** {md_escape(text)}{cut}"
-
-
-def reply_block(n: int, reply: ReplyReport, replays: int) -> str:
-    """Everything said about one reply, as one Markdown block: the browser draws one element per reply
-    (drawn as ten elements each, thirty replies took the browser over a second)."""
-    assert debrief is not None  # the page stopped above otherwise
-    marker = ""
-    if reply.seq == debrief.strongest_seq and len(debrief.replies) > 1:
-        marker = " · :green-badge[strongest]"
-    elif reply.seq == debrief.weakest_seq and len(debrief.replies) > 1:
-        marker = " · :red-badge[weakest]"
-    parts = [
-        f"**{n}.** Empathy **{reply.empathy}** · Evidence **{reply.evidence}** · "
-        f"trust {reply.trust_before} → {reply.trust_after} · mood after: {reply.mood_after.replace('_', ' ')}{marker}",
-        "**You:** " + highlighted(reply.text, [h.model_dump() for h in reply.highlights]),
-    ]
-    notes = [skills_caption(reply.skills)]
-    if reply.disputed:
-        notes.append(":material/fact_check: Not on the record: " + ", ".join(md_escape(c) for c in reply.disputed)
-                     + ". Check your facts before the real conversation.")
-    if reply.revealed:
-        notes.append(":material/lock_open: This reply opened them up: they told you what was really going on.")
-    if reply.goals_met:
-        notes.append(":material/flag: Met a goal: " + "; ".join(md_escape(g.text) for g in debrief.goals if g.id in reply.goals_met))
-    if replays:
-        notes.append(f":material/alt_route: You replayed from here ({replays}): pick reply {n} under “Look closer” to compare.")
-    parts.append("  \n".join(f":small[{note}]" for note in notes))
-    if reply.rewrite:
-        rw = reply.rewrite
-        parts.append(f":material/lightbulb: **A better reply** · empathy {reply.empathy} → **{rw.empathy}** · "
-                     f"evidence {reply.evidence} → **{rw.evidence}**  \n"
-                     + md_escape(rw.text) + "  \n:small[What changed: " + md_escape("; ".join(rw.changes)) + "]")
-    elif reply.better_phrasing:
-        parts.append(":small[:material/lightbulb: The judge suggested: " + md_escape(reply.better_phrasing) + "]")
-    return "\n\n".join(parts)
-
-
 def reply_details(reply: ReplyReport, branch_ids: list[str]) -> None:
     """For the reply picked: the reason for each highlighted part, the replays from it, a replay form."""
     if reply.highlights:
@@ -236,18 +195,9 @@ branches: dict[int | None, list[str]] = {}
 with user_errors():
     for record in service().branches(view.id):
         branches.setdefault(record.branched_from_seq, []).append(record.id)
-blocks = []
-for message in view.messages:
-    reply = reports.get(message.seq) if message.role == "manager" else None
-    if reply is not None:
-        blocks.append(reply_block(numbers[reply.seq], reply, len(branches.get(reply.seq, []))))
-    elif message.role == "manager":  # a message the debrief did not score (should not happen): shown plainly
-        blocks.append(f"**You:** {md_escape(message.text)}")
-    else:
-        blocks.append(persona_block(message.text, message.interrupted))
-# One Markdown element for the whole exchange: drawn as ten elements a reply, thirty replies took the browser
-# over a second; the reasons and the replay form are drawn for the one reply picked below.
-st.markdown("\n\n---\n\n".join(blocks))
+# One HTML element for the whole exchange, from the printable page's renderer: drawn as ten Streamlit elements a
+# reply, or as Markdown, thirty replies kept the browser busy for over a second; everything in it is HTML-escaped.
+st.html(conversation_html(view, debrief, inline_styles=True, replays={seq: len(ids) for seq, ids in branches.items() if seq}))
 
 if debrief.replies:
     st.subheader("Look closer at one reply")
