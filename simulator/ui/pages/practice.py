@@ -15,6 +15,7 @@ from simulator.ui.common import (
     open_session,
     service,
     settings,
+    settle_heap,
     user_errors,
 )
 
@@ -191,3 +192,4 @@ else:
     st.session_state[seen_key] = view.revision
     # The page is drawn and the manager is reading: prepare the debrief in the background (once per revision).
     service().prepare_debrief(view)
+    settle_heap()
