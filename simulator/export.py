@@ -181,17 +181,13 @@ def session_markdown(view, debrief) -> str:
 _PRINT_CSS = """
 body { font: 11pt/1.45 Georgia, serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; color: #111; }
 h1 { font-size: 1.5rem; margin-bottom: .2rem; } h2 { font-size: 1.15rem; border-bottom: 1px solid #999; margin-top: 1.6rem; }
-.you { margin: .8rem 0 .2rem; } .them { margin: .4rem 0 .8rem; color: #333; }
+.score { margin: 1rem 0 .1rem; font-weight: bold; } .you { margin: 0 0 .2rem; } .them { margin: .4rem 0 .8rem; color: #333; }
 .note { margin: 0 0 .3rem 1.2rem; font-size: .92em; color: #333; }
 .better { margin: .3rem 0 .8rem 1.2rem; padding: .3rem .6rem; border-left: 3px solid #2e7d32; }
 mark.earned { background: #dcefdc; } mark.lost { background: #f6d5d5; text-decoration: line-through; }
 .meta { color: #555; font-size: .9em; }
 @media print { body { margin: 0 auto; } .better, .you { break-inside: avoid; } a { color: inherit; text-decoration: none; } }
 """
-
-
-def _html_mark(span: str, sign: int) -> str:
-    return f'<mark class="{"earned" if sign > 0 else "lost"}">{span}</mark>'
 
 
 def concern_state(concern, numbers: Mapping[int, int]) -> str:
@@ -206,7 +202,6 @@ def session_html(view, debrief) -> str:
     the Markdown export. Every text is HTML-escaped, so it is shown as written: no tag, link or image runs."""
     e = html.escape
     scenario, persona = view.scenario, view.scenario.persona.name
-    reports = {r.seq: r for r in debrief.replies} if debrief is not None else {}
     out = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
            # no script, no external resource of any kind: the page works printed or offline
            """<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">""",
@@ -221,25 +216,8 @@ def session_html(view, debrief) -> str:
             out.append(f"<p>How it ended: {e(debrief.ending)}</p>")
         if debrief.summary:
             out.append(f"<p>Judge: {e(debrief.summary)}</p>")
-    out += ["<h2>The conversation</h2>", '<p class="meta">Highlighted green: earned points; red, struck through: cost points.</p>']
-    number = 0
-    for message in view.messages:
-        if message.role != "manager":
-            out.append(f'<p class="them"><strong>{e(persona)}:</strong> {e(message.text)}</p>')
-            continue
-        number += 1
-        report = reports.get(message.seq)
-        text = _html_marked(message.text, [h.model_dump() for h in report.highlights]) if report else e(message.text)
-        out.append(f'<p class="you"><strong>You ({number}):</strong> {text}</p>')
-        if report:
-            out.append(f'<p class="note">Empathy {report.empathy} · Evidence {report.evidence} · '
-                       f"trust {report.trust_before} → {report.trust_after}</p>")
-            if report.disputed:
-                out.append(f'<p class="note">Not on the record: {e(", ".join(report.disputed))}</p>')
-            if report.rewrite:
-                rw = report.rewrite
-                out.append(f'<p class="better"><strong>A better reply</strong> (empathy {rw.empathy}, evidence {rw.evidence}): '
-                           f"{e(rw.text)}<br><span class=\"meta\">What changed: {e('; '.join(rw.changes))}</span></p>")
+    out += ["<h2>The conversation</h2>", '<p class="meta">Highlighted green: earned points; red, struck through: cost points.</p>',
+            conversation_html(view, debrief)]
     if debrief is not None:
         numbers = {r.seq: n for n, r in enumerate(debrief.replies, 1)}
         if debrief.moments:
@@ -261,6 +239,69 @@ def session_html(view, debrief) -> str:
     return "\n".join(out) + "\n"
 
 
-def _html_marked(text: str, highlights: Iterable[Mapping[str, Any]]) -> str:
-    """`marked` for HTML: the same merged spans, escaped for HTML rather than Markdown."""
-    return _merged_marks(text, highlights, html.escape, _html_mark)
+# The printable page styles these classes in its stylesheet; in the app (`st.html`) each element carries its style.
+_INLINE_STYLE = {
+    "you": "margin: 0 0 .2rem", "them": "margin: .9rem 0", "score": "margin: 1.1rem 0 .1rem; font-weight: 600",
+    "note": "margin: 0 0 .15rem 1.2rem; font-size: .85em; opacity: .8",
+    "better": "margin: .35rem 0 .3rem 1.2rem; padding: .3rem .6rem; border-left: 3px solid #2e7d32",
+    "meta": "font-size: .9em; opacity: .8", "earned": "background: #dcefdc; color: inherit",
+    "lost": "background: #f6d5d5; color: inherit; text-decoration: line-through",
+}
+
+
+def conversation_html(view, debrief, *, inline_styles: bool = False, replays: Mapping[int, int] | None = None) -> str:
+    """Both sides of the conversation, each reply with its scores, its marked words, what it earned and lost, what
+    it opened or met, and a better reply where one scores higher: the printable page's section, and the debrief
+    page's (one element the browser draws at once). Every text is HTML-escaped, so it is shown as written.
+    `inline_styles`: a style attribute on each element rather than a class (a page with no stylesheet of ours);
+    `replays`: how many replays the manager made from each reply (by seq)."""
+    from simulator.scoring.debrief import skills_caption
+
+    e = html.escape
+
+    def look(name: str) -> str:
+        return f'style="{_INLINE_STYLE[name]}"' if inline_styles else f'class="{name}"'
+
+    def mark(span: str, sign: int) -> str:
+        return f'<mark {look("earned" if sign > 0 else "lost")}>{span}</mark>'
+
+    persona = view.scenario.persona.name
+    reports = {r.seq: r for r in debrief.replies} if debrief is not None else {}
+    numbers = {r.seq: n for n, r in enumerate(debrief.replies, 1)} if debrief is not None else {}
+    out: list[str] = []
+    number = 0
+    for message in view.messages:
+        if message.role != "manager":
+            cut = f' <span {look("meta")}>(interrupted before it finished)</span>' if message.interrupted else ""
+            out.append(f'<p {look("them")}><strong>{e(persona)}:</strong> {e(message.text)}{cut}</p>')
+            continue
+        number += 1
+        report = reports.get(message.seq)
+        if report is None:
+            out.append(f'<p {look("you")}><strong>You ({number}):</strong> {e(message.text)}</p>')
+            continue
+        badge = ""
+        if debrief is not None and len(debrief.replies) > 1:
+            badge = " · strongest" if report.seq == debrief.strongest_seq else " · weakest" if report.seq == debrief.weakest_seq else ""
+        out.append(f'<p {look("score")}>{numbers[report.seq]}. Empathy {report.empathy} · Evidence {report.evidence} · '
+                   f"trust {report.trust_before} → {report.trust_after} · mood after: {e(report.mood_after.replace('_', ' '))}{badge}</p>")
+        marked_text = _merged_marks(message.text, [h.model_dump() for h in report.highlights], html.escape, mark)
+        out.append(f'<p {look("you")}><strong>You:</strong> {marked_text}</p>')
+        notes = [e(skills_caption(report.skills))]
+        if report.disputed:
+            notes.append(f"Not on the record: {e(', '.join(report.disputed))}. Check your facts before the real conversation.")
+        if report.revealed:
+            notes.append("This reply opened them up: they told you what was really going on.")
+        if report.goals_met and debrief is not None:
+            notes.append("Met a goal: " + e("; ".join(g.text for g in debrief.goals if g.id in report.goals_met)))
+        if replays and replays.get(report.seq):
+            notes.append(f"You replayed from here ({replays[report.seq]}): pick reply {numbers[report.seq]} below to compare.")
+        out += [f'<p {look("note")}>{note}</p>' for note in notes]
+        if report.rewrite:
+            rw = report.rewrite
+            out.append(f'<p {look("better")}><strong>A better reply</strong> · empathy {report.empathy} → {rw.empathy} · '
+                       f"evidence {report.evidence} → {rw.evidence}<br>{e(rw.text)}<br>"
+                       f"<span {look('meta')}>What changed: {e('; '.join(rw.changes))}</span></p>")
+        elif report.better_phrasing:
+            out.append(f'<p {look("better")}>The judge suggested: {e(report.better_phrasing)}</p>')
+    return "\n".join(out)

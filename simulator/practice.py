@@ -31,8 +31,11 @@ Rules it keeps:
 from __future__ import annotations
 
 import getpass
+import logging
 import random
+import threading
 from collections.abc import Generator, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from simulator.config import DEFAULT_MAX_MESSAGE_CHARS, Settings
@@ -286,6 +289,25 @@ class PastSession:
 # validating a snapshot took about 2 ms of every page run. Bounded: cleared when it reaches this many.
 _PARSED_SNAPSHOTS: dict[str, Scenario] = {}
 _PARSED_SNAPSHOTS_MAX = 256
+
+
+
+logger = logging.getLogger(__name__)
+_preparing: dict[str, Future[None]] = {}  # sessions whose debrief is being prepared now
+_prepared: dict[str, int] = {}  # the revision of each session prepared last (the newest PREPARED_KEPT sessions)
+PREPARED_KEPT = 1024
+_preparing_lock = threading.Lock()
+_preparer_pool: ThreadPoolExecutor | None = None
+PREPARE_WAIT_S = 5.0  # how long `finish` waits for a preparation under way before doing the work itself
+
+
+def _preparer() -> ThreadPoolExecutor:
+    """One background thread per process for `PracticeService.prepare_debrief`, started on first use."""
+    global _preparer_pool
+    with _preparing_lock:
+        if _preparer_pool is None:
+            _preparer_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare-debrief")
+        return _preparer_pool
 
 
 @dataclass
@@ -581,6 +603,39 @@ class PracticeService:
             return tagger.tag_many([text], rules=[rules])[0]
         return tagger.tag(text)
 
+    def prepare_debrief(self, view: SessionView) -> Future[None] | None:
+        """Read the rewrite candidates of the conversation so far in the background, while the manager reads the
+        persona's answer: `finish` then finds them tagged (`scoring.rewrite.tag_candidates`) and only adds up.
+        Once per revision of the conversation per process; nothing is stored, and a failure changes nothing
+        (`finish` does the work itself). None when there is nothing to do: ended, prepared, or under way."""
+        session_id = view.id
+        record = self._record(session_id)  # the author's conversation: the same right as taking a turn
+        if record.ended_at is not None or _prepared.get(session_id) == view.revision:
+            return None
+        scenario = self._scenario(record)
+
+        def work() -> None:
+            try:
+                fresh = self.store.get_session(session_id)
+                if fresh is not None and fresh.ended_at is None:
+                    build_debrief(scenario, self.store.messages(session_id), ConversationState.model_validate(fresh.state))
+                    with _preparing_lock:
+                        _prepared[session_id] = view.revision
+                        while len(_prepared) > PREPARED_KEPT:
+                            del _prepared[next(iter(_prepared))]
+            except Exception:  # noqa: BLE001 - a head start only: finish() computes whatever is missing
+                logger.exception("Preparing the debrief of session %s failed; the debrief will be computed at the end.", session_id)
+            finally:
+                with _preparing_lock:
+                    _preparing.pop(session_id, None)
+
+        pool = _preparer()
+        with _preparing_lock:
+            if session_id in _preparing:
+                return None
+            _preparing[session_id] = future = pool.submit(work)
+        return future
+
     def finish(self, session_id: str, reason: str = "manager", *, offline_because: str | None = None) -> Debrief:
         """End the conversation (if it is not ended) and return its debrief, judged and stored once.
 
@@ -591,6 +646,10 @@ class PracticeService:
         record = self._record(session_id)
         scenario = self._scenario(record)
         state = ConversationState.model_validate(record.state)
+        with _preparing_lock:
+            preparing = _preparing.get(session_id)
+        if preparing is not None:  # its work is this debrief's: wait for it rather than do it twice
+            wait([preparing], timeout=PREPARE_WAIT_S)
         if record.ended_at is None:
             state = StateEngine(scenario).end(state, reason)
             self.store.end_session(session_id, state=state.model_dump(), reason=state.end_reason or reason)

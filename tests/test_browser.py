@@ -165,7 +165,7 @@ def test_one_conversation_in_the_browser(app_url: str) -> None:
             metrics = page.locator('[data-testid="stMetric"]')
             expect(metrics.filter(has_text="Empathy")).to_have_count(1)
             expect(metrics.filter(has_text="Evidence")).to_have_count(1)
-            per_reply = page.locator('[data-testid="stMarkdownContainer"] p').filter(
+            per_reply = page.locator("p").filter(
                 has_text=re.compile(r"^\s*\d+\.\s*Empathy \d+ · Evidence \d+ · trust")
             )
             expect(per_reply).to_have_count(len(MESSAGES))
@@ -175,10 +175,16 @@ def test_one_conversation_in_the_browser(app_url: str) -> None:
             _full_page_screenshot(page, ARTIFACTS / "browser-debrief.png")
 
             # Replay from turn 2 with a better reply: the branch's answer sits beside the original's.
-            replay = page.locator('[data-testid="stExpander"]').filter(has_text="Try a different reply from here").nth(1)
-            replay.locator("summary").click()
-            replay.get_by_label("Your different reply").fill(BETTER_REPLY)
-            replay.get_by_role("button", name="Replay from here").click()
+            # Pick reply 2 under the conversation: its reasons and a replay form show.
+            closer = page.get_by_role("combobox", name="Your reply")
+            closer.click()
+            closer.fill("2. The ledger")
+            page.get_by_role("option", name=re.compile(r"^2\. The ledger migration")).click()
+            expect(closer).to_have_value(re.compile(r"^2\. The ledger migration"))
+            reasons = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text="What each part did")
+            expect(reasons.filter(has_text="3 March")).to_have_count(1)
+            page.get_by_label("Your different reply").fill(BETTER_REPLY)
+            page.get_by_role("button", name="Replay from here").click()
             side_by_side = page.locator('[data-testid="stMarkdownContainer"] p')
             expect(side_by_side.filter(has_text=re.compile(r"^\s*Original · empathy \d+"))).to_have_count(1)
             expect(side_by_side.filter(has_text=re.compile(r"^\s*Replay · empathy \d+"))).to_have_count(1)

@@ -1,6 +1,7 @@
 """The debrief page through AppTest: headline, annotated transcript, better replies, moments,
 goals and concerns, replay, progress, exports, navigation; everything rendered inert."""
 
+import html
 import re
 from pathlib import Path
 
@@ -37,6 +38,12 @@ def played(lines, scenario_id="performance-feedback", finish=True, scenarios_dir
     return conv, store
 
 
+def conversation(at) -> str:
+    """The debrief's conversation: one HTML element."""
+    (element,) = at.get("html")
+    return element.proto.body
+
+
 def debrief_page(session_id):
     at = page("debrief")
     at.query_params["session"] = session_id
@@ -48,7 +55,7 @@ def test_headline_reads_the_session_against_its_kind():
     at = debrief_page(conv.id)
     assert {"Empathy", "Evidence", "Overall"} <= {m.label for m in at.metric}
     assert any("Read as a first 1:1, on listening alone" in plain(m.value) for m in at.markdown)
-    assert len(at.get("vega_lite_chart")) == 1  # trust and stress; no candor picture for a first 1:1
+    assert len(at.get("image")) == 1  # trust and stress; no candor picture for a first 1:1
     assert any("no care × challenge picture" in c.value for c in at.caption)
 
 
@@ -58,28 +65,33 @@ def test_the_whole_transcript_both_sides_annotated_in_place():
         "On 2 February you arrived at 08:50. What happened that morning?",  # 2 February is not on the record
     ], "lateness")
     at = debrief_page(conv.id)
-    messages = at.chat_message
-    persona_lines = [m.text for m in conv.transcript() if m.role == "persona"]
-    assert len(messages) == len(conv.transcript())  # both sides, every message
-    body = plain(texts(at))
-    assert all(line[:30] in body for line in persona_lines)
-    assert "red-background" in body and "green-background" in body
-    # the reason on expand: each span with its move and why
-    reasons = [e for e in at.expander if e.label == "What each part did"]
-    assert len(reasons) == 2
-    inside = plain("\n".join(m.value for m in reasons[0].markdown))
-    assert "absolute" in inside and "blame" in inside
-    assert any("Not on the record" in c.value and "2 February" in c.value for c in at.caption)
+    transcript = conv.transcript()
+    # the whole exchange is one HTML element (the browser draws it at once): both sides, in order
+    exchange = conversation(at)
+    words = html.unescape(re.sub(r"<[^>]+>", "", exchange))  # what the reader sees
+    said = [words.index(m.text[:30]) for m in transcript]
+    assert said == sorted(said)
+    assert re.findall(r"(\d)\. Empathy \d+ · Evidence \d+ · trust", words) == ["1", "2"]
+    assert "<mark style=\"background: #f6d5d5" in exchange and "<mark style=\"background: #dcefdc" in exchange
+    assert "Not on the record: 2 February" in words
+    # the reasons, for the reply picked below the conversation: each span with its move and why
+    first, second = (m.seq for m in transcript if m.role == "manager")
+    at.selectbox(key=f"closer-{conv.id}").set_value(first)
+    run(at)
+    reasons = plain(next(m.value for m in at.markdown if m.value.startswith("**What each part did**")))
+    assert "absolute" in reasons and "blame" in reasons
+    at.selectbox(key=f"closer-{conv.id}").set_value(second)
+    run(at)
+    reasons = plain(next(m.value for m in at.markdown if m.value.startswith("**What each part did**")))
+    assert "open question" in reasons and "blame" not in reasons
 
 
 def test_a_weak_reply_shows_a_better_one_with_its_scores():
     conv, _ = played(["You've been missing deadlines and everyone says your attitude is a problem."])
     at = debrief_page(conv.id)
-    better = [m.value for m in at.markdown if m.value.startswith(":material/lightbulb: **A better reply**")]
-    assert len(better) == 1
-    empathy = re.search(r"empathy (\d+) → \*\*(\d+)\*\*", better[0])
-    assert empathy and int(empathy.group(2)) > int(empathy.group(1))
-    assert any(c.value.startswith("What changed:") for c in at.caption)
+    better = re.findall(r"A better reply</strong> · empathy (\d+) → (\d+)", conversation(at))
+    assert len(better) == 1 and int(better[0][1]) > int(better[0][0])
+    assert re.search(r"What changed: [^<]+</span>", conversation(at))
 
 
 def test_moments_goals_and_concerns_name_the_reply():
@@ -104,18 +116,21 @@ def test_model_and_scenario_text_is_inert(tmp_path, monkeypatch):
     conv, _ = played([EVIL], "lateness", scenarios_dir=folder)
     at = debrief_page(conv.id)
     rendered = "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
-    assert rendered.count("javascript") >= 2  # the text is there...
+    assert "javascript" in rendered  # the text is there (the concern's summary)...
     assert "](" not in rendered.replace("\\](", "")  # ...but no link or image can form
     for active in (r"(?<!\\)<img", r"http(?!\\:)", r"www(?!\u2060\\\.)", r"(?<!\\):red(?!\\)\[boo"):
         assert not re.search(active, rendered), active
+    exchange = conversation(at)  # the conversation is HTML: the text is escaped, so no tag or link can form
+    assert exchange.count("&lt;img src=x onerror=alert(1)&gt;") >= 2 and exchange.count("[click](javascript:alert(1))") >= 2
+    assert "<img" not in exchange and "href" not in exchange and "<a " not in exchange
 
 
 def test_replay_from_a_turn_shows_both_replies_side_by_side():
     conv, store = played(["You've been missing deadlines and everyone says your attitude is a problem.", "Okay."])
     at = debrief_page(conv.id)
     first_seq = next(m.seq for m in conv.transcript() if m.role == "manager")
-    assert not at.text_area  # a replay form is drawn only once its expander is opened
-    at.session_state[f"replay-open-{first_seq}"] = True
+    assert len(at.text_area) == 1  # one replay form: for the reply picked under "Look closer", not one per reply
+    at.selectbox(key=f"closer-{conv.id}").set_value(first_seq)
     run(at)
     at.text_area(key=f"replay-text-{first_seq}").input(
         "I can see this has been a hard stretch. The ledger migration was due on 3 March and shipped on 17 March. What got in the way?"
@@ -161,7 +176,8 @@ def test_progress_over_attempts_at_the_same_scenario_version():
     at = debrief_page(conv.id)
     assert "Progress on this scenario" in [h.value for h in at.subheader]
     assert any(m.value.startswith("Compared with your attempt before: better at") for m in at.markdown)
-    assert len(at.get("vega_lite_chart")) == 4  # trust and stress, candor, scores over attempts, skills over attempts
+    assert len(at.get("image")) == 2  # trust and stress, candor
+    assert len(at.get("vega_lite_chart")) == 2  # scores over attempts, skills over attempts
     assert any("Best level reached on each skill" in m.value for m in at.markdown)
 
 

@@ -89,8 +89,9 @@ def test_the_printable_page_has_everything_and_runs_nothing(session):
     assert not any(name in ("src", "href") or name.startswith("on") for name, _ in attributes)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # the manager's text shown as written, escaped
     assert "@media print" in page and "default-src 'none'" in page
-    rewrite = next(r.rewrite for r in debrief.replies if r.rewrite)
-    assert f"<strong>A better reply</strong> (empathy {rewrite.empathy}, evidence {rewrite.evidence})" in page
+    report = next(r for r in debrief.replies if r.rewrite)
+    rewrite = report.rewrite
+    assert f"<strong>A better reply</strong> · empathy {report.empathy} → {rewrite.empathy} · evidence {report.evidence} → {rewrite.evidence}" in page
     assert '<mark class="lost">everyone says</mark>' in page
     for section in ("The conversation", "Moments that moved trust", "Goals", "What they were not saying", "What to try next"):
         assert f"<h2>{section}</h2>" in page

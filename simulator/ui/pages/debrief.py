@@ -6,14 +6,13 @@ import json
 import streamlit as st
 
 from simulator.domain.rubric import SKILL_HELP, Kind
-from simulator.export import session_html, session_json, session_markdown
-from simulator.scoring.debrief import best_levels, compare_attempts, progress_skills, quadrant, skills_caption
+from simulator.export import conversation_html, session_html, session_json, session_markdown
+from simulator.scoring.debrief import ReplyReport, best_levels, compare_attempts, progress_skills, quadrant
 from simulator.ui.charts import attempts_chart, candor_chart, skill_levels_chart, trust_stress_chart
 from simulator.ui.common import (
     PAGES,
     current_session_id,
     current_user,
-    highlighted,
     md_escape,
     open_session,
     service,
@@ -79,14 +78,14 @@ st.markdown(md_escape(debrief.verdict).replace(reading, f"**{reading}**", 1) if 
 left, right = st.columns([3, 2], gap="large")
 with left:
     st.markdown("**Trust and stress over the conversation**")
-    st.vega_lite_chart(trust_stress_chart(debrief.trust_series, debrief.stress_series), width="stretch")
+    st.image(trust_stress_chart(debrief.trust_series, debrief.stress_series), width="stretch")
     if debrief.kind == "relationship":  # evidence is not expected in a first 1:1: the candor picture would mislead
         st.caption("A first 1:1 is read on listening alone, so there is no care × challenge picture here.")
     else:
         st.markdown("**Care personally × challenge directly** (Radical Candor)")
-        st.vega_lite_chart(
+        st.image(
             candor_chart([(n, r.empathy, r.evidence) for n, r in enumerate(debrief.replies, 1)], (debrief.empathy, debrief.evidence)),
-            width="stretch",
+            caption="Grey: each reply. Blue diamond: the whole conversation.", width="stretch",
         )
         where = quadrant(debrief.empathy, debrief.evidence, Kind(debrief.kind))
         if where != debrief.quadrant:  # labels, blame, threats or contempt: aggression, though the numbers sit lower
@@ -160,82 +159,62 @@ def replay_form(seq: int) -> None:
             turn.close()
         if turn.ended:
             service().finish(turn.result.session_id)
-        st.session_state[f"replayed-{view.id}-{seq}"] = turn.result.session_id
+        st.session_state[f"replayed-{view.id}"] = seq
         st.rerun()
+
+
+def _preview(text: str, words: int = 12) -> str:
+    """The first words of a reply, for the picker (a select box shows plain text: no Markdown to escape)."""
+    head = text.split()
+    return " ".join(head[:words]) + (" …" if len(head) > words else "")
+
+
+def reply_details(reply: ReplyReport, branch_ids: list[str]) -> None:
+    """For the reply picked: the reason for each highlighted part, the replays from it, a replay form."""
+    if reply.highlights:
+        st.markdown("**What each part did**\n\n" + "\n".join(
+            f"- {':green[:material/add_circle:]' if h.sign > 0 else ':red[:material/remove_circle:]'} "
+            f"“{md_escape(reply.text[h.start:h.end])}” — **{md_escape(h.move.replace('_', ' '))}**: {md_escape(h.why)}"
+            for h in sorted(reply.highlights, key=lambda h: h.start)))
+    else:
+        st.caption("No words of this reply are marked: its skills are listed under it in the conversation.")
+    for branch_id in branch_ids:
+        st.markdown("**Your replay from here**")
+        with user_errors():
+            render_replay(branch_id)
+    replay_form(reply.seq)
 
 
 st.divider()
 st.subheader("The whole conversation")
 st.caption(":green-background[green] words earned points, :red-background[red] words cost points. "
-           "Open “what each part did” for the reasons.")
+           "Below the conversation, pick a reply to see why, or to replay the conversation from there.")
 if not debrief.replies:
     st.info("You did not send any message in this conversation.")
 branches: dict[int | None, list[str]] = {}
 with user_errors():
     for record in service().branches(view.id):
         branches.setdefault(record.branched_from_seq, []).append(record.id)
-for message in view.messages:
-    if message.role != "manager":
-        with st.chat_message("assistant", avatar=":material/face:"):
-            st.markdown(f"**{md_escape(persona)}:** {md_escape(message.text)}")
-            if message.interrupted:
-                st.caption(":material/link_off: interrupted before it finished")
-        continue
-    reply = reports.get(message.seq)
-    if reply is None:  # a message the debrief did not score (should not happen): show it plainly
-        with st.chat_message("user", avatar=":material/person:"):
-            st.markdown(md_escape(message.text))
-        continue
-    n = numbers[reply.seq]
-    marker = ""
-    if reply.seq == debrief.strongest_seq and len(debrief.replies) > 1:
-        marker = " · :green-badge[strongest]"
-    elif reply.seq == debrief.weakest_seq and len(debrief.replies) > 1:
-        marker = " · :red-badge[weakest]"
-    with st.chat_message("user", avatar=":material/person:"):
-        st.markdown(
-            f"**{n}.** Empathy **{reply.empathy}** · Evidence **{reply.evidence}** · "
-            f"trust {reply.trust_before} → {reply.trust_after} · mood after: {reply.mood_after.replace('_', ' ')}{marker}"
-        )
-        st.markdown(highlighted(reply.text, [h.model_dump() for h in reply.highlights]))
-        if reply.highlights:
-            with st.expander("What each part did"):
-                for h in sorted(reply.highlights, key=lambda h: h.start):
-                    sign = ":green[:material/add_circle:]" if h.sign > 0 else ":red[:material/remove_circle:]"
-                    st.markdown(f"{sign} “{md_escape(reply.text[h.start:h.end])}” — **{md_escape(h.move.replace('_', ' '))}**: "
-                                f"{md_escape(h.why)}")
-        st.caption(skills_caption(reply.skills))
-        if reply.disputed:
-            st.caption(
-                ":material/fact_check: Not on the record: "
-                + ", ".join(md_escape(c) for c in reply.disputed)
-                + ". Check your facts before the real conversation."
-            )
-        if reply.revealed:
-            st.caption(":material/lock_open: This reply opened them up: they told you what was really going on.")
-        if reply.goals_met:
-            st.caption(":material/flag: Met a goal: " + "; ".join(
-                md_escape(g.text) for g in debrief.goals if g.id in reply.goals_met))
-        if reply.rewrite:
-            rw = reply.rewrite
-            with st.container(border=True):
-                st.markdown(f":material/lightbulb: **A better reply** · empathy {reply.empathy} → **{rw.empathy}** · "
-                            f"evidence {reply.evidence} → **{rw.evidence}**")
-                st.markdown(md_escape(rw.text))
-                st.caption("What changed: " + md_escape("; ".join(rw.changes)))
-        elif reply.better_phrasing:
-            st.caption(":material/lightbulb: The judge suggested: " + md_escape(reply.better_phrasing))
-        for branch_id in branches.get(reply.seq, []):
-            with st.expander("Your replay from here", expanded=st.session_state.get(f"replayed-{view.id}-{reply.seq}") == branch_id):
-                with user_errors():
-                    render_replay(branch_id)
-        # drawn only once opened: thirty forms drawn up front were a fifth of the page the browser had to draw
-        retry = st.expander("Try a different reply from here", key=f"replay-open-{reply.seq}", on_change="rerun")
-        if retry.open:
-            with retry:
-                replay_form(reply.seq)
+# One HTML element for the whole exchange, from the printable page's renderer: drawn as ten Streamlit elements a
+# reply, or as Markdown, thirty replies kept the browser busy for over a second; everything in it is HTML-escaped.
+st.html(conversation_html(view, debrief, inline_styles=True, replays={seq: len(ids) for seq, ids in branches.items() if seq}))
 
-# ---------------------------------------------------------------- progress over attempts
+if debrief.replies:
+    st.subheader("Look closer at one reply")
+    closer_key = f"closer-{view.id}"
+    replayed = st.session_state.pop(f"replayed-{view.id}", None)
+    if replayed in numbers:
+        st.session_state[closer_key] = replayed  # just replayed: show the comparison
+    default = debrief.weakest_seq if debrief.weakest_seq in numbers else debrief.replies[0].seq
+    picked = st.selectbox(
+        "Your reply", list(numbers), index=list(numbers).index(default), key=closer_key,
+        format_func=lambda seq: f"{numbers[seq]}. {_preview(reports[seq].text)}",
+        help="What each highlighted part did, your replays from that reply, and a form to try a different one.",
+    )
+    if picked in reports:
+        reply_details(reports[picked], branches.get(picked, []))
+
+
 attempts = []
 with user_errors():
     attempts = [(past.record, past.debrief) for past in service().attempts(view.id) if past.debrief is not None]

@@ -15,6 +15,7 @@ from simulator.ui.common import (
     open_session,
     service,
     settings,
+    settle_heap,
     user_errors,
 )
 
@@ -38,6 +39,21 @@ view = open_session(session_id, since=st.session_state.get("practice_view"))
 if view is None:
     st.stop()
 st.session_state["practice_view"] = view
+
+
+def finish_and_open_debrief() -> None:
+    """The judge's call runs here, after the stream, never inside it."""
+    assert view is not None  # the page stopped above otherwise
+    with user_errors():
+        with st.spinner("Scoring your replies…"):
+            service().finish(view.id)
+        st.switch_page(PAGES["debrief"], query_params={"session": view.id})
+
+
+# A press of "End and get my debrief" or "See my debrief" is handled before the conversation is drawn again:
+# the manager is leaving this page, and redrawing every message first only delays the debrief.
+if st.session_state.get("end_and_debrief") or (view.ended and st.session_state.get("see_debrief")):
+    finish_and_open_debrief()
 
 scenario = view.scenario
 persona = scenario.persona
@@ -85,23 +101,13 @@ for message in view.messages:
 
 
 
-def finish_and_open_debrief() -> None:
-    """The judge's call runs here, after the stream, never inside it."""
-    assert view is not None  # the page stopped above otherwise
-    with user_errors():
-        with st.spinner("Scoring your replies…"):
-            service().finish(view.id)
-        st.switch_page(PAGES["debrief"], query_params={"session": view.id})
-
-
 if view.ended:
     # The persona's last line stays on screen until the manager has read it and asks for the debrief;
     # the manager may say one last sentence first (scored, not answered: the persona has left).
     st.info(md_escape(ending_words(scenario, state)), icon=":material/flag:")
     if view.messages and view.messages[-1].role == "manager":
         st.caption(f"{md_escape(persona.name.split()[0])} has left the meeting. Your last words count in the debrief.")
-    if st.button("See my debrief", icon=":material/insights:", type="primary", key="see_debrief"):
-        finish_and_open_debrief()
+    st.button("See my debrief", icon=":material/insights:", type="primary", key="see_debrief")  # handled at the top
     if service().last_word_open(view):
         last = st.chat_input("Say a last sentence before you go (optional)", submit_mode="disable")
         if last is not None:
@@ -155,12 +161,9 @@ if learning:
     if st.session_state.get(hint_key):
         st.info(md_escape(st.session_state[hint_key]), icon=":material/lightbulb:")
 
-end_clicked = st.button("End and get my debrief", icon=":material/flag:")
+st.button("End and get my debrief", icon=":material/flag:", key="end_and_debrief")  # handled at the top of the page
 unanswered = pending is not None and pending.role == "manager"
 prompt = st.chat_input(f"What do you say to {persona.name.split()[0]}?", submit_mode="disable", disabled=unanswered)
-
-if end_clicked:
-    finish_and_open_debrief()
 
 if prompt is not None:
     text = prompt if isinstance(prompt, str) else prompt.text
@@ -190,3 +193,6 @@ if prompt is not None:
         st.rerun()
 else:
     st.session_state[seen_key] = view.revision
+    # The page is drawn and the manager is reading: prepare the debrief in the background (once per revision).
+    service().prepare_debrief(view)
+    settle_heap()
