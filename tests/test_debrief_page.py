@@ -238,3 +238,16 @@ def test_the_printable_page_says_how_the_meeting_ended_and_concerns_read_cleanly
     assert "<p>How it ended: " in page and "How it ended: " in markdown
     assert ".:" not in markdown and ". —" not in markdown
     assert re.search(r"^- .+ — stayed hidden$", markdown, re.MULTILINE)
+
+
+def test_the_reply_picked_stays_picked_across_reruns():
+    conv, _ = played(["You always miss deadlines.", "How are things going for you?", "Okay."])
+    at = debrief_page(conv.id)
+    seqs = [m.seq for m in conv.transcript() if m.role == "manager"]
+    closer = at.selectbox(key=f"closer-{conv.id}")
+    assert closer.value == seqs[0]  # the weakest reply first: it holds the absolute
+    closer.set_value(seqs[1])
+    run(at)
+    run(at)  # a rerun for any other reason (a download, a chart) keeps the pick
+    assert at.selectbox(key=f"closer-{conv.id}").value == seqs[1]
+    assert not at.warning and not at.exception

@@ -187,7 +187,7 @@ def reply_details(reply: ReplyReport, branch_ids: list[str]) -> None:
 
 st.divider()
 st.subheader("The whole conversation")
-st.caption(":green-background[green] words earned points, :red-background[red] words cost points. "
+st.caption(":green-background[Green] words earned points; :red-background[red], struck-through words cost points. "
            "Below the conversation, pick a reply to see why, or to replay the conversation from there.")
 if not debrief.replies:
     st.info("You did not send any message in this conversation.")
@@ -206,15 +206,15 @@ if debrief.replies:
     if replayed in numbers:
         st.session_state[closer_key] = replayed  # just replayed: show the comparison
     default = debrief.weakest_seq if debrief.weakest_seq in numbers else debrief.replies[0].seq
-    picked = st.selectbox(
-        "Your reply", list(numbers), index=list(numbers).index(default), key=closer_key,
+    picked = st.selectbox(  # opens on the weakest reply, or on the one just replayed (its value is set above)
+        "Your reply", list(numbers), index=None if closer_key in st.session_state else list(numbers).index(default), key=closer_key,
         format_func=lambda seq: f"{numbers[seq]}. {_preview(reports[seq].text)}",
         help="What each highlighted part did, your replays from that reply, and a form to try a different one.",
     )
     if picked in reports:
         reply_details(reports[picked], branches.get(picked, []))
 
-
+# ---------------------------------------------------------------- progress over attempts
 attempts = []
 with user_errors():
     attempts = [(past.record, past.debrief) for past in service().attempts(view.id) if past.debrief is not None]
