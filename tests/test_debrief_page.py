@@ -251,3 +251,14 @@ def test_the_reply_picked_stays_picked_across_reruns():
     run(at)  # a rerun for any other reason (a download, a chart) keeps the pick
     assert at.selectbox(key=f"closer-{conv.id}").value == seqs[1]
     assert not at.warning and not at.exception
+
+
+def test_ending_an_open_conversation_from_the_debrief_page_shows_it_ended():
+    conv, _ = played(["How are things going for you?"], finish=False)
+    at = debrief_page(conv.id)
+    assert any("still open" in i.value for i in at.info)
+    next(b for b in at.button if b.label == "End it and score it now").click()
+    run(at)
+    assert not any("still open" in i.value for i in at.info)  # drawn again as ended, the notice gone
+    assert {"Empathy", "Evidence", "Overall"} <= {m.label for m in at.metric}
+    assert not at.exception

@@ -35,6 +35,11 @@ if not view.ended:
     st.page_link(PAGES["practice"], label="Back to the conversation", icon=":material/forum:", query_params={"session": view.id})
     if not st.button("End it and score it now", type="primary"):
         st.stop()
+    with user_errors():
+        with st.spinner("Scoring your replies…"):
+            service().finish(view.id)
+        st.rerun()  # drawn again as an ended conversation, without the "still open" notice above
+    st.stop()
 
 debrief = None
 with user_errors():
