@@ -97,35 +97,37 @@ with left:
             st.caption(f"The diamond sits in “{where}” by the numbers, but what was said — labels, blame, threats or "
                        f"contempt — challenges without care, so the conversation reads as {debrief.quadrant}.")
 with right:
-    st.markdown("**Goals**")
+    # each section one Markdown element: the browser draws a page of few elements at once
+    goals = ["**Goals**"]
     for goal in debrief.goals:
         icon = ":green[:material/check_circle:]" if goal.met else ":red[:material/cancel:]"
         when = f" · *met by reply {numbers[goal.met_seq]}*" if goal.met_seq in numbers else ("" if goal.met else " · *missed*")
-        st.markdown(f"{icon} {md_escape(goal.text)}{when}")
-    st.markdown("**What they were not saying**")
+        goals.append(f"{icon} {md_escape(goal.text)}{when}")
+    st.markdown("\n\n".join(goals))
+    concerns = []
     for concern in debrief.concerns:
         if concern.opened_by_seq in numbers:
             what = ", ".join(m.replace("_", " ") for m in concern.opened_by) or "the trust you had built"
             state = f"you found out after reply {numbers[concern.opened_by_seq]} (opened by: {md_escape(what)})"
         else:
             state = "you found out" if concern.revealed else "stayed hidden"
-        st.markdown(f"- {md_escape(concern.summary)} — *{state}*")
+        concerns.append(f"- {md_escape(concern.summary)} — *{state}*")
+    st.markdown("**What they were not saying**\n\n" + "\n".join(concerns))
 
 # ---------------------------------------------------------------- moments and next steps
 if debrief.moments:
     st.subheader("The moments that moved trust")
+    told = []
     for moment in debrief.moments:
         change = moment.trust_after - moment.trust_before
         arrow = ":green[:material/trending_up:]" if change > 0 else ":red[:material/trending_down:]"
         move = f"**{md_escape(moment.move.replace('_', ' '))}**: " if moment.move else ""
-        st.markdown(
-            f"{arrow} **Reply {moment.number}** · trust {moment.trust_before} → {moment.trust_after}  \n"
-            f"“{md_escape(moment.text)}”  \n{move}{md_escape(moment.why)}"
-        )
+        told.append(f"{arrow} **Reply {moment.number}** · trust {moment.trust_before} → {moment.trust_after}  \n"
+                    f"“{md_escape(moment.text)}”  \n{move}{md_escape(moment.why)}")
+    st.markdown("\n\n".join(told))
 
 st.subheader("What to try next")
-for tip in dict.fromkeys(debrief.advice + debrief.next_steps):
-    st.markdown(f"- {md_escape(tip)}")
+st.markdown("\n".join(f"- {md_escape(tip)}" for tip in dict.fromkeys(debrief.advice + debrief.next_steps)))
 
 
 # ---------------------------------------------------------------- the whole conversation, annotated
@@ -150,7 +152,7 @@ def render_replay(branch_id: str) -> None:
 
 def replay_form(seq: int) -> None:
     with st.form(f"replay-{seq}", clear_on_submit=False, border=False):
-        text = st.text_area("Your different reply", key=f"replay-text-{seq}", height=90)
+        text = st.text_area(f"Your different reply, instead of reply {numbers[seq]}", key=f"replay-text-{seq}", height=90)
         go = st.form_submit_button("Replay from here", icon=":material/alt_route:")
     if not go:
         return
@@ -243,13 +245,14 @@ if len(attempts) > 1:
 st.subheader("Take it with you")
 with user_errors():
     printable, left, right = st.columns(3)
-    printable.download_button("Printable page", session_html(view, debrief), file_name=f"debrief-{view.id}.html",
+    # each file is made when its button is pressed, not on every run of the page
+    printable.download_button("Printable page", lambda: session_html(view, debrief), file_name=f"debrief-{view.id}.html",
                               mime="text/html", icon=":material/print:",
                               help="Open it in your browser and print it, or save it as PDF, for a coaching session")
-    left.download_button("Download Markdown", session_markdown(view, debrief), file_name=f"debrief-{view.id}.md",
+    left.download_button("Download Markdown", lambda: session_markdown(view, debrief), file_name=f"debrief-{view.id}.md",
                          mime="text/markdown", icon=":material/download:")
-    data = session_json(view, debrief)
-    right.download_button("Download JSON", json.dumps(data, ensure_ascii=False, indent=2), file_name=f"debrief-{view.id}.json",
+    right.download_button("Download JSON", lambda: json.dumps(session_json(view, debrief), ensure_ascii=False, indent=2),
+                          file_name=f"debrief-{view.id}.json",
                           mime="application/json", icon=":material/data_object:")
 
 with st.expander("How scoring works"):
