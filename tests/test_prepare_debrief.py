@@ -22,9 +22,9 @@ def service(sqlite_store, library):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    rewrite._candidate_taggings.clear()
+    rewrite.forget_candidate_taggings()
     yield
-    rewrite._candidate_taggings.clear()
+    rewrite.forget_candidate_taggings()
 
 
 def _played(service, library) -> Conversation:
@@ -50,7 +50,7 @@ def _tagged(monkeypatch) -> list[str]:
 def test_a_prepared_debrief_is_the_same_and_tags_nothing_at_the_end(service, library, monkeypatch):
     unprepared = _played(service, library)
     cold = service.finish(unprepared.id)
-    rewrite._candidate_taggings.clear()
+    rewrite.forget_candidate_taggings()
 
     conv = _played(service, library)
     future = service.prepare_debrief(conv.view)

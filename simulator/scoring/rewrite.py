@@ -485,6 +485,12 @@ _candidate_taggings: OrderedDict[tuple[str, str, str], Tagging] = OrderedDict()
 _candidate_lock = threading.Lock()
 
 
+def forget_candidate_taggings() -> None:
+    """Empty the cache below (benchmarks and tests measure and compare from a cold start)."""
+    with _candidate_lock:
+        _candidate_taggings.clear()
+
+
 def tag_candidates(tagger: Tagger, texts: list[str]) -> dict[str, Tagging]:
     """The tagger's reading of each candidate, tagged once per process: the app prepares each reply's rewrite
     while the manager reads the persona's answer (`PracticeService.prepare_debrief`), so the debrief after
