@@ -186,8 +186,15 @@ def test_unwritable_data_folder_shows_the_fix(tmp_path, monkeypatch):
     assert any("SIMULATOR_DATA_DIR" in e.value for e in at.error)
 
 
+def highlighted(text, highlights):
+    """Marked words as Streamlit Markdown, through the exports' span merging."""
+    from simulator.export import marked
+
+    return marked(text, highlights, lambda span, sign: f":{'green' if sign > 0 else 'red'}-background[{span}]")
+
+
 def test_model_text_cannot_inject_links_or_html():
-    from simulator.ui.common import highlighted, md_escape
+    from simulator.ui.common import md_escape
 
     evil = "[click](javascript:alert(1)) ![x](http://evil/x.png) <img src=x> **bold**"
     safe = md_escape(evil)
@@ -198,8 +205,6 @@ def test_model_text_cannot_inject_links_or_html():
 
 
 def test_overlapping_highlights_merge_without_splitting_words():
-    from simulator.ui.common import highlighted
-
     text = "It shipped on 17 March, which was late."
     marked = highlighted(text, [
         {"start": 3, "end": 16, "sign": 1},  # "shipped on 17"

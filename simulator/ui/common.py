@@ -13,7 +13,7 @@ from simulator.authoring.library import combined_library
 from simulator.config import Settings, current_settings, offline
 from simulator.domain.scenario import Mood, Scenario, default_scenarios_dir
 from simulator.errors import ScenarioError, SimulatorError
-from simulator.export import inert, marked
+from simulator.export import inert
 from simulator.practice import Parts, PracticeService, SessionView, build_parts, local_user
 from simulator.store.access import Access, Actor
 from simulator.store.db import Store, open_store
@@ -251,11 +251,6 @@ def privacy_notice() -> str:
 def md_escape(text: str) -> str:
     """Model or scenario text, inert in Streamlit markdown (the one sanitising helper: `simulator.export.inert`)."""
     return inert(text)
-
-
-def highlighted(text: str, highlights: list[dict]) -> str:
-    """Markdown of `text` (inert) with earned points on green and lost points on red."""
-    return marked(text, highlights, lambda span, sign: f":{'green' if sign > 0 else 'red'}-background[{span}]")
 
 
 OPEN_SESSION = "open_session"  # the session this browser tab last opened
