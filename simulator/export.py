@@ -185,8 +185,10 @@ h1 { font-size: 1.5rem; margin-bottom: .2rem; } h2 { font-size: 1.15rem; border-
 .note { margin: 0 0 .3rem 1.2rem; font-size: .92em; color: #333; }
 .better { margin: .3rem 0 .8rem 1.2rem; padding: .3rem .6rem; border-left: 3px solid #2e7d32; }
 mark.earned { background: #dcefdc; } mark.lost { background: #f6d5d5; text-decoration: line-through; }
-.meta { color: #555; font-size: .9em; }
-@media print { body { margin: 0 auto; } .better, .you { break-inside: avoid; } a { color: inherit; text-decoration: none; } }
+.meta { color: #555; font-size: .9em; } .label { font-weight: bold; margin: 1rem 0 .3rem; }
+.met { color: #2e7d32; } .missed { color: #c62828; } .picture { max-width: 100%; height: auto; }
+.list { padding-left: 1.2rem; } .list li { margin: .25rem 0; }
+@media print { body { margin: 0 auto; } .better, .you, svg { break-inside: avoid; } a { color: inherit; text-decoration: none; } }
 """
 
 
@@ -197,11 +199,83 @@ def concern_state(concern, numbers: Mapping[int, int]) -> str:
     return "came out" if concern.revealed else "stayed hidden"
 
 
+Look = Callable[[str], str]
+
+
+def _verdict_html(debrief) -> str:
+    """The verdict, with its reading of the conversation (e.g. "radical candor") in bold."""
+    e = html.escape
+    if not debrief.verdict:
+        return f"<strong>{e(debrief.quadrant.capitalize())}</strong> — {e(debrief.quadrant_help)}"
+    reading = e(debrief.quadrant)
+    return e(debrief.verdict).replace(reading, f"<strong>{reading}</strong>", 1)
+
+
+TITLES = {"goals": "Goals", "concerns": "What they were not saying", "moments": "The moments that moved trust",
+          "tips": "What to try next"}
+
+
+def _debrief_items(debrief, look: Look) -> dict[str, list[str]]:
+    """The debrief's goals, hidden concerns, moments and next steps (keys of TITLES), each a list of <li> (both pages'
+    words)."""
+    e = html.escape
+    numbers = {r.seq: n for n, r in enumerate(debrief.replies, 1)}
+    goals = []
+    for goal in debrief.goals:
+        when = f" — met by reply {numbers[goal.met_seq]}" if goal.met_seq in numbers else ("" if goal.met else " — missed")
+        sign = f'<span {look("met")}>✓</span>' if goal.met else f'<span {look("missed")}>✗</span>'
+        goals.append(f"<li>{sign} {e(goal.text)}{when}</li>")
+    concerns = []
+    for concern in debrief.concerns:
+        opened = ", ".join(m.replace("_", " ") for m in concern.opened_by) if concern.opened_by_seq in numbers else ""
+        concerns.append(f"<li>{e(concern.summary.rstrip('. '))} — {concern_state(concern, numbers)}"
+                        f"{f' (opened by: {e(opened)})' if opened else ''}</li>")
+    moments = []
+    for m in debrief.moments:
+        arrow = f'<span {look("met")}>▲</span>' if m.trust_after > m.trust_before else f'<span {look("missed")}>▼</span>'
+        move = f"<strong>{e(m.move.replace('_', ' '))}</strong>: " if m.move else ""
+        moments.append(f"<li>{arrow} <strong>Reply {m.number}</strong> · trust {m.trust_before} → {m.trust_after}<br>"
+                       f"“{e(m.text)}”<br>{move}{e(m.why)}</li>")
+    tips = [f"<li>{e(tip)}</li>" for tip in dict.fromkeys(debrief.advice + debrief.next_steps)]
+    return {"goals": goals, "concerns": concerns, "moments": moments, "tips": tips}
+
+
+def _listed(heading: str, items: list[str], look: Look) -> str:
+    return f'{heading}<ul {look("list")}>{"".join(items)}</ul>' if items else ""
+
+
+def _pictures(debrief, look: Look, image: Callable[[str], str]) -> list[str]:
+    """The trust-and-stress picture, then care × challenge (none for a first 1:1, read on listening alone) with what
+    the diamond means. `image` turns an SVG into the page's element for it."""
+    from simulator.domain.rubric import Kind
+    from simulator.pictures import candor_chart, trust_stress_chart
+    from simulator.scoring.debrief import quadrant
+
+    out = [f'<p {look("label")}>Trust and stress over the conversation</p>',
+           image(trust_stress_chart(debrief.trust_series, debrief.stress_series))]
+    if debrief.kind == "relationship":  # evidence is not expected in a first 1:1: the candor picture would mislead
+        out.append(f'<p {look("meta")}>A first 1:1 is read on listening alone, so there is no care × challenge picture here.</p>')
+        return out
+    out += [f'<p {look("label")}>Care personally × challenge directly (Radical Candor)</p>',
+            image(candor_chart([(n, r.empathy, r.evidence) for n, r in enumerate(debrief.replies, 1)], (debrief.empathy, debrief.evidence))),
+            f'<p {look("meta")}>Grey: each reply. Blue diamond: the whole conversation.</p>']
+    where = quadrant(debrief.empathy, debrief.evidence, Kind(debrief.kind))
+    if where != debrief.quadrant:  # labels, blame, threats or contempt: aggression, though the numbers sit lower
+        out.append(f'<p {look("meta")}>The diamond sits in “{where}” by the numbers, but what was said — labels, blame, threats '
+                   f"or contempt — challenges without care, so the conversation reads as {debrief.quadrant}.</p>")
+    return out
+
+
 def session_html(view, debrief) -> str:
     """A printable page (save or print it from the browser) for a coaching session: the same content as
-    the Markdown export. Every text is HTML-escaped, so it is shown as written: no tag, link or image runs."""
+    the Markdown export, with the debrief page's two pictures. Every text is HTML-escaped, so it is shown as
+    written: no tag, link or image runs."""
     e = html.escape
     scenario, persona = view.scenario, view.scenario.persona.name
+
+    def look(name: str) -> str:
+        return f'class="{name}"'
+
     out = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
            # no script, no external resource of any kind: the page works printed or offline
            """<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">""",
@@ -211,42 +285,92 @@ def session_html(view, debrief) -> str:
     if debrief is not None:
         out.append(f"<p><strong>Empathy {debrief.empathy}/100 · Evidence {debrief.evidence}/100 · Overall {debrief.overall}/100</strong>"
                    f' <span class="meta">(scored by {e(debrief.scorer)})</span></p>')
-        out.append(f"<p>{e(debrief.verdict or debrief.quadrant_help)}</p>")
+        out.append(f"<p>{_verdict_html(debrief)}</p>")
         if debrief.ending:
             out.append(f"<p>How it ended: {e(debrief.ending)}</p>")
         if debrief.summary:
             out.append(f"<p>Judge: {e(debrief.summary)}</p>")
+        out += _pictures(debrief, look, lambda svg: svg.replace("<svg ", '<svg class="picture" ', 1))
     out += ["<h2>The conversation</h2>", '<p class="meta">Highlighted green: earned points; red, struck through: cost points.</p>',
             conversation_html(view, debrief)]
     if debrief is not None:
-        numbers = {r.seq: n for n, r in enumerate(debrief.replies, 1)}
-        if debrief.moments:
-            out.append("<h2>Moments that moved trust</h2><ul>")
-            out += [f"<li>Reply {m.number}, trust {m.trust_before} → {m.trust_after}: “{e(m.text)}” — {e(m.why)}</li>"
-                    for m in debrief.moments]
-            out.append("</ul>")
-        out.append("<h2>Goals</h2><ul>")
-        for g in debrief.goals:
-            when = f" (reply {numbers[g.met_seq]})" if g.met_seq in numbers else ""
-            out.append(f"<li>{'☑' if g.met else '☐'} {e(g.text)}{when}</li>")
-        out.append("</ul><h2>What they were not saying</h2><ul>")
-        for c in debrief.concerns:
-            out.append(f"<li>{e(c.summary.rstrip('. '))} — {concern_state(c, numbers)}</li>")
-        out.append("</ul><h2>What to try next</h2><ul>")
-        out += [f"<li>{e(tip)}</li>" for tip in dict.fromkeys(debrief.advice + debrief.next_steps)]
-        out.append("</ul><h2>Notes for the coaching session</h2><p>&nbsp;</p><p>&nbsp;</p>")
+        items = _debrief_items(debrief, look)
+        out += [_listed(f"<h2>{TITLES[name]}</h2>", items[name], look) for name in ("moments", "goals", "concerns", "tips")]
+        out.append("<h2>Notes for the coaching session</h2><p>&nbsp;</p><p>&nbsp;</p>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 
 
 # The printable page styles these classes in its stylesheet; in the app (`st.html`) each element carries its style.
+# Colours that read on a light or a dark theme: the text's own colour, and tinted, translucent backgrounds.
 _INLINE_STYLE = {
     "you": "margin: 0 0 .2rem", "them": "margin: .9rem 0", "score": "margin: 1.1rem 0 .1rem; font-weight: 600",
     "note": "margin: 0 0 .15rem 1.2rem; font-size: .85em; opacity: .8",
     "better": "margin: .35rem 0 .3rem 1.2rem; padding: .3rem .6rem; border-left: 3px solid #2e7d32",
-    "meta": "font-size: .9em; opacity: .8", "earned": "background: #dcefdc; color: inherit",
-    "lost": "background: #f6d5d5; color: inherit; text-decoration: line-through",
+    "meta": "font-size: .875rem; opacity: .7; margin: .25rem 0", "earned": "background: #dcefdc; color: #111",
+    "lost": "background: #f6d5d5; color: #111; text-decoration: line-through",
+    "label": "font-weight: 600; margin: 1rem 0 .4rem", "met": "color: #2e7d32", "missed": "color: #c62828",
+    "list": "padding-left: 1.2rem; margin: 0", "picture": "max-width: 100%; height: auto; display: block",
+    "heading": "font-size: 1.5rem; font-weight: 600; margin: 2rem 0 .6rem; padding: 0",
+    "notice": "margin: .6rem 0; padding: .75rem 1rem; border-radius: .5rem; background: rgba(28, 131, 225, .1)",
+    "warning": "margin: .6rem 0; padding: .75rem 1rem; border-radius: .5rem; background: rgba(255, 189, 69, .2)",
+    "scores": "display: flex; flex-wrap: wrap; gap: .5rem 3rem; margin: 1rem 0 .6rem",
+    "score-name": "font-size: .875rem", "score-value": "font-size: 2.25rem; line-height: 1.25",
+    "columns": "display: flex; flex-wrap: wrap; gap: .5rem 3rem; align-items: flex-start",
+    "wide": "flex: 3 1 22rem; min-width: 0", "narrow": "flex: 2 1 16rem; min-width: 0",
 }
+
+
+def _inline(name: str) -> str:
+    return f'style="{_INLINE_STYLE[name]}"'
+
+
+def debrief_page_html(view, debrief, *, replays: Mapping[int, int] | None = None) -> str:
+    """The debrief page in the app, but for its controls: what the session was, how it ended, the four scores, the
+    verdict, the two pictures beside the goals and hidden concerns, the moments, next steps and the whole
+    conversation annotated. One HTML element (`st.html`), which the browser draws at once: as some forty
+    Streamlit elements the page after "End" took it half a second. Every text is HTML-escaped; the pictures are
+    our own SVG as images. `replays`: how many replays the manager made from each reply (by seq)."""
+    import base64
+
+    e, look = html.escape, _inline
+    scenario = view.scenario
+    scored_by = f"scored by {debrief.scorer}"
+    if debrief.judge_model:
+        scored_by += f" (prompt {debrief.prompt_version}, scenario v{debrief.scenario_version})"
+    hints = f", {debrief.hints_used} hint(s)" if debrief.mode == "learning" else ""
+    out = [f'<p {look("meta")}>{e(scenario.title)} · with {e(scenario.persona.name)} · {e(scored_by)} · '
+           f"{e(debrief.difficulty)}, {e(debrief.mode)} mode{hints}</p>"]
+    if debrief.ending:
+        out.append(f'<p {look("notice")}>{e(debrief.ending)}</p>')
+    if debrief.fallback_reason:
+        out.append(f'<p {look("warning")}>{e(debrief.fallback_reason)}</p>')
+    if debrief.summary:
+        out.append(f'<p {look("notice")}>Judge: {e(debrief.summary)}</p>')
+    scores = [("Empathy", f"{debrief.empathy}/100", "EPITOME: emotional reactions, interpretations, explorations; plus validation and support"),
+              ("Evidence", f"{debrief.evidence}/100", debrief.evidence_label or "Situation-Behaviour-Impact, plus dates and numbers"),
+              ("Overall", f"{debrief.overall}/100", "weighted as this kind of conversation is weighed"),
+              ("They ended", debrief.final_mood.replace("_", " "), "the persona's mood at the end")]
+    out.append(f'<div {look("scores")}>' + "".join(
+        f'<div title="{e(help_)}"><div {look("score-name")}>{name}</div><div {look("score-value")}>{e(value)}</div></div>'
+        for name, value, help_ in scores) + "</div>")
+    out.append(f"<p>{_verdict_html(debrief)}</p>")
+
+    def image(svg: str) -> str:  # st.html keeps no inline <svg>; an image of it is kept and drawn at once
+        return f'<img {look("picture")} alt="" src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}">'
+
+    items = _debrief_items(debrief, look)
+    beside = "".join(_listed(f'<p {look("label")}>{TITLES[name]}</p>', items[name], look) for name in ("goals", "concerns"))
+    out.append(f'<div {look("columns")}><div {look("wide")}>{"".join(_pictures(debrief, look, image))}</div>'
+               f'<div {look("narrow")}>{beside}</div></div>')
+    out += [_listed(f'<h3 {look("heading")}>{TITLES[name]}</h3>', items[name], look) for name in ("moments", "tips")]
+    out += [f'<h3 {look("heading")}>The whole conversation</h3>',
+            f'<p {look("meta")}><mark {look("earned")}>Green</mark> words earned points; <mark {look("lost")}>red, struck-through</mark> '
+            "words cost points. Below the conversation, pick a reply to see why, or to replay the conversation from there.</p>"]
+    if not debrief.replies:
+        out.append(f'<p {look("notice")}>You did not send any message in this conversation.</p>')
+    out.append(conversation_html(view, debrief, inline_styles=True, replays=replays))
+    return "\n".join(out)
 
 
 def conversation_html(view, debrief, *, inline_styles: bool = False, replays: Mapping[int, int] | None = None) -> str:
@@ -260,7 +384,7 @@ def conversation_html(view, debrief, *, inline_styles: bool = False, replays: Ma
     e = html.escape
 
     def look(name: str) -> str:
-        return f'style="{_INLINE_STYLE[name]}"' if inline_styles else f'class="{name}"'
+        return _inline(name) if inline_styles else f'class="{name}"'
 
     def mark(span: str, sign: int) -> str:
         return f'<mark {look("earned" if sign > 0 else "lost")}>{span}</mark>'

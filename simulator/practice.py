@@ -294,8 +294,10 @@ _PARSED_SNAPSHOTS_MAX = 256
 
 logger = logging.getLogger(__name__)
 _preparing: dict[str, Future[None]] = {}  # sessions whose debrief is being prepared now
-_prepared: dict[str, int] = {}  # the revision of each session prepared last (the newest PREPARED_KEPT sessions)
-PREPARED_KEPT = 1024
+# per session prepared last (the newest PREPARED_KEPT): its revision, and the offline debrief it would get if the
+# manager ended it then
+_prepared: dict[str, tuple[int, Debrief]] = {}
+PREPARED_KEPT = 64
 _preparing_lock = threading.Lock()
 _preparer_pool: ThreadPoolExecutor | None = None
 PREPARE_WAIT_S = 5.0  # how long `finish` waits for a preparation under way before doing the work itself
@@ -604,13 +606,14 @@ class PracticeService:
         return tagger.tag(text)
 
     def prepare_debrief(self, view: SessionView) -> Future[None] | None:
-        """Read the rewrite candidates of the conversation so far in the background, while the manager reads the
-        persona's answer: `finish` then finds them tagged (`scoring.rewrite.tag_candidates`) and only adds up.
+        """Build the debrief of the conversation so far in the background, while the manager reads the persona's
+        answer, as if they ended it now: if they do (and no judge model is configured), `finish` stores that one;
+        otherwise it finds the rewrite candidates tagged (`scoring.rewrite.tag_candidates`) and only adds up.
         Once per revision of the conversation per process; nothing is stored, and a failure changes nothing
         (`finish` does the work itself). None when there is nothing to do: ended, prepared, or under way."""
         session_id = view.id
         record = self._record(session_id)  # the author's conversation: the same right as taking a turn
-        if record.ended_at is not None or _prepared.get(session_id) == view.revision:
+        if record.ended_at is not None or _prepared.get(session_id, (None,))[0] == view.revision:
             return None
         scenario = self._scenario(record)
 
@@ -618,9 +621,11 @@ class PracticeService:
             try:
                 fresh = self.store.get_session(session_id)
                 if fresh is not None and fresh.ended_at is None:
-                    build_debrief(scenario, self.store.messages(session_id), ConversationState.model_validate(fresh.state))
+                    ended = StateEngine(scenario).end(ConversationState.model_validate(fresh.state), "manager")
+                    debrief = build_debrief(scenario, self.store.messages(session_id), ended, library=self.scenarios)
                     with _preparing_lock:
-                        _prepared[session_id] = view.revision
+                        _prepared.pop(session_id, None)
+                        _prepared[session_id] = (fresh.revision, debrief)
                         while len(_prepared) > PREPARED_KEPT:
                             del _prepared[next(iter(_prepared))]
             except Exception:  # noqa: BLE001 - a head start only: finish() computes whatever is missing
@@ -657,12 +662,18 @@ class PracticeService:
             stored = self.store.get_debrief(session_id)
             if stored:
                 return Debrief.model_validate(stored[1])
-        transcript = self.store.messages(session_id)
+        with _preparing_lock:
+            revision, prepared = _prepared.pop(session_id, (None, None))
         judged: JudgeResult | None = None
-        fallback: str | None = offline_because
-        if not offline_because:
-            judged, fallback = judge_or_fallback(self.parts.judge, scenario, transcript)
-        debrief = build_debrief(scenario, transcript, state, judged=judged, fallback_reason=fallback, library=self.scenarios)
+        # prepared from this very conversation and state (same revision), ended as the manager ends it, no judge
+        if prepared is not None and revision == record.revision and reason == "manager" and not offline_because and self.parts.judge is None:
+            debrief = prepared
+        else:
+            transcript = self.store.messages(session_id)
+            fallback: str | None = offline_because
+            if not offline_because:
+                judged, fallback = judge_or_fallback(self.parts.judge, scenario, transcript)
+            debrief = build_debrief(scenario, transcript, state, judged=judged, fallback_reason=fallback, library=self.scenarios)
         if judged is not None and judged.usage.total:
             self.store.add_usage(session_id, **self._call("judge", judged.model, judged.usage, judged.requests or 1))
         self.store.save_debrief(session_id, scorer=debrief.scorer, data=debrief.model_dump(mode="json"))

@@ -162,9 +162,12 @@ def test_one_conversation_in_the_browser(app_url: str) -> None:
             # The debrief.
             page.get_by_role("button", name="End and get my debrief").click()
             expect(page.get_by_role("heading", name="Debrief", exact=True)).to_be_visible()
-            metrics = page.locator('[data-testid="stMetric"]')
-            expect(metrics.filter(has_text="Empathy")).to_have_count(1)
-            expect(metrics.filter(has_text="Evidence")).to_have_count(1)
+            debrief = page.locator('[data-testid="stHtml"]')  # the debrief but for its controls: one HTML element
+            expect(debrief.get_by_text("Empathy", exact=True)).to_have_count(1)
+            expect(debrief.get_by_text("Evidence", exact=True)).to_have_count(1)
+            pictures = debrief.locator("img")
+            expect(pictures).to_have_count(2)  # trust and stress, care × challenge: drawn, not broken images
+            assert pictures.evaluate_all("images => images.every(i => i.complete && i.naturalWidth > 300)")
             per_reply = page.locator("p").filter(
                 has_text=re.compile(r"^\s*\d+\.\s*Empathy \d+ · Evidence \d+ · trust")
             )

@@ -10,14 +10,15 @@ from importlib import resources
 import jsonschema
 import pytest
 
-from simulator.ui import charts
+from simulator import pictures as charts
+from simulator.ui import charts as vega
 
 SVG = "{http://www.w3.org/2000/svg}"
 SPECS = {
-    "attempts": charts.attempts_chart([{"attempt": 1, "score": "empathy", "value": 40, "when": "28 Nov 10:00"}]),
-    "skill levels": charts.skill_levels_chart([{"attempt": 1, "skill": "open question", "best level": 2, "when": "28 Nov 10:00"}]),
-    "team skills": charts.skills_boxplot([{"user": "ana", "skill": "empathy", "score": 60}], ["empathy"]),
-    "team change": charts.change_bars([{"person": "ana", "change": 4.5}]),
+    "attempts": vega.attempts_chart([{"attempt": 1, "score": "empathy", "value": 40, "when": "28 Nov 10:00"}]),
+    "skill levels": vega.skill_levels_chart([{"attempt": 1, "skill": "open question", "best level": 2, "when": "28 Nov 10:00"}]),
+    "team skills": vega.skills_boxplot([{"user": "ana", "skill": "empathy", "score": 60}], ["empathy"]),
+    "team change": vega.change_bars([{"person": "ana", "change": 4.5}]),
 }
 
 

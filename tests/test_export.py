@@ -85,7 +85,9 @@ def test_the_printable_page_has_everything_and_runs_nothing(session):
             attributes.extend(attrs)
 
     Collect().feed(page)
-    assert set(tags) <= {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "strong", "span", "mark", "br", "ul", "li"}
+    pictures = {"svg", "rect", "line", "polyline", "polygon", "circle", "text"}  # the two pictures, drawn inline
+    assert set(tags) <= {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "strong", "span", "mark", "br", "ul", "li"} | pictures
+    assert tags.count("svg") == 2
     assert not any(name in ("src", "href") or name.startswith("on") for name, _ in attributes)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # the manager's text shown as written, escaped
     assert "@media print" in page and "default-src 'none'" in page
@@ -93,7 +95,7 @@ def test_the_printable_page_has_everything_and_runs_nothing(session):
     rewrite = report.rewrite
     assert f"<strong>A better reply</strong> · empathy {report.empathy} → {rewrite.empathy} · evidence {report.evidence} → {rewrite.evidence}" in page
     assert '<mark class="lost">everyone says</mark>' in page
-    for section in ("The conversation", "Moments that moved trust", "Goals", "What they were not saying", "What to try next"):
+    for section in ("The conversation", "The moments that moved trust", "Goals", "What they were not saying", "What to try next"):
         assert f"<h2>{section}</h2>" in page
     assert page.count('class="them"') == sum(1 for m in view.messages if m.role == "persona")
 

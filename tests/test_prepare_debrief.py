@@ -92,3 +92,42 @@ def test_a_failed_preparation_loses_nothing(service, library, monkeypatch, caplo
     monkeypatch.undo()
     debrief = service.finish(conv.id)  # done at the end instead
     assert len(debrief.replies) == len(WEAK_THEN_BETTER)
+
+
+def test_ending_the_conversation_prepared_stores_the_prepared_debrief_without_building_it_again(service, library, monkeypatch):
+    conv = _played(service, library)
+    service.prepare_debrief(conv.view).result(timeout=60)
+    built: list[int] = []
+    original = __import__("simulator.practice", fromlist=["build_debrief"]).build_debrief
+
+    def counting(*args, **kwargs):
+        built.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr("simulator.practice.build_debrief", counting)
+    debrief = service.finish(conv.id)
+    assert built == []  # the debrief prepared while the manager read is the one stored
+    assert service.store.get_debrief(conv.id)[1] == debrief.model_dump(mode="json")
+    assert debrief.ending and len(debrief.replies) == len(WEAK_THEN_BETTER)
+
+
+def test_a_prepared_debrief_is_not_used_for_a_conversation_that_moved_on_or_ended_otherwise(service, library, monkeypatch):
+    built: list[str] = []
+    original = __import__("simulator.practice", fromlist=["build_debrief"]).build_debrief
+
+    def counting(*args, **kwargs):
+        built.append("built")
+        return original(*args, **kwargs)
+
+    conv = _played(service, library)
+    service.prepare_debrief(conv.view).result(timeout=60)
+    conv.send("Thanks. Shall we meet again on Friday at ten to agree the next steps?")  # a message after the preparation
+    monkeypatch.setattr("simulator.practice.build_debrief", counting)
+    debrief = service.finish(conv.id)
+    assert built == ["built"] and len(debrief.replies) == len(WEAK_THEN_BETTER) + 1
+
+    other = _played(service, library)
+    service.prepare_debrief(other.view).result(timeout=60)
+    built.clear()
+    service.finish(other.id, reason="timeout")  # not how the manager ends it: the prepared ending would be wrong
+    assert built == ["built"]

@@ -6,9 +6,9 @@ import json
 import streamlit as st
 
 from simulator.domain.rubric import SKILL_HELP, Kind
-from simulator.export import conversation_html, session_html, session_json, session_markdown
-from simulator.scoring.debrief import ReplyReport, best_levels, compare_attempts, progress_skills, quadrant
-from simulator.ui.charts import attempts_chart, candor_chart, skill_levels_chart, trust_stress_chart
+from simulator.export import debrief_page_html, session_html, session_json, session_markdown
+from simulator.scoring.debrief import ReplyReport, best_levels, compare_attempts, progress_skills
+from simulator.ui.charts import attempts_chart, skill_levels_chart
 from simulator.ui.common import (
     PAGES,
     current_session_id,
@@ -53,84 +53,22 @@ persona = scenario.persona.name
 numbers = {r.seq: n for n, r in enumerate(debrief.replies, 1)}
 reports = {r.seq: r for r in debrief.replies}
 
-# ---------------------------------------------------------------- headline
-scored_by = f"scored by {debrief.scorer}"
-if debrief.judge_model:
-    scored_by += f" (prompt {debrief.prompt_version}, scenario v{debrief.scenario_version})"
-hints = f", {debrief.hints_used} hint(s)" if debrief.mode == "learning" else ""
-st.caption(f"{md_escape(scenario.title)} · with {md_escape(persona)} · {md_escape(scored_by)} · "
-           f"{debrief.difficulty}, {debrief.mode} mode{hints}")
+# ---------------------------------------------------------------- headline and the whole conversation
 if view.record.parent_session_id:
     from_reply = sum(1 for m in view.messages if m.role == "manager" and m.seq <= (view.record.branched_from_seq or 0))
     st.info(f"A replay of an earlier session, from your reply {from_reply} on.", icon=":material/alt_route:")
     st.page_link(PAGES["debrief"], label="Debrief of the original", icon=":material/undo:",
                  query_params={"session": view.record.parent_session_id})
-if debrief.ending:
-    st.info(md_escape(debrief.ending), icon=":material/flag:")
-if debrief.fallback_reason:
-    st.warning(md_escape(debrief.fallback_reason), icon=":material/cloud_off:")
-if debrief.summary:
-    st.info(md_escape(debrief.summary), icon=":material/record_voice_over:")
-a, b, c, d = st.columns(4)
-a.metric("Empathy", f"{debrief.empathy}/100", help="EPITOME: emotional reactions, interpretations, explorations; plus validation and support")
-b.metric("Evidence", f"{debrief.evidence}/100", help=debrief.evidence_label or "Situation-Behaviour-Impact, plus dates and numbers")
-c.metric("Overall", f"{debrief.overall}/100", help="weighted as this kind of conversation is weighed")
-d.metric("They ended", debrief.final_mood.replace("_", " "))
-reading = md_escape(debrief.quadrant)
-st.markdown(md_escape(debrief.verdict).replace(reading, f"**{reading}**", 1) if debrief.verdict
-            else f"**{reading.capitalize()}** — {md_escape(debrief.quadrant_help)}")
-
-left, right = st.columns([3, 2], gap="large")
-with left:
-    st.markdown("**Trust and stress over the conversation**")
-    st.image(trust_stress_chart(debrief.trust_series, debrief.stress_series), width="stretch")
-    if debrief.kind == "relationship":  # evidence is not expected in a first 1:1: the candor picture would mislead
-        st.caption("A first 1:1 is read on listening alone, so there is no care × challenge picture here.")
-    else:
-        st.markdown("**Care personally × challenge directly** (Radical Candor)")
-        st.image(
-            candor_chart([(n, r.empathy, r.evidence) for n, r in enumerate(debrief.replies, 1)], (debrief.empathy, debrief.evidence)),
-            caption="Grey: each reply. Blue diamond: the whole conversation.", width="stretch",
-        )
-        where = quadrant(debrief.empathy, debrief.evidence, Kind(debrief.kind))
-        if where != debrief.quadrant:  # labels, blame, threats or contempt: aggression, though the numbers sit lower
-            st.caption(f"The diamond sits in “{where}” by the numbers, but what was said — labels, blame, threats or "
-                       f"contempt — challenges without care, so the conversation reads as {debrief.quadrant}.")
-with right:
-    # each section one Markdown element: the browser draws a page of few elements at once
-    goals = ["**Goals**"]
-    for goal in debrief.goals:
-        icon = ":green[:material/check_circle:]" if goal.met else ":red[:material/cancel:]"
-        when = f" · *met by reply {numbers[goal.met_seq]}*" if goal.met_seq in numbers else ("" if goal.met else " · *missed*")
-        goals.append(f"{icon} {md_escape(goal.text)}{when}")
-    st.markdown("\n\n".join(goals))
-    concerns = []
-    for concern in debrief.concerns:
-        if concern.opened_by_seq in numbers:
-            what = ", ".join(m.replace("_", " ") for m in concern.opened_by) or "the trust you had built"
-            state = f"you found out after reply {numbers[concern.opened_by_seq]} (opened by: {md_escape(what)})"
-        else:
-            state = "you found out" if concern.revealed else "stayed hidden"
-        concerns.append(f"- {md_escape(concern.summary)} — *{state}*")
-    st.markdown("**What they were not saying**\n\n" + "\n".join(concerns))
-
-# ---------------------------------------------------------------- moments and next steps
-if debrief.moments:
-    st.subheader("The moments that moved trust")
-    told = []
-    for moment in debrief.moments:
-        change = moment.trust_after - moment.trust_before
-        arrow = ":green[:material/trending_up:]" if change > 0 else ":red[:material/trending_down:]"
-        move = f"**{md_escape(moment.move.replace('_', ' '))}**: " if moment.move else ""
-        told.append(f"{arrow} **Reply {moment.number}** · trust {moment.trust_before} → {moment.trust_after}  \n"
-                    f"“{md_escape(moment.text)}”  \n{move}{md_escape(moment.why)}")
-    st.markdown("\n\n".join(told))
-
-st.subheader("What to try next")
-st.markdown("\n".join(f"- {md_escape(tip)}" for tip in dict.fromkeys(debrief.advice + debrief.next_steps)))
+branches: dict[int | None, list[str]] = {}
+with user_errors():
+    for record in service().branches(view.id):
+        branches.setdefault(record.branched_from_seq, []).append(record.id)
+# Scores, verdict, pictures, goals, concerns, moments, next steps and the annotated conversation: one HTML element
+# (everything in it HTML-escaped), which the browser draws at once; as some forty Streamlit elements it took half a second.
+st.html(debrief_page_html(view, debrief, replays={seq: len(ids) for seq, ids in branches.items() if seq}))
 
 
-# ---------------------------------------------------------------- the whole conversation, annotated
+# ---------------------------------------------------------------- one reply up close, and replays from it
 def render_replay(branch_id: str) -> None:
     """The original reply and the replayed one side by side, with the persona's answers."""
     comparison = service().compare_replay(branch_id)
@@ -192,20 +130,6 @@ def reply_details(reply: ReplyReport, branch_ids: list[str]) -> None:
     replay_form(reply.seq)
 
 
-st.divider()
-st.subheader("The whole conversation")
-st.caption(":green-background[Green] words earned points; :red-background[red], struck-through words cost points. "
-           "Below the conversation, pick a reply to see why, or to replay the conversation from there.")
-if not debrief.replies:
-    st.info("You did not send any message in this conversation.")
-branches: dict[int | None, list[str]] = {}
-with user_errors():
-    for record in service().branches(view.id):
-        branches.setdefault(record.branched_from_seq, []).append(record.id)
-# One HTML element for the whole exchange, from the printable page's renderer: drawn as ten Streamlit elements a
-# reply, or as Markdown, thirty replies kept the browser busy for over a second; everything in it is HTML-escaped.
-st.html(conversation_html(view, debrief, inline_styles=True, replays={seq: len(ids) for seq, ids in branches.items() if seq}))
-
 if debrief.replies:
     st.subheader("Look closer at one reply")
     closer_key = f"closer-{view.id}"
@@ -256,11 +180,8 @@ with user_errors():
                           mime="application/json", icon=":material/data_object:")
 
 with st.expander("How scoring works"):
-    for name, text in SKILL_HELP.items():
-        st.markdown(f"- **{name.replace('_', ' ')}** (0–2): {text}")
-    st.markdown(
-        "Penalties: labels and judgments, absolutes (always/never), blame, hearsay, minimising, threats. "
-        "Each reply's score comes from the words in it; the session's score is half the average reply and half "
-        "the best level you reached on each skill. A better reply is shown only when the same scorer rates it higher."
-    )
+    st.markdown("\n".join(f"- **{name.replace('_', ' ')}** (0–2): {text}" for name, text in SKILL_HELP.items()) + "\n\n"
+                "Penalties: labels and judgments, absolutes (always/never), blame, hearsay, minimising, threats. "
+                "Each reply's score comes from the words in it; the session's score is half the average reply and half "
+                "the best level you reached on each skill. A better reply is shown only when the same scorer rates it higher.")
 st.page_link(PAGES["library"], label="Practise again", icon=":material/replay:")
