@@ -87,6 +87,14 @@ def _merged_marks(text: str, highlights: Iterable[Mapping[str, Any]], escape: Ca
     return "".join(out)
 
 
+def reply_badge(debrief, report) -> str:
+    """" · strongest" or " · weakest" after a reply's scores, the same on the page and in every export; none in a
+    one-reply conversation (`Debrief.strongest_seq` is None when every reply was weak)."""
+    if debrief is None or len(debrief.replies) < 2:
+        return ""
+    return " · strongest" if report.seq == debrief.strongest_seq else " · weakest" if report.seq == debrief.weakest_seq else ""
+
+
 def _plain_mark(span: str, sign: int) -> str:
     return f"**{span}**" if sign > 0 else f"~~{span}~~"
 
@@ -144,7 +152,8 @@ def session_markdown(view, debrief) -> str:
             text = marked(message.text, [h.model_dump() for h in report.highlights], _plain_mark) if report else inert(message.text)
             lines.append(f"**You ({number}):** {text}")
             if report:
-                lines.append(f"> Empathy {report.empathy} · Evidence {report.evidence} · trust {report.trust_before} → {report.trust_after}")
+                lines.append(f"> Empathy {report.empathy} · Evidence {report.evidence} · trust {report.trust_before} → {report.trust_after}"
+                             f"{reply_badge(debrief, report)}")
                 for h in report.highlights:
                     sign = "+" if h.sign > 0 else "−"
                     lines.append(f"> {sign} \"{inert(message.text[h.start:h.end])}\": {inert(h.why)}")
@@ -280,9 +289,7 @@ def conversation_html(view, debrief, *, inline_styles: bool = False, replays: Ma
         if report is None:
             out.append(f'<p {look("you")}><strong>You ({number}):</strong> {e(message.text)}</p>')
             continue
-        badge = ""
-        if debrief is not None and len(debrief.replies) > 1:
-            badge = " · strongest" if report.seq == debrief.strongest_seq else " · weakest" if report.seq == debrief.weakest_seq else ""
+        badge = reply_badge(debrief, report)
         out.append(f'<p {look("score")}>{numbers[report.seq]}. Empathy {report.empathy} · Evidence {report.evidence} · '
                    f"trust {report.trust_before} → {report.trust_after} · mood after: {e(report.mood_after.replace('_', ' '))}{badge}</p>")
         marked_text = _merged_marks(message.text, [h.model_dump() for h in report.highlights], html.escape, mark)

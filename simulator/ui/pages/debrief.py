@@ -7,7 +7,7 @@ import streamlit as st
 
 from simulator.domain.rubric import SKILL_HELP, Kind
 from simulator.export import conversation_html, session_html, session_json, session_markdown
-from simulator.scoring.debrief import ReplyReport, best_levels, compare_attempts, progress_skills, quadrant
+from simulator.scoring.debrief import ReplyReport, best_levels, candor_caption, compare_attempts, progress_skills
 from simulator.ui.charts import attempts_chart, candor_chart, skill_levels_chart, trust_stress_chart
 from simulator.ui.common import (
     PAGES,
@@ -76,7 +76,7 @@ a.metric("Empathy", f"{debrief.empathy}/100", help="EPITOME: emotional reactions
 b.metric("Evidence", f"{debrief.evidence}/100", help=debrief.evidence_label or "Situation-Behaviour-Impact, plus dates and numbers")
 c.metric("Overall", f"{debrief.overall}/100", help="weighted as this kind of conversation is weighed")
 d.metric("They ended", debrief.final_mood.replace("_", " "))
-reading = md_escape(debrief.quadrant)
+reading = md_escape(debrief.reading)  # "between radical candor and obnoxious aggression" near a line
 st.markdown(md_escape(debrief.verdict).replace(reading, f"**{reading}**", 1) if debrief.verdict
             else f"**{reading.capitalize()}** — {md_escape(debrief.quadrant_help)}")
 
@@ -90,12 +90,8 @@ with left:
         st.markdown("**Care personally × challenge directly** (Radical Candor)")
         st.image(
             candor_chart([(n, r.empathy, r.evidence) for n, r in enumerate(debrief.replies, 1)], (debrief.empathy, debrief.evidence)),
-            caption="Grey: each reply. Blue diamond: the whole conversation.", width="stretch",
+            caption=candor_caption(debrief), width="stretch",  # our own words and numbers only
         )
-        where = quadrant(debrief.empathy, debrief.evidence, Kind(debrief.kind))
-        if where != debrief.quadrant:  # labels, blame, threats or contempt: aggression, though the numbers sit lower
-            st.caption(f"The diamond sits in “{where}” by the numbers, but what was said — labels, blame, threats or "
-                       f"contempt — challenges without care, so the conversation reads as {debrief.quadrant}.")
 with right:
     # each section one Markdown element: the browser draws a page of few elements at once
     goals = ["**Goals**"]
