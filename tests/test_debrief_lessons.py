@@ -20,7 +20,7 @@ from simulator.domain.rubric import Kind
 from simulator.engine.learned_tagger import LearnedTagger
 from simulator.export import conversation_html, session_html, session_json, session_markdown
 from simulator.practice import PracticeService
-from simulator.scoring.debrief import candor_caption, quadrant, quadrant_edge
+from simulator.scoring.debrief import candor_note, quadrant, quadrant_edge
 from simulator.scoring.offline import OfflineScorer
 from simulator.scoring.rewrite import ReplyContext, is_weak, rewrite_reply
 
@@ -209,7 +209,7 @@ def test_a_session_just_under_the_empathy_line_is_read_as_on_the_edge(service, l
     assert debrief.reading == words
     assert debrief.verdict.startswith(f"Read as feedback, on care × challenge: {words} (empathy 49, 1 point under the line at 50)."), \
         debrief.verdict
-    assert words in candor_caption(debrief)
+    assert words in candor_note(debrief)
     assert words in session_markdown(view, debrief) and words in session_html(view, debrief)
     assert session_json(view, debrief)["debrief"]["quadrant_edge"] == "radical candor"
 
@@ -234,7 +234,7 @@ def test_the_edge_is_the_reading_across_the_nearest_line_within_a_few_points():
 def test_a_session_far_from_the_lines_has_no_edge(service, library):
     debrief, view = play(service, library["lateness"], ["Carla, we need to talk about your start times.", THREAT])
     assert debrief.quadrant_edge == "" and debrief.reading == debrief.quadrant == "obnoxious aggression"
-    assert "between" not in debrief.verdict and "between" not in candor_caption(debrief)
+    assert "between" not in debrief.verdict and "between" not in candor_note(debrief)
 
 
 # ---------------------------------------------------------------- 5. a closing courtesy needs no rewrite

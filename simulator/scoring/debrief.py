@@ -350,21 +350,19 @@ def verdict(reading: str, kind: Kind, evidence: int | None = None, *, decision_s
     return f"{_LENS[kind]}: {said}. {quadrant_help(reading, kind, evidence, penalties)}"
 
 
-def candor_caption(debrief: Debrief) -> str:
-    """The caption under the care × challenge picture: what the marks are, and where the diamond sits when that
-    is not plain from the picture (on the edge between two readings, or read as aggression for what was said
-    although the numbers sit elsewhere)."""
-    caption = "Grey: each reply. Blue diamond: the whole conversation."
+def candor_note(debrief: Debrief) -> str:
+    """The line under the care × challenge picture, when where the diamond sits is not plain from the picture: on
+    the edge between two readings, or read as aggression for what was said although the numbers sit elsewhere; else ""."""
     kind = Kind(debrief.kind)
-    penalties = {p for r in debrief.replies for p in r.skills.penalties}
     by_numbers = quadrant(debrief.empathy, debrief.evidence, kind)
     if by_numbers != debrief.quadrant:  # labels, blame, threats or contempt: aggression, though the numbers sit lower
-        caption += (f" The diamond sits in “{by_numbers}” by the numbers, but what was said — labels, blame, threats or "
-                    f"contempt — challenges without care, so the conversation reads as {debrief.reading}.")
-    elif debrief.quadrant_edge:
-        caption += (f" The diamond sits on the edge, {reading_words(debrief.quadrant, debrief.quadrant_edge)} "
-                    f"({_edge_note(debrief.empathy, debrief.evidence, kind, penalties)}): a few points decide it.")
-    return caption
+        return (f"The diamond sits in “{by_numbers}” by the numbers, but what was said — labels, blame, threats or "
+                f"contempt — challenges without care, so the conversation reads as {debrief.reading}.")
+    if debrief.quadrant_edge:
+        penalties = {p for r in debrief.replies for p in r.skills.penalties}
+        return (f"The diamond sits on the edge, {debrief.reading} "
+                f"({_edge_note(debrief.empathy, debrief.evidence, kind, penalties)}): a few points decide it.")
+    return ""
 
 
 def _moved_by(scenario: Scenario, moves: list[str], change: int) -> str | None:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from simulator.domain.rubric import SKILL_HELP, Kind
 from simulator.export import conversation_html, session_html, session_json, session_markdown
-from simulator.scoring.debrief import ReplyReport, best_levels, candor_caption, compare_attempts, progress_skills
+from simulator.scoring.debrief import ReplyReport, best_levels, candor_note, compare_attempts, progress_skills
 from simulator.ui.charts import attempts_chart, candor_chart, skill_levels_chart, trust_stress_chart
 from simulator.ui.common import (
     PAGES,
@@ -90,8 +90,10 @@ with left:
         st.markdown("**Care personally × challenge directly** (Radical Candor)")
         st.image(
             candor_chart([(n, r.empathy, r.evidence) for n, r in enumerate(debrief.replies, 1)], (debrief.empathy, debrief.evidence)),
-            caption=candor_caption(debrief), width="stretch",  # our own words and numbers only
+            caption="Grey: each reply. Blue diamond: the whole conversation.", width="stretch",
         )
+        if note := candor_note(debrief):  # on the edge between two readings, or aggression for what was said
+            st.caption(note)
 with right:
     # each section one Markdown element: the browser draws a page of few elements at once
     goals = ["**Goals**"]
