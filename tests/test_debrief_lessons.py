@@ -209,6 +209,8 @@ def test_a_session_just_under_the_empathy_line_is_read_as_on_the_edge(service, l
     assert debrief.reading == words
     assert debrief.verdict.startswith(f"Read as feedback, on care × challenge: {words} (empathy 49, 1 point under the line at 50)."), \
         debrief.verdict
+    assert "Nearly radical candor. A little more care would tip it" in debrief.verdict, debrief.verdict
+    assert "light on care" not in debrief.verdict and "attack" not in debrief.verdict
     assert words in candor_note(debrief)
     assert words in session_markdown(view, debrief) and words in session_html(view, debrief)
     assert session_json(view, debrief)["debrief"]["quadrant_edge"] == "radical candor"
@@ -260,3 +262,21 @@ def test_closing_courtesies_are_not_weak(library, text):
 def test_a_curt_or_loaded_close_is_still_weak(library, text):
     scenario = library["lateness"]
     assert is_weak(scenario, SCORER.score(text, scenario=scenario), ReplyContext(news_given=True)), text
+
+
+def test_a_near_miss_verdict_says_what_would_tip_it_for_the_kind():
+    from simulator.scoring.debrief import verdict
+
+    near = verdict("obnoxious aggression", Kind.feedback, 61, penalties=set(), empathy=49)
+    assert near.startswith("Read as feedback, on care × challenge: between radical candor and obnoxious aggression "
+                           "(empathy 49, 1 point under the line at 50). Nearly radical candor. A little more care"), near
+    assert "between radical candor and ruinous empathy (evidence 48, 2 points under the line at 50). Nearly radical candor. " \
+           "A little more clarity" in verdict("ruinous empathy", Kind.decision, 48, penalties=set(), empathy=70)
+    first_1on1 = verdict("polite distance", Kind.relationship, 0, penalties=set(), empathy=48)
+    assert "between building trust and polite distance (empathy 48, 2 points under the line at 50). Nearly building trust. " \
+           "A little more listening" in first_1on1, first_1on1
+    # on the good side of a line: both readings named, the reading's own help kept
+    over = verdict("radical candor", Kind.feedback, 61, penalties=set(), empathy=51)
+    assert "between radical candor and obnoxious aggression (empathy 51, 1 point over the line at 50). You cared personally" in over
+    assert verdict("obnoxious aggression", Kind.feedback, 61, penalties=set(), empathy=40) == verdict(
+        "obnoxious aggression", Kind.feedback, 61, penalties=set())  # far from a line: as before

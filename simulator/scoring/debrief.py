@@ -340,14 +340,29 @@ def verdict(reading: str, kind: Kind, evidence: int | None = None, *, decision_s
     reply said the decision plainly, so it is not called lost; `penalties`: the session's, so
     nothing is called harsh that was not; with `empathy` too, a session within EDGE_MARGIN of a line is
     told as between two readings, with the score that put it there)."""
-    said = reading
+    said, near = reading, None
     if empathy is not None and evidence is not None:
-        edge = quadrant_edge(empathy, evidence, kind, penalties or set())
-        if edge:
-            said = f"{reading_words(reading, edge)} ({_edge_note(empathy, evidence, kind, penalties or set())})"
+        near = _nearest_edge(empathy, evidence, kind, penalties or set())
+        if near:
+            said = f"{reading_words(reading, near[0])} ({_edge_note(empathy, evidence, kind, penalties or set())})"
+    if near and near[0] == _BEST[kind] and (near[1] == "empathy" or kind in _MORE_EVIDENCE):
+        # a near miss of the reading the kind aims for: what would tip it, not a verdict on the side it fell
+        tip = (_MORE_LISTENING if kind == Kind.relationship else _MORE_CARE) if near[1] == "empathy" else _MORE_EVIDENCE[kind]
+        return f"{_LENS[kind]}: {said}. Nearly {near[0]}. {tip}"
     if kind == Kind.decision and reading == "ruinous empathy" and decision_said:
         return f"{_LENS[kind]}: {said}. {_DECIDED_BUT_THIN}"
     return f"{_LENS[kind]}: {said}. {quadrant_help(reading, kind, evidence, penalties)}"
+
+
+_BEST = {Kind.feedback: "radical candor", Kind.decision: "radical candor", Kind.mediation: "radical candor",
+         Kind.relationship: "building trust"}
+_MORE_CARE = "A little more care would tip it: name how it may feel for them, and say their reaction makes sense."
+_MORE_LISTENING = "A little more listening would tip it: ask more about them, and reflect back what you hear."
+_MORE_EVIDENCE = {
+    Kind.feedback: "A little more challenge would tip it: the situation, the behaviour and its impact, with a date.",
+    Kind.decision: "A little more clarity would tip it: the decision in one plain sentence, the why and what happens next.",
+    Kind.mediation: "A little more of what each person did, without a verdict, would tip it.",
+}
 
 
 def candor_note(debrief: Debrief) -> str:
