@@ -280,3 +280,5 @@ def test_a_near_miss_verdict_says_what_would_tip_it_for_the_kind():
     assert "between radical candor and obnoxious aggression (empathy 51, 1 point over the line at 50). You cared personally" in over
     assert verdict("obnoxious aggression", Kind.feedback, 61, penalties=set(), empathy=40) == verdict(
         "obnoxious aggression", Kind.feedback, 61, penalties=set())  # far from a line: as before
+    decided = verdict("ruinous empathy", Kind.decision, 48, decision_said=True, penalties=set(), empathy=70)
+    assert "between radical candor and ruinous empathy" in decided and "you said the decision plainly" in decided, decided

@@ -345,12 +345,12 @@ def verdict(reading: str, kind: Kind, evidence: int | None = None, *, decision_s
         near = _nearest_edge(empathy, evidence, kind, penalties or set())
         if near:
             said = f"{reading_words(reading, near[0])} ({_edge_note(empathy, evidence, kind, penalties or set())})"
+    if kind == Kind.decision and reading == "ruinous empathy" and decision_said:
+        return f"{_LENS[kind]}: {said}. {_DECIDED_BUT_THIN}"
     if near and near[0] == _BEST[kind] and (near[1] == "empathy" or kind in _MORE_EVIDENCE):
         # a near miss of the reading the kind aims for: what would tip it, not a verdict on the side it fell
         tip = (_MORE_LISTENING if kind == Kind.relationship else _MORE_CARE) if near[1] == "empathy" else _MORE_EVIDENCE[kind]
         return f"{_LENS[kind]}: {said}. Nearly {near[0]}. {tip}"
-    if kind == Kind.decision and reading == "ruinous empathy" and decision_said:
-        return f"{_LENS[kind]}: {said}. {_DECIDED_BUT_THIN}"
     return f"{_LENS[kind]}: {said}. {quadrant_help(reading, kind, evidence, penalties)}"
 
 
