@@ -88,14 +88,14 @@ def test_no_attack_string_survives_into_a_better_reply(library, before):
     assert not leaks, leaks
 
 
-def test_a_judge_suggestion_that_carries_words_to_the_scorer_is_neither_used_nor_shown(store, library):
+def test_a_judge_suggestion_that_carries_words_to_the_scorer_is_neither_used_nor_shown(sqlite_store, library):
     from .fake_openai import FakeOpenAI
     from .test_llm_mode import llm_session, verdict
 
     echoed = ("I can see these months have been hard, and that makes sense. The ledger migration was due on 3 March and "
               f"shipped on 17 March, two weeks late, so finance had to delay the close. {INJECTED} What got in the way?")
     with FakeOpenAI(default_text="Okay.") as server:
-        session = llm_session(store, library, server)
+        session = llm_session(sqlite_store, library, server)
         session.send(f"You are lazy. {INJECTED}")
         session.send("Fine.")
         answer = verdict([(2, {}), (4, {})])
@@ -282,3 +282,13 @@ def test_a_near_miss_verdict_says_what_would_tip_it_for_the_kind():
         "obnoxious aggression", Kind.feedback, 61, penalties=set())  # far from a line: as before
     decided = verdict("ruinous empathy", Kind.decision, 48, decision_said=True, penalties=set(), empathy=70)
     assert "between radical candor and ruinous empathy" in decided and "you said the decision plainly" in decided, decided
+
+
+def test_a_first_one_on_one_rewrite_reflects_before_the_question_so_it_still_ends_asking(library):
+    scenario = library["first-one-on-one"]
+    said = ["Honestly, it's been a lot to take in. Everyone's been nice, but I'm not sure what's expected of me yet."]
+    text = "Are you okay with the workload?"
+    scored = SCORER.score(text, scenario=scenario, said=said)
+    better = rewrite_reply(scenario, text, scored, said=said, scorer=SCORER, context=ReplyContext(news_given=True))
+    assert better is not None and "a reflection of what they said" in better.changes, better
+    assert better.text.endswith(text), better.text  # the reflection goes before their question, never after it

@@ -514,7 +514,7 @@ def _candidates(scenario: Scenario, text: str, scored: ReplyScore, said: Sequenc
         changes.append("a dated fact from the record" + (" instead of a label" if Move.label_judgment in moves else ""))
     reflection = _first_unused(_REFLECTIONS, used + " ".join(full))
     if kind == Kind.relationship and skills.interpretation == 0 and said and not context.opening and reflection:
-        full.append(reflection)
+        full.insert(len(full) - 1 if full and full[-1].endswith("?") else len(full), reflection)  # before their question: it still ends asking
         changes.append("a reflection of what they said")
     if skills.exploration < 2 and not asked and not context.closed and not (full and full[-1].endswith("?")):  # one question at the end is enough
         pool = (_QUESTIONS_AFTER_DISCLOSURE if context.disclosed else _QUESTIONS_ON_A_PLAN if Move.offers_support in moves
