@@ -219,7 +219,7 @@ def _play(args: argparse.Namespace, settings, parts, scenario, store) -> int:
                 who = "You" if m.role == "manager" else scenario.persona.name
                 print(f"{who}: {m.text}{'  [interrupted]' if m.interrupted else ''}", file=out)
             print(file=out)
-        print(f"--- Debrief ({debrief.scorer}) ---\nEmpathy {debrief.empathy}/100 · Evidence {debrief.evidence}/100 · {debrief.quadrant}", file=out)
+        print(f"--- Debrief ({debrief.scorer}) ---\nEmpathy {debrief.empathy}/100 · Evidence {debrief.evidence}/100 · {debrief.reading}", file=out)
         if debrief.fallback_reason:
             print(f"  ({debrief.fallback_reason})", file=out)
         if debrief.verdict:

@@ -87,6 +87,14 @@ def _merged_marks(text: str, highlights: Iterable[Mapping[str, Any]], escape: Ca
     return "".join(out)
 
 
+def reply_badge(debrief, report) -> str:
+    """" · strongest" or " · weakest" after a reply's scores, the same on the page and in every export; none in a
+    one-reply conversation (`Debrief.strongest_seq` is None when every reply was weak)."""
+    if debrief is None or len(debrief.replies) < 2:
+        return ""
+    return " · strongest" if report.seq == debrief.strongest_seq else " · weakest" if report.seq == debrief.weakest_seq else ""
+
+
 def _plain_mark(span: str, sign: int) -> str:
     return f"**{span}**" if sign > 0 else f"~~{span}~~"
 
@@ -144,7 +152,8 @@ def session_markdown(view, debrief) -> str:
             text = marked(message.text, [h.model_dump() for h in report.highlights], _plain_mark) if report else inert(message.text)
             lines.append(f"**You ({number}):** {text}")
             if report:
-                lines.append(f"> Empathy {report.empathy} · Evidence {report.evidence} · trust {report.trust_before} → {report.trust_after}")
+                lines.append(f"> Empathy {report.empathy} · Evidence {report.evidence} · trust {report.trust_before} → {report.trust_after}"
+                             f"{reply_badge(debrief, report)}")
                 for h in report.highlights:
                     sign = "+" if h.sign > 0 else "−"
                     lines.append(f"> {sign} \"{inert(message.text[h.start:h.end])}\": {inert(h.why)}")
@@ -206,8 +215,8 @@ def _verdict_html(debrief) -> str:
     """The verdict, with its reading of the conversation (e.g. "radical candor") in bold."""
     e = html.escape
     if not debrief.verdict:
-        return f"<strong>{e(debrief.quadrant.capitalize())}</strong> — {e(debrief.quadrant_help)}"
-    reading = e(debrief.quadrant)
+        return f"<strong>{e(debrief.reading.capitalize())}</strong> — {e(debrief.quadrant_help)}"
+    reading = e(debrief.reading)  # "between radical candor and obnoxious aggression" near a line
     return e(debrief.verdict).replace(reading, f"<strong>{reading}</strong>", 1)
 
 
@@ -247,9 +256,8 @@ def _listed(heading: str, items: list[str], look: Look) -> str:
 def _pictures(debrief, look: Look, image: Callable[[str], str]) -> list[str]:
     """The trust-and-stress picture, then care × challenge (none for a first 1:1, read on listening alone) with what
     the diamond means. `image` turns an SVG into the page's element for it."""
-    from simulator.domain.rubric import Kind
     from simulator.pictures import candor_chart, trust_stress_chart
-    from simulator.scoring.debrief import quadrant
+    from simulator.scoring.debrief import candor_note
 
     out = [f'<p {look("label")}>Trust and stress over the conversation</p>',
            image(trust_stress_chart(debrief.trust_series, debrief.stress_series))]
@@ -259,10 +267,8 @@ def _pictures(debrief, look: Look, image: Callable[[str], str]) -> list[str]:
     out += [f'<p {look("label")}>Care personally × challenge directly (Radical Candor)</p>',
             image(candor_chart([(n, r.empathy, r.evidence) for n, r in enumerate(debrief.replies, 1)], (debrief.empathy, debrief.evidence))),
             f'<p {look("meta")}>Grey: each reply. Blue diamond: the whole conversation.</p>']
-    where = quadrant(debrief.empathy, debrief.evidence, Kind(debrief.kind))
-    if where != debrief.quadrant:  # labels, blame, threats or contempt: aggression, though the numbers sit lower
-        out.append(f'<p {look("meta")}>The diamond sits in “{where}” by the numbers, but what was said — labels, blame, threats '
-                   f"or contempt — challenges without care, so the conversation reads as {debrief.quadrant}.</p>")
+    if note := candor_note(debrief):  # on the edge between two readings, or aggression for what was said
+        out.append(f'<p {look("meta")}>{html.escape(note)}</p>')
     return out
 
 
@@ -404,9 +410,7 @@ def conversation_html(view, debrief, *, inline_styles: bool = False, replays: Ma
         if report is None:
             out.append(f'<p {look("you")}><strong>You ({number}):</strong> {e(message.text)}</p>')
             continue
-        badge = ""
-        if debrief is not None and len(debrief.replies) > 1:
-            badge = " · strongest" if report.seq == debrief.strongest_seq else " · weakest" if report.seq == debrief.weakest_seq else ""
+        badge = reply_badge(debrief, report)
         out.append(f'<p {look("score")}>{numbers[report.seq]}. Empathy {report.empathy} · Evidence {report.evidence} · '
                    f"trust {report.trust_before} → {report.trust_after} · mood after: {e(report.mood_after.replace('_', ' '))}{badge}</p>")
         marked_text = _merged_marks(message.text, [h.model_dump() for h in report.highlights], html.escape, mark)

@@ -235,6 +235,20 @@ def test_when_harsh_words_make_a_low_scoring_talk_aggression_the_picture_says_wh
     assert "by the numbers" in seen(at) and "reads as obnoxious aggression" in seen(at)
 
 
+def test_a_session_one_point_under_the_empathy_line_is_shown_between_two_readings():
+    """The lead, playing a good manager (empathy 49, evidence 65), saw "obnoxious aggression" in bold: a near miss reads
+    as the edge between two readings, in the headline and under the picture."""
+    from .test_debrief_lessons import NEAR_MISS
+
+    conv, store = played(NEAR_MISS)
+    stored = store.get_debrief(conv.id)[1]
+    assert (stored["empathy"], stored["quadrant"], stored["quadrant_edge"]) == (49, "obnoxious aggression", "radical candor")
+    at = debrief_page(conv.id)
+    words = "between radical candor and obnoxious aggression"
+    assert f"<strong>{words}</strong> (empathy 49, 1 point under the line at 50)" in page_html(at)
+    assert re.search(f"The diamond sits on the edge, {words} [^<]*</p>", page_html(at))
+
+
 def test_the_printable_page_says_how_the_meeting_ended_and_concerns_read_cleanly():
     from simulator.export import session_html, session_markdown
     from simulator.scoring.debrief import Debrief

@@ -33,7 +33,7 @@ from simulator.engine.tagger import Tagging
 from simulator.scoring.facts import Claim
 from simulator.scoring.judge import JudgedScorer, JudgeResult
 from simulator.scoring.offline import OfflineScorer, ReplyScore
-from simulator.scoring.rewrite import Rewrite, context_of, is_weak, rewrite_reply, weighted
+from simulator.scoring.rewrite import Rewrite, addressed_to_exercise, context_of, is_courtesy, is_weak, rewrite_reply, weighted
 from simulator.store.db import MessageRecord
 
 
@@ -79,9 +79,20 @@ class ReplyReport(BaseModel):
         return Move.pressures.value in self.moves or self.ended_meeting
 
     @property
+    def courtesy(self) -> bool:
+        """A bare thanks or goodbye ("Thanks, that's all for today."): closes the meeting politely, needs no rewrite."""
+        return is_courtesy(self.text)
+
+    @property
     def counts_as_hardest(self) -> bool:
-        """A last word is the weakest or hardest reply only when it lost points (a polite goodbye is fine)."""
-        return not self.last_word or bool(self.skills.penalties)
+        """A last word or a courtesy is the weakest or hardest reply only when it lost points (a polite goodbye is fine)."""
+        return not (self.last_word or self.courtesy) or bool(self.skills.penalties)
+
+    @property
+    def can_be_strongest(self) -> bool:
+        """Only a reply that did its job is the strongest: never a weak one (when every reply was weak, none is
+        the strongest), nor a goodbye, which is fine but not a reply to learn from."""
+        return not (self.weak or self.last_word or self.courtesy)
 
 
 class GoalReport(BaseModel):
@@ -120,6 +131,7 @@ class Debrief(BaseModel):
     evidence: int
     overall: int
     quadrant: str
+    quadrant_edge: str = ""  # the reading across the nearest line, when the session sits within EDGE_MARGIN of it
     quadrant_help: str = ""  # what the reading means for this kind of conversation
     kind: str = Kind.feedback.value
     evidence_label: str = ""  # what "evidence" means for this kind of conversation
@@ -130,7 +142,7 @@ class Debrief(BaseModel):
     final_mood: str
     end_reason: str | None
     ending: str = ""  # why the conversation ended, in plain words (`ending_words`)
-    strongest_seq: int | None
+    strongest_seq: int | None  # the best reply that was not weak; None when every reply was weak
     weakest_seq: int | None
     advice: list[str]
     verdict: str = ""  # one line: the reading, told for this kind of conversation
@@ -143,6 +155,11 @@ class Debrief(BaseModel):
     difficulty: str = Difficulty.realistic.value  # the preset the session was played at
     mode: str = "learning"  # learning (hints, goals checklist) or assessment (none)
     hints_used: int = 0
+
+    @property
+    def reading(self) -> str:
+        """The reading in words: "radical candor", or "between radical candor and obnoxious aggression" near a line."""
+        return reading_words(self.quadrant, self.quadrant_edge)
 
 
 AGGRESSIVE_PENALTIES = frozenset({"label_judgment", "absolute", "blame", "pressures", "contempt"})
@@ -165,6 +182,62 @@ def quadrant(empathy: int, evidence: int, kind: Kind = Kind.feedback, penalties:
     if challenge or penalties & AGGRESSIVE_PENALTIES:
         return "obnoxious aggression"
     return "manipulative insincerity"
+
+
+# How close to a line of the picture (empathy 50, evidence 50) a session is read as on the edge between two readings:
+# one point under the empathy line is a near miss, not "obnoxious aggression" outright.
+EDGE_MARGIN = 3
+_LINE = 50
+
+
+def _edges(empathy: int, evidence: int, kind: Kind) -> list[tuple[int, str, int, int]]:
+    """Each line of the picture the session could cross: (points to cross it, axis, empathy, evidence once across)."""
+    lines = [(_LINE - empathy if empathy < _LINE else empathy - _LINE + 1, "empathy",
+              _LINE if empathy < _LINE else _LINE - 1, evidence)]
+    if kind != Kind.relationship:  # a first 1:1 is read on listening alone
+        lines.append((_LINE - evidence if evidence < _LINE else evidence - _LINE + 1, "evidence",
+                      empathy, _LINE if evidence < _LINE else _LINE - 1))
+    return sorted(lines, key=lambda line: line[0])  # the nearer line first; empathy first on a tie
+
+
+def _nearest_edge(empathy: int, evidence: int, kind: Kind, penalties: Set[str]) -> tuple[str, str] | None:
+    """(the reading across the nearest line within EDGE_MARGIN, that line's axis), or None."""
+    here = quadrant(empathy, evidence, kind, frozenset(penalties))
+    for points, axis, e, v in _edges(empathy, evidence, kind):
+        across = quadrant(e, v, kind, frozenset(penalties))
+        if points <= EDGE_MARGIN and across != here:
+            return across, axis
+    return None
+
+
+def quadrant_edge(empathy: int, evidence: int, kind: Kind = Kind.feedback, penalties: Set[str] = frozenset()) -> str:
+    """The reading on the other side of the nearest line of the picture when the session sits within EDGE_MARGIN
+    points of it (empathy 49 against the line at 50: "radical candor" for a session read as obnoxious aggression),
+    else "". A line whose crossing would not change the reading (a threat reads as aggression at any evidence) is no edge."""
+    edge = _nearest_edge(empathy, evidence, kind, penalties)
+    return edge[0] if edge else ""
+
+
+def reading_words(reading: str, edge: str = "") -> str:
+    """The reading as the page, the chart's caption and the exports say it: on an edge, both readings
+    ("between radical candor and obnoxious aggression"), in the picture's own order."""
+    if not edge:
+        return reading
+    first, second = sorted((reading, edge), key=list(QUADRANT_HELP).index)
+    return f"between {first} and {second}"
+
+
+def _edge_note(empathy: int, evidence: int, kind: Kind, penalties: Set[str]) -> str:
+    """"empathy 49, 1 point under the line at 50": why the session is on the edge, or ""."""
+    edge = _nearest_edge(empathy, evidence, kind, penalties)
+    if edge is None:
+        return ""
+    axis = edge[1]
+    value = empathy if axis == "empathy" else evidence
+    points = abs(value - _LINE)
+    where = "on the line at 50" if value == _LINE else (
+        f"{points} point{'s' if points != 1 else ''} {'under' if value < _LINE else 'over'} the line at 50")
+    return f"{axis} {value}, {where}"
 
 
 QUADRANT_HELP = {
@@ -261,14 +334,50 @@ _DECIDED_BUT_THIN = ("Kind, and you said the decision plainly; what was thin is 
 
 
 def verdict(reading: str, kind: Kind, evidence: int | None = None, *, decision_said: bool = False,
-            penalties: Set[str] | None = None) -> str:
+            penalties: Set[str] | None = None, empathy: int | None = None) -> str:
     """The headline in one line: the reading and what it means for this kind of conversation
     (`evidence`: the session's evidence score, so the words match the numbers; `decision_said`: a
     reply said the decision plainly, so it is not called lost; `penalties`: the session's, so
-    nothing is called harsh that was not)."""
+    nothing is called harsh that was not; with `empathy` too, a session within EDGE_MARGIN of a line is
+    told as between two readings, with the score that put it there)."""
+    said, near = reading, None
+    if empathy is not None and evidence is not None:
+        near = _nearest_edge(empathy, evidence, kind, penalties or set())
+        if near:
+            said = f"{reading_words(reading, near[0])} ({_edge_note(empathy, evidence, kind, penalties or set())})"
     if kind == Kind.decision and reading == "ruinous empathy" and decision_said:
-        return f"{_LENS[kind]}: {reading}. {_DECIDED_BUT_THIN}"
-    return f"{_LENS[kind]}: {reading}. {quadrant_help(reading, kind, evidence, penalties)}"
+        return f"{_LENS[kind]}: {said}. {_DECIDED_BUT_THIN}"
+    if near and near[0] == _BEST[kind] and (near[1] == "empathy" or kind in _MORE_EVIDENCE):
+        # a near miss of the reading the kind aims for: what would tip it, not a verdict on the side it fell
+        tip = (_MORE_LISTENING if kind == Kind.relationship else _MORE_CARE) if near[1] == "empathy" else _MORE_EVIDENCE[kind]
+        return f"{_LENS[kind]}: {said}. Nearly {near[0]}. {tip}"
+    return f"{_LENS[kind]}: {said}. {quadrant_help(reading, kind, evidence, penalties)}"
+
+
+_BEST = {Kind.feedback: "radical candor", Kind.decision: "radical candor", Kind.mediation: "radical candor",
+         Kind.relationship: "building trust"}
+_MORE_CARE = "A little more care would tip it: name how it may feel for them, and say their reaction makes sense."
+_MORE_LISTENING = "A little more listening would tip it: ask more about them, and reflect back what you hear."
+_MORE_EVIDENCE = {
+    Kind.feedback: "A little more challenge would tip it: the situation, the behaviour and its impact, with a date.",
+    Kind.decision: "A little more clarity would tip it: the decision in one plain sentence, the why and what happens next.",
+    Kind.mediation: "A little more of what each person did, without a verdict, would tip it.",
+}
+
+
+def candor_note(debrief: Debrief) -> str:
+    """The line under the care × challenge picture, when where the diamond sits is not plain from the picture: on
+    the edge between two readings, or read as aggression for what was said although the numbers sit elsewhere; else ""."""
+    kind = Kind(debrief.kind)
+    by_numbers = quadrant(debrief.empathy, debrief.evidence, kind)
+    if by_numbers != debrief.quadrant:  # labels, blame, threats or contempt: aggression, though the numbers sit lower
+        return (f"The diamond sits in “{by_numbers}” by the numbers, but what was said — labels, blame, threats or "
+                f"contempt — challenges without care, so the conversation reads as {debrief.reading}.")
+    if debrief.quadrant_edge:
+        penalties = {p for r in debrief.replies for p in r.skills.penalties}
+        return (f"The diamond sits on the edge, {debrief.reading} "
+                f"({_edge_note(debrief.empathy, debrief.evidence, kind, penalties)}): a few points decide it.")
+    return ""
 
 
 def _moved_by(scenario: Scenario, moves: list[str], change: int) -> str | None:
@@ -503,6 +612,8 @@ def build_debrief(
             opened_by[concern] = (msg.seq, sorted(m.value for m in scored.tagging.moves if m in openers))
         reaction = next((m.text for m in transcript[i + 1 :] if m.role == "persona"), "")
         better = judged.scores.get(msg.seq, {}).get("better_phrasing", "") if judged else ""
+        if addressed_to_exercise(better):  # the judge echoed words to the scorer: neither a candidate nor shown
+            better = ""
         offline_scored = offline[i]
         rewrite = None
         context = context_of(scenario, said[-1] if said else "", revealed=bool(replies and replies[-1].revealed),
@@ -533,7 +644,7 @@ def build_debrief(
     overall = weighted(scenario, empathy, evidence)
     penalties = {p for r in replies for p in r.skills.penalties}
     reading = quadrant(empathy, evidence, kind, penalties)
-    strongest = max(replies, key=lambda r: (r.overall, r.trust_change, -r.seq), default=None)
+    strongest = max((r for r in replies if r.can_be_strongest), key=lambda r: (r.overall, r.trust_change, -r.seq), default=None)
     weakest = min((r for r in replies if r.weak and r.counts_as_hardest),
                   key=lambda r: (not r.must_face, r.overall, r.trust_change, r.seq), default=None)
     met_at = {g: r.seq for r in replies for g in r.goals_met}
@@ -554,6 +665,7 @@ def build_debrief(
         evidence=evidence,
         overall=overall,
         quadrant=reading,
+        quadrant_edge=quadrant_edge(empathy, evidence, kind, penalties),
         quadrant_help=quadrant_help(reading, kind, evidence, penalties),
         kind=kind.value,
         evidence_label=KIND_PROFILES[kind].evidence_label,
@@ -567,7 +679,8 @@ def build_debrief(
         strongest_seq=strongest.seq if strongest else None,
         weakest_seq=weakest.seq if weakest and weakest is not strongest else None,
         advice=advice or steps,
-        verdict=verdict(reading, kind, evidence, decision_said=any(r.skills.clear_message for r in replies), penalties=penalties),
+        verdict=verdict(reading, kind, evidence, decision_said=any(r.skills.clear_message for r in replies), penalties=penalties,
+                        empathy=empathy),
         moments=moments(scenario, replies),
         next_steps=steps,
         summary=judged.summary if judged else "",
