@@ -25,7 +25,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -47,7 +46,7 @@ ORDERS = ((2, 0), (3, 1), (5, 2))  # (n-gram order, tokens to the left of the ce
 REACH = 4  # two layers of at most two tokens either side: a token's row depends on 4 tokens either side of it
 CHUNKS = 17  # the quantised embedding table comes in 17 interleaved chunks, each with its own scale and offset
 TOKENS_PER_BATCH = 2048  # texts are computed together up to this many tokens (windows repeat within a batch)
-TOKENS_PER_CALL = 2048  # distinct tokens whose first-layer products are held at once (10 KiB each)
+TOKENS_KEPT = 2048  # distinct tokens whose work up to the first CNN layer is kept (15 KiB each: 31 MB)
 WORDS_KEPT = 50_000  # distinct words whose pieces are kept (words recur far more than texts)
 
 
@@ -86,17 +85,28 @@ class Pieces:
         self._tokenizer = UseTokenizer(str(model))
         self._words: dict[str, tuple[int, ...]] = {}
         self.words_kept = words_kept
+        # ASCII text skips the normaliser's byte-by-byte walk when its tables allow: no two-byte key made of ASCII
+        # characters and every ASCII character mapped alone to itself or to a space (tab, line breaks). Its
+        # normal form is then its words between spaces, once the characters are mapped.
+        normalizer = self._tokenizer._normalizer
+        mapped = {b: normalizer._ascii[b] for b in range(128) if normalizer._ascii[b] != bytes((b,))}
+        ascii_pairs = any(key >> 8 < 128 and key & 0xFF < 128 for key in normalizer._two_byte)
+        self._ascii = None if ascii_pairs or set(mapped.values()) - {b" "} else {b: " " for b in mapped}
 
     def ids(self, text: str) -> list[int]:
-        normalized = self._tokenizer._normalizer.normalize(text)
-        if not normalized:
-            return [BOS, UNK, EOS]
         out = [BOS]
-        first, *rest = normalized.split(SPACE)
-        if first:
-            out.extend(self._word(first))
-        for word in rest:
-            out.extend(self._word(SPACE + word))
+        if self._ascii is not None and text.isascii():
+            for word in text.translate(self._ascii).split(" "):
+                if word:
+                    out.extend(self._word(SPACE + word))
+        else:
+            first, *rest = self._tokenizer._normalizer.normalize(text).split(SPACE)
+            if first:
+                out.extend(self._word(first))
+            for word in rest:
+                out.extend(self._word(SPACE + word))
+        if len(out) == 1:  # nothing but spaces
+            out.append(UNK)
         out.append(EOS)
         return out
 
@@ -127,13 +137,27 @@ def _first_of_each(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, which.ravel()
 
 
-@dataclass(frozen=True)
-class _Tokens:
-    """What depends on the token alone, for the distinct tokens of a call (the row after the last is zeros)."""
+class _TokenTable:
+    """What depends on the token alone, up to the CNN's first layer, for the last tokens met (at most `capacity`;
+    when full it starts again). Row `capacity` is zeros: the window's places off the text."""
 
-    embedding: np.ndarray  # (n, 512) the dequantised embeddings
-    projected: list[np.ndarray]  # per branch (n, 256): the layer-normed projection, the first layer's residual
-    products: list[np.ndarray]  # per branch (order, n + 1, 256): each token times each place of the first layer
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self.row: dict[int, int] = {}  # token id -> its row
+        self.embedding = np.zeros((capacity + 1, EMBEDDING), dtype=np.float32)  # dequantised
+        self.projected = [np.zeros((capacity + 1, BRANCH), dtype=np.float32) for _ in ORDERS]  # layer-normed projection
+        self.products = [np.zeros((order, capacity + 1, BRANCH), dtype=np.float32) for order, _ in ORDERS]  # times each place
+
+    def missing(self, ids: list[int]) -> list[int]:
+        """The ids (distinct, at most `capacity`) not in the table, after making room for them."""
+        new = [t for t in ids if t not in self.row]
+        if len(self.row) + len(new) > self.capacity:
+            self.row.clear()
+            new = list(ids)
+        return new
+
+    def rows(self, ids: list[int]) -> np.ndarray:
+        return np.fromiter(map(self.row.__getitem__, ids), dtype=np.int64, count=len(ids))
 
 
 class _Network:
@@ -153,97 +177,129 @@ class _Network:
             self.projection_shift = np.concatenate([z[f"ln_b{n}"] for n in names])
             self.first = [z[f"w1_{n}"] for n in names]
             self.first_bias = [z[f"b1_{n}"] for n in names]
-            self.second = [z[f"w2_{n}"] for n in names]
+            # the second layer's weights for each place of the window side by side: (256, order * 256)
+            self.second_by_place = [np.ascontiguousarray(np.hstack(np.split(z[f"w2_{n}"], order))) for n, (order, _) in zip(names, ORDERS)]
             self.second_bias = [z[f"b2_{n}"] for n in names]
             self.gain, self.shift = z["ln_g"], z["ln_b"]
             self.output, self.output_bias = z["cnn_W"], z["cnn_b"]
             self.d0, self.d1, self.d2, self.d3, self.p1, self.p3 = (z[k] for k in ("d0", "d1", "d2", "d3", "p1", "p3"))
             self.eps = float(z["eps"])
+        self.tokens = _TokenTable(TOKENS_KEPT)
 
     def encode(self, texts: Sequence[Sequence[int]]) -> np.ndarray:
         """The unit vectors of texts given as token ids (each with its <s> and </s>)."""
         out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
         for start, end in self._calls(texts):
             ids, local = np.unique(np.fromiter((t for text in texts[start:end] for t in text), dtype=np.int64), return_inverse=True)
-            tokens = self._tokens(ids)
+            distinct = ids.tolist()
+            self._add_tokens(self.tokens.missing(distinct))
+            flat = self.tokens.rows(distinct)[local.ravel()]
             lengths = np.fromiter((len(t) for t in texts[start:end]), dtype=np.int64, count=end - start)
             bounds = np.concatenate([[0], np.cumsum(lengths)])
             sums = np.empty((end - start, EMBEDDING + len(ORDERS) * BRANCH), dtype=np.float32)
             for a, b in _batches(lengths):
-                sums[a:b] = self._sums(local[bounds[a] : bounds[b]], lengths[a:b], tokens)
+                sums[a:b] = self._sums(flat[bounds[a] : bounds[b]], lengths[a:b])
             out[start:end] = self._head(sums, lengths)
         return out
 
     @staticmethod
     def _calls(texts: Sequence[Sequence[int]]) -> Iterator[tuple[int, int]]:
-        """Runs of texts with at most TOKENS_PER_CALL distinct tokens each (a longer text is a run of its own)."""
+        """Runs of texts with at most TOKENS_KEPT distinct tokens each (a longer text is a run of its own)."""
         start, seen = 0, set[int]()
         for i, text in enumerate(texts):
             seen.update(text)
-            if len(seen) > TOKENS_PER_CALL and i > start:
+            if len(seen) > TOKENS_KEPT and i > start:
                 yield start, i
                 start, seen = i, set(text)
         if start < len(texts):
             yield start, len(texts)
 
-    def _tokens(self, ids: np.ndarray) -> _Tokens:
-        chunk = ids % CHUNKS
-        embedding = self.table[ids].astype(np.float32)
+    def _add_tokens(self, ids: list[int]) -> None:
+        """Compute the token table's rows of these ids and add them."""
+        if not ids:
+            return
+        table = self.tokens
+        at = np.arange(len(table.row), len(table.row) + len(ids))
+        table.row.update(zip(ids, at.tolist()))
+        tokens = np.array(ids, dtype=np.int64)
+        chunk = tokens % CHUNKS
+        embedding = self.table[tokens].astype(np.float32)
         embedding *= self.scale[chunk, None]
         embedding += self.low[chunk, None]
         projected = embedding @ self.projection
         projected += self.projection_bias
         _layer_norm(projected, self.projection_gain, self.projection_shift, self.eps)
-        branches, products = [], []
+        table.embedding[at] = embedding
         for i, (order, _) in enumerate(ORDERS):
             x = np.ascontiguousarray(projected[:, i * BRANCH : (i + 1) * BRANCH])
-            product = np.zeros((order, len(ids) + 1, BRANCH), dtype=np.float32)
+            table.projected[i][at] = x
             for place in range(order):
-                np.matmul(x, self.first[i][place * BRANCH : (place + 1) * BRANCH], out=product[place, :-1])
-            branches.append(x)
-            products.append(product)
-        return _Tokens(embedding, branches, products)
+                table.products[i][place, at] = x @ self.first[i][place * BRANCH : (place + 1) * BRANCH]
 
-    def _sums(self, flat: np.ndarray, lengths: np.ndarray, tokens: _Tokens) -> np.ndarray:
-        """The sum of the token rows of each text of a batch (`flat`: the texts' tokens, as indices into `tokens`)."""
+    def _sums(self, flat: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """The sum of the (layer-normed) token rows of each text of a batch (`flat`: the texts' tokens, as rows of
+        the token table)."""
+        tokens = self.tokens
         n = len(flat)
         starts = np.concatenate([[0], np.cumsum(lengths[:-1])])
         first_of_text = np.repeat(starts, lengths)[:, None]
         around = np.arange(n)[:, None] + np.arange(-REACH, REACH + 1)
         inside = (around >= first_of_text) & (around < first_of_text + np.repeat(lengths, lengths)[:, None])
-        nothing = len(tokens.embedding)  # the zero row of the products
-        window = np.where(inside, flat[np.clip(around, 0, n - 1)], nothing)  # the tokens around each, `nothing` off its text
-        near = np.where(inside, around, n)[:, REACH - 2 : REACH + 3]  # the positions up to 2 either side, n off its text
-        outputs = []
+        around = np.clip(around, 0, n - 1)
+        nothing = tokens.capacity  # the zero row of the products
+        window = np.where(inside, flat[around], nothing)  # the tokens around each position, `nothing` off its text
+        # a row is [embedding | branch 2 | branch 3 | branch 5]: each part computed once per distinct window it
+        # depends on, as (distinct rows, the distinct row of each position)
+        ids, which = np.unique(flat, return_inverse=True)
+        parts = [(tokens.embedding[ids], which.ravel())]
         for i, (order, left) in enumerate(ORDERS):
-            # first layer, at every position: its window's products, summed
-            hidden = np.empty((n + 1, BRANCH), dtype=np.float32)
-            hidden[n] = 0.0
-            h = hidden[:n]
+            right = order - 1 - left
+            # first layer, once per distinct window of its tokens: the window's products, summed
+            h_first, h_same = _first_of_each(window[:, REACH - left : REACH + right + 1])
+            h_ids = window[h_first, REACH - left : REACH + right + 1]
             product = tokens.products[i]
-            np.copyto(h, product[0][window[:, REACH - left]])
+            h = product[0][h_ids[:, 0]]
             for place in range(1, order):
-                h += product[place][window[:, REACH - left + place]]
+                h += product[place][h_ids[:, place]]
             h += self.first_bias[i]
             np.maximum(h, 0, out=h)
-            h += tokens.projected[i][flat]
-            # second layer, once per distinct window of the tokens it depends on
-            right = order - 1 - left
+            h += tokens.projected[i][flat[h_first]]
+            # second layer: each distinct first-layer output times each place of the window (a zero row last, for
+            # places off the text), then summed over the window, once per distinct window of the tokens it depends on
+            products = np.empty((len(h) + 1, order * BRANCH), dtype=np.float32)
+            products[-1] = 0.0
+            np.matmul(h, self.second_by_place[i], out=products[:-1])
+            by_place = products.reshape(len(h) + 1, order, BRANCH)
             first, same = _first_of_each(window[:, REACH - 2 * left : REACH + 2 * right + 1])
-            c = hidden[near[first, 2 - left : 2 - left + order]].reshape(len(first), order * BRANCH) @ self.second[i]
+            columns = slice(REACH - left, REACH + right + 1)
+            h_at = np.where(inside[first, columns], h_same[around[first, columns]], len(h))  # (distinct, order)
+            c = by_place[h_at[:, 0], 0]
+            for place in range(1, order):
+                c += by_place[h_at[:, place], place]
             c += self.second_bias[i]
             np.maximum(c, 0, out=c)
-            c += h[first]
-            outputs.append((c, first, same))
-        # the widest branch's window is a row's whole dependence: one row per distinct window of it
-        _, first, same = outputs[-1]
-        rows = np.empty((len(first), EMBEDDING + len(ORDERS) * BRANCH), dtype=np.float32)
-        rows[:, :EMBEDDING] = tokens.embedding[flat[first]]
-        for i, (c, _, which) in enumerate(outputs):
-            rows[:, EMBEDDING + i * BRANCH : EMBEDDING + (i + 1) * BRANCH] = c[which[first]]
-        _layer_norm(rows, self.gain, self.shift, self.eps)
-        every = rows[same]
-        return np.stack([every[a : a + length].sum(axis=0) for a, length in zip(starts.tolist(), lengths.tolist())])  # reduceat: 7x slower
+            c += h[h_same[first]]
+            parts.append((c, same))
+        # the layer norm of each position's row, folded into the sum: sum((row - mean) / deviation) * gain + n * shift
+        total = np.zeros(n)
+        squares = np.zeros(n)
+        for rows, at in parts:
+            total += rows.sum(axis=1, dtype=np.float64)[at]
+            squares += np.einsum("ij,ij->i", rows, rows, dtype=np.float64)[at]
+        width = EMBEDDING + len(ORDERS) * BRANCH
+        mean = total / width
+        scale = 1.0 / np.sqrt(squares / width - mean * mean + self.eps)
+        text = np.repeat(np.arange(len(lengths)), lengths)
+        out = np.empty((len(lengths), width), dtype=np.float32)
+        column = 0
+        for rows, at in parts:
+            weights = np.bincount(text * len(rows) + at, weights=scale, minlength=len(lengths) * len(rows))
+            np.matmul(weights.reshape(len(lengths), len(rows)).astype(np.float32), rows, out=out[:, column : column + rows.shape[1]])
+            column += rows.shape[1]
+        out -= np.bincount(text, weights=mean * scale, minlength=len(lengths)).astype(np.float32)[:, None]
+        out *= self.gain
+        out += lengths.astype(np.float32)[:, None] * self.shift
+        return out
 
     def _head(self, sums: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         counts = lengths.astype(np.float32)[:, None]
