@@ -192,33 +192,33 @@ class _Network:
         for start, end in self._calls(texts):
             ids, local = np.unique(np.fromiter((t for text in texts[start:end] for t in text), dtype=np.int64), return_inverse=True)
             distinct = ids.tolist()
-            self._add_tokens(self.tokens.missing(distinct))
-            flat = self.tokens.rows(distinct)[local.ravel()]
+            # a text with more distinct tokens than the table holds gets a table of its own
+            table = self.tokens if len(distinct) <= self.tokens.capacity else _TokenTable(len(distinct))
+            self._add_tokens(table, table.missing(distinct))
+            flat = table.rows(distinct)[local.ravel()]
             lengths = np.fromiter((len(t) for t in texts[start:end]), dtype=np.int64, count=end - start)
             bounds = np.concatenate([[0], np.cumsum(lengths)])
             sums = np.empty((end - start, EMBEDDING + len(ORDERS) * BRANCH), dtype=np.float32)
             for a, b in _batches(lengths):
-                sums[a:b] = self._sums(flat[bounds[a] : bounds[b]], lengths[a:b])
+                sums[a:b] = self._sums(table, flat[bounds[a] : bounds[b]], lengths[a:b])
             out[start:end] = self._head(sums, lengths)
         return out
 
-    @staticmethod
-    def _calls(texts: Sequence[Sequence[int]]) -> Iterator[tuple[int, int]]:
-        """Runs of texts with at most TOKENS_KEPT distinct tokens each (a longer text is a run of its own)."""
+    def _calls(self, texts: Sequence[Sequence[int]]) -> Iterator[tuple[int, int]]:
+        """Runs of texts with no more distinct tokens than the token table holds (a longer text is a run of its own)."""
         start, seen = 0, set[int]()
         for i, text in enumerate(texts):
             seen.update(text)
-            if len(seen) > TOKENS_KEPT and i > start:
+            if len(seen) > self.tokens.capacity and i > start:
                 yield start, i
                 start, seen = i, set(text)
         if start < len(texts):
             yield start, len(texts)
 
-    def _add_tokens(self, ids: list[int]) -> None:
+    def _add_tokens(self, table: _TokenTable, ids: list[int]) -> None:
         """Compute the token table's rows of these ids and add them."""
         if not ids:
             return
-        table = self.tokens
         at = np.arange(len(table.row), len(table.row) + len(ids))
         table.row.update(zip(ids, at.tolist()))
         tokens = np.array(ids, dtype=np.int64)
@@ -236,10 +236,9 @@ class _Network:
             for place in range(order):
                 table.products[i][place, at] = x @ self.first[i][place * BRANCH : (place + 1) * BRANCH]
 
-    def _sums(self, flat: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    def _sums(self, tokens: _TokenTable, flat: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """The sum of the (layer-normed) token rows of each text of a batch (`flat`: the texts' tokens, as rows of
         the token table)."""
-        tokens = self.tokens
         n = len(flat)
         starts = np.concatenate([[0], np.cumsum(lengths[:-1])])
         first_of_text = np.repeat(starts, lengths)[:, None]
