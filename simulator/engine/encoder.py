@@ -9,11 +9,14 @@ The forward pass is this module's own (`_Network`), over the package's weights, 
 to float rounding (tests/test_encoder.py). Per token: embedding -> projection -> layer norm -> three CNN n-gram
 branches (orders 2, 3 and 5, two layers each, the second over the first's outputs) -> layer norm over
 [embedding | the three branches]. The token rows of a text are summed, projected, divided by the square root of
-the token count, and a small feed-forward head gives the unit vector. Two facts make it cheap:
+the token count, and a small feed-forward head gives the unit vector. What makes it cheap:
 - up to the CNN's first layer, everything depends on the token alone, and that first layer is a sum over its
-  window of (token, place in the window) products: these are computed once per distinct token of a call;
-- a token's row depends only on the tokens up to four places either side of it, in its own text. In one call,
-  a window of tokens already met elsewhere is not computed again: a message and its own sentences share most.
+  window of (token, place in the window) products: these are computed once per token and kept (`_TokenTable`);
+- a token's row depends only on the tokens up to four places either side of it, in its own text (each branch's
+  part on fewer): within a batch of texts, each distinct window is computed once. A message and its own
+  sentences share most of their windows, so encoding both costs little more than the sentences;
+- the last layer norm is folded into the sum over a text's tokens, so the rows are never normalised one by one.
+Text to tokens is the package's tokenizer, with each word's pieces kept (`Pieces`).
 
 The encoder is loaded once per process, on first use, never at import.
 """
@@ -73,8 +76,9 @@ def _checked(path: Path, sha256: str) -> Path:
 class Pieces:
     """Text to SentencePiece ids, with <s> first and </s> last, exactly as the package's tokenizer gives them.
 
-    The package's normaliser is used as it is; its Viterbi search runs per word, and each word's pieces are
-    kept. That is exact: no piece of the model has a word-start marker after its first character, so every
+    The package's normaliser is used as it is (its internals: the package is pinned and its model file
+    sha256-checked, and tests/test_encoder.py compares the ids with its public `encode`); its Viterbi search
+    runs per word, and each word's pieces are kept. That is exact: no piece of the model has a word-start marker after its first character, so every
     segmentation of a text breaks before each marker, and the best one of a text is the best one of each of
     its words in turn (scores are sums of a few float32 numbers in float64, exact, so even ties fall alike).
     """
@@ -228,6 +232,8 @@ class _Network:
         embedding += self.low[chunk, None]
         projected = embedding @ self.projection
         projected += self.projection_bias
+        # one layer norm over the three branches' 768 numbers together, as the package computes it (the learned
+        # tagger was fitted on the package's vectors)
         _layer_norm(projected, self.projection_gain, self.projection_shift, self.eps)
         table.embedding[at] = embedding
         for i, (order, _) in enumerate(ORDERS):
@@ -400,7 +406,7 @@ _shared_lock = threading.Lock()
 
 
 def shared_encoder() -> SentenceEncoder:
-    """One encoder per process (its tables take about 70 MB and a second to load)."""
+    """One encoder per process (its tables take about 100 MB and a second to load)."""
     global _shared
     with _shared_lock:
         if _shared is None:
