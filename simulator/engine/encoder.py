@@ -137,6 +137,7 @@ def _first_of_each(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For the rows of a 2-D integer array: the index of each distinct row's first occurrence, and for every row
     the number of its distinct row in that list."""
     base = int(keys.max()) + 1
+    rows: np.ndarray
     if base ** keys.shape[1] < 1 << 63:  # each row as one number: sorting those is faster
         rows = keys[:, 0].astype(np.int64)
         for column in range(1, keys.shape[1]):
