@@ -231,7 +231,6 @@ class _Network:
         if not ids:
             return
         at = np.arange(len(table.row), len(table.row) + len(ids))
-        table.row.update(zip(ids, at.tolist()))
         tokens = np.array(ids, dtype=np.int64)
         chunk = tokens % CHUNKS
         embedding = self.table[tokens].astype(np.float32)
@@ -248,6 +247,7 @@ class _Network:
             table.projected[i][at] = x
             for place in range(order):
                 table.products[i][place, at] = x @ self.first[i][place * BRANCH : (place + 1) * BRANCH]
+        table.row.update(zip(ids, at.tolist()))  # only once their rows are written
 
     def _sums(self, tokens: _TokenTable, flat: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """The sum of the (layer-normed) token rows of each text of a batch (`flat`: the texts' tokens, as rows of
