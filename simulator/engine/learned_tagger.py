@@ -189,9 +189,19 @@ class LearnedTagger:
         multi = sorted(i for i, n in per_text.items() if n > 1)
         # the whole message as context, minus any words addressed to the scorer or about the exercise
         context = {i: _without_scorer_directed(texts[i]) for i in multi}
-        embedded = self.encoder.encode([texts[i][a:b] for i, a, b in rows] + [context[i] for i in multi])
-        sentence_vectors = embedded[: len(rows)]
-        message_vector = {i: embedded[len(rows) + k] for k, i in enumerate(multi)}
+        # each message's sentences, then the message: encoded together, they share most of their token windows
+        inputs: list[str] = []
+        sentence_at: list[int] = []
+        message_at: dict[int, int] = {}
+        for row, (i, a, b) in enumerate(rows):
+            sentence_at.append(len(inputs))
+            inputs.append(texts[i][a:b])
+            if i in context and (row + 1 == len(rows) or rows[row + 1][0] != i):
+                message_at[i] = len(inputs)
+                inputs.append(context[i])
+        embedded = self.encoder.encode(inputs)
+        sentence_vectors = embedded[sentence_at]
+        message_vector = {i: embedded[k] for i, k in message_at.items()}
         scores = sentence_vectors @ w.semantic + w.bias
         message_scores: dict[int, np.ndarray] = {}
         for row, (i, a, b) in enumerate(rows):
