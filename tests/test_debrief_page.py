@@ -60,6 +60,12 @@ def debrief_page(session_id):
     return run(at)
 
 
+def open_section(at, name: str, session_id: str):
+    """Press the button that opens a section of the page's controls ("closer" or "exports"): drawn on demand."""
+    at.button(key=f"{name}-ask-{session_id}").click()
+    return run(at)
+
+
 def test_headline_reads_the_session_against_its_kind():
     conv, _ = played(["How have your first two weeks been? What has surprised you so far?"], "first-one-on-one")
     at = debrief_page(conv.id)
@@ -87,6 +93,8 @@ def test_the_whole_transcript_both_sides_annotated_in_place():
     assert "Not on the record: 2 February" in words
     # the reasons, for the reply picked below the conversation: each span with its move and why
     first, second = (m.seq for m in transcript if m.role == "manager")
+    assert not at.selectbox  # the picker is drawn when asked for
+    open_section(at, "closer", conv.id)
     at.selectbox(key=f"closer-{conv.id}").set_value(first)
     run(at)
     reasons = plain(next(m.value for m in at.markdown if m.value.startswith("**What each part did**")))
@@ -138,7 +146,9 @@ def test_replay_from_a_turn_shows_both_replies_side_by_side():
     conv, store = played(["You've been missing deadlines and everyone says your attitude is a problem.", "Okay."])
     at = debrief_page(conv.id)
     first_seq = next(m.seq for m in conv.transcript() if m.role == "manager")
-    assert len(at.text_area) == 1  # one replay form: for the reply picked under "Look closer", not one per reply
+    assert not at.text_area  # no replay form until the manager asks to look closer...
+    open_section(at, "closer", conv.id)
+    assert len(at.text_area) == 1  # ...then one: for the reply picked under "Look closer", not one per reply
     at.selectbox(key=f"closer-{conv.id}").set_value(first_seq)
     run(at)
     at.text_area(key=f"replay-text-{first_seq}").input(
@@ -175,6 +185,8 @@ def test_a_replay_has_its_own_debrief_that_points_to_the_original():
 def test_exports_are_offered_as_downloads():
     conv, _ = played(["How are things going?"])
     at = debrief_page(conv.id)
+    assert not at.get("download_button")  # made and loaded when asked for
+    open_section(at, "exports", conv.id)
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Printable page", "Download Markdown", "Download JSON"]
 
@@ -267,6 +279,7 @@ def test_the_reply_picked_stays_picked_across_reruns():
     conv, _ = played(["You always miss deadlines.", "How are things going for you?", "Okay."])
     at = debrief_page(conv.id)
     seqs = [m.seq for m in conv.transcript() if m.role == "manager"]
+    open_section(at, "closer", conv.id)
     closer = at.selectbox(key=f"closer-{conv.id}")
     assert closer.value == seqs[0]  # the weakest reply first: it holds the absolute
     closer.set_value(seqs[1])
@@ -285,3 +298,12 @@ def test_ending_an_open_conversation_from_the_debrief_page_shows_it_ended():
     assert not any("still open" in i.value for i in at.info)  # drawn again as ended, the notice gone
     assert re.search(r">Empathy</div><div [^>]*>\d+/100<", page_html(at))
     assert not at.exception
+
+
+def test_practise_again_leads_to_the_library():
+    conv, _ = played(["How are things going?"])
+    at = debrief_page(conv.id)
+    next(b for b in at.button if b.label == "Practise again").click()
+    run(at)
+    assert not at.exception
+    assert any(t.value == "Practise a difficult conversation" for t in at.title), [t.value for t in at.title]

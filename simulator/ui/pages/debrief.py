@@ -130,20 +130,33 @@ def reply_details(reply: ReplyReport, branch_ids: list[str]) -> None:
     replay_form(reply.seq)
 
 
+def opened(name: str, label: str, icon: str) -> bool:
+    """Whether the section `name` is open: drawn once the manager asks for it (a button), then kept open in this tab.
+    A browser loads a control's code the first time a page shows it (some twenty scripts for these), and the
+    debrief showed only once they had loaded: asked for, they no longer delay it after "End"."""
+    assert view is not None  # the page stopped above otherwise
+    key = f"{name}-open-{view.id}"
+    if not st.session_state.get(key):
+        st.button(label, icon=icon, key=f"{name}-ask-{view.id}", on_click=st.session_state.__setitem__, args=(key, True))
+    return bool(st.session_state.get(key))
+
+
 if debrief.replies:
     st.subheader("Look closer at one reply")
     closer_key = f"closer-{view.id}"
     replayed = st.session_state.pop(f"replayed-{view.id}", None)
     if replayed in numbers:
         st.session_state[closer_key] = replayed  # just replayed: show the comparison
-    default = debrief.weakest_seq if debrief.weakest_seq in numbers else debrief.replies[0].seq
-    picked = st.selectbox(  # opens on the weakest reply, or on the one just replayed (its value is set above)
-        "Your reply", list(numbers), index=None if closer_key in st.session_state else list(numbers).index(default), key=closer_key,
-        format_func=lambda seq: f"{numbers[seq]}. {_preview(reports[seq].text)}",
-        help="What each highlighted part did, your replays from that reply, and a form to try a different one.",
-    )
-    if picked in reports:
-        reply_details(reports[picked], branches.get(picked, []))
+        st.session_state[f"closer-open-{view.id}"] = True
+    if opened("closer", "Why each part of a reply scored, and replay from there", ":material/zoom_in:"):
+        default = debrief.weakest_seq if debrief.weakest_seq in numbers else debrief.replies[0].seq
+        picked = st.selectbox(  # opens on the weakest reply, or on the one just replayed (its value is set above)
+            "Your reply", list(numbers), index=None if closer_key in st.session_state else list(numbers).index(default), key=closer_key,
+            format_func=lambda seq: f"{numbers[seq]}. {_preview(reports[seq].text)}",
+            help="What each highlighted part did, your replays from that reply, and a form to try a different one.",
+        )
+        if picked in reports:
+            reply_details(reports[picked], branches.get(picked, []))
 
 # ---------------------------------------------------------------- progress over attempts
 attempts = []
@@ -167,21 +180,23 @@ if len(attempts) > 1:
 
 # ---------------------------------------------------------------- take it away
 st.subheader("Take it with you")
-with user_errors():
-    printable, left, right = st.columns(3)
-    # each file is made when its button is pressed, not on every run of the page
-    printable.download_button("Printable page", lambda: session_html(view, debrief), file_name=f"debrief-{view.id}.html",
-                              mime="text/html", icon=":material/print:",
-                              help="Open it in your browser and print it, or save it as PDF, for a coaching session")
-    left.download_button("Download Markdown", lambda: session_markdown(view, debrief), file_name=f"debrief-{view.id}.md",
-                         mime="text/markdown", icon=":material/download:")
-    right.download_button("Download JSON", lambda: json.dumps(session_json(view, debrief), ensure_ascii=False, indent=2),
-                          file_name=f"debrief-{view.id}.json",
-                          mime="application/json", icon=":material/data_object:")
+if opened("exports", "Printable page, Markdown or JSON", ":material/download:"):
+    with user_errors():
+        printable, left, right = st.columns(3)
+        # each file is made when its button is pressed, not on every run of the page
+        printable.download_button("Printable page", lambda: session_html(view, debrief), file_name=f"debrief-{view.id}.html",
+                                  mime="text/html", icon=":material/print:",
+                                  help="Open it in your browser and print it, or save it as PDF, for a coaching session")
+        left.download_button("Download Markdown", lambda: session_markdown(view, debrief), file_name=f"debrief-{view.id}.md",
+                             mime="text/markdown", icon=":material/download:")
+        right.download_button("Download JSON", lambda: json.dumps(session_json(view, debrief), ensure_ascii=False, indent=2),
+                              file_name=f"debrief-{view.id}.json",
+                              mime="application/json", icon=":material/data_object:")
 
 with st.expander("How scoring works"):
     st.markdown("\n".join(f"- **{name.replace('_', ' ')}** (0–2): {text}" for name, text in SKILL_HELP.items()) + "\n\n"
                 "Penalties: labels and judgments, absolutes (always/never), blame, hearsay, minimising, threats. "
                 "Each reply's score comes from the words in it; the session's score is half the average reply and half "
                 "the best level you reached on each skill. A better reply is shown only when the same scorer rates it higher.")
-st.page_link(PAGES["library"], label="Practise again", icon=":material/replay:")
+if st.button("Practise again", icon=":material/replay:"):  # a button, not a link: its code is loaded already
+    st.switch_page(PAGES["library"])
