@@ -93,3 +93,5 @@ def test_end_to_debrief_in_the_browser():
     result = browser.measure_browser(turns=3, runs=1)
     assert result is not None
     assert result["turns"] == 3 and result["runs"] == 1 and result["end_to_debrief_ms"] > 0
+    # read by the page's clock, from the click to the frame that shows it: inside what Playwright sees from outside
+    assert result["end_to_debrief_ms"] < result["playwright_ms"]

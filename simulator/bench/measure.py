@@ -567,7 +567,8 @@ def render(results: dict[str, Any]) -> str:
                      f"{s['single_per_s']} replies/s single, {s['batched_per_s']} batched{'' if s['batch_api'] else ' (no batch API)'}"
                      f" (per CPU second: {s['single_per_cpu_s']} single, {s['batched_per_cpu_s']} batched)")
     b = results.get("browser")
-    lines.append(f"Browser ({b['turns']} turns, headless Chromium): End to rendered debrief {b['end_to_debrief_ms']} ms (runs {b['all_ms']})"
+    lines.append(f"Browser ({b['turns']} turns, headless Chromium): End to rendered debrief {b['end_to_debrief_ms']} ms by the page's clock "
+                 f"(runs {b['all_ms']}); {b['playwright_ms']} ms seen from Playwright (runs {b['playwright_all_ms']})"
                  if b else f"Browser: not measured ({results.get('browser_unavailable')})")
     lines += [
         f"Tokens ({t['turns']} turns, {t['tokenizer_model']} tokenizer): {t['tokens_per_session']} per session ({t['tokens_per_turn']} per turn),"
