@@ -324,6 +324,7 @@ _INLINE_STYLE = {
     "score-name": "font-size: .875rem", "score-value": "font-size: 2.25rem; line-height: 1.25",
     "columns": "display: flex; flex-wrap: wrap; gap: .5rem 3rem; align-items: flex-start",
     "wide": "flex: 3 1 22rem; min-width: 0", "narrow": "flex: 2 1 16rem; min-width: 0",
+    "details": "margin: 1.5rem 0 1rem; padding: .5rem .9rem; border: 1px solid rgba(128, 128, 128, .35); border-radius: .5rem",
 }
 
 
@@ -376,6 +377,11 @@ def debrief_page_html(view, debrief, *, replays: Mapping[int, int] | None = None
     if not debrief.replies:
         out.append(f'<p {look("notice")}>You did not send any message in this conversation.</p>')
     out.append(conversation_html(view, debrief, inline_styles=True, replays=replays))
+    out.append(f'<details {look("details")}><summary>How scoring works</summary><ul {look("list")}>'
+               + "".join(f"<li><strong>{name.replace('_', ' ')}</strong> (0–2): {e(text)}</li>" for name, text in SKILL_HELP.items())
+               + "</ul><p>Penalties: labels and judgments, absolutes (always/never), blame, hearsay, minimising, threats. Each reply's "
+               "score comes from the words in it; the session's score is half the average reply and half the best level you reached "
+               "on each skill. A better reply is shown only when the same scorer rates it higher.</p></details>")
     return "\n".join(out)
 
 

@@ -179,7 +179,7 @@ def test_one_conversation_in_the_browser(app_url: str) -> None:
 
             # Replay from turn 2 with a better reply: the branch's answer sits beside the original's.
             # Ask to look closer, pick reply 2 under the conversation: its reasons and a replay form show.
-            page.get_by_role("button", name="Why each part of a reply scored, and replay from there").click()
+            page.get_by_role("button", name="Look closer: why each part of a reply scored, and replay from there").click()
             closer = page.get_by_role("combobox", name="Your reply")
             closer.click()
             closer.fill("2. The ledger")
@@ -199,7 +199,7 @@ def test_one_conversation_in_the_browser(app_url: str) -> None:
             _full_page_screenshot(page, ARTIFACTS / "browser-replay.png")
 
             # Export the Markdown.
-            page.get_by_role("button", name="Printable page, Markdown or JSON").click()
+            page.get_by_role("button", name="Take it with you: a printable page, Markdown or JSON").click()
             with page.expect_download() as download:
                 page.get_by_role("button", name="Download Markdown").click()
             exported = ARTIFACTS / "browser-debrief.md"

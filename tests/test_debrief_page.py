@@ -307,3 +307,10 @@ def test_practise_again_leads_to_the_library():
     run(at)
     assert not at.exception
     assert any(t.value == "Practise a difficult conversation" for t in at.title), [t.value for t in at.title]
+
+
+def test_how_scoring_works_is_on_the_page_and_folded():
+    conv, _ = played(["How are things going?"])
+    at = debrief_page(conv.id)
+    details = re.search(r"<details [^>]*><summary>How scoring works</summary>(.*?)</details>", page_html(at), re.S)
+    assert details and "emotional reaction</strong> (0–2)" in details.group(1) and "Penalties:" in details.group(1)

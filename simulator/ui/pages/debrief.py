@@ -5,7 +5,7 @@ import json
 
 import streamlit as st
 
-from simulator.domain.rubric import SKILL_HELP, Kind
+from simulator.domain.rubric import Kind
 from simulator.export import debrief_page_html, session_html, session_json, session_markdown
 from simulator.scoring.debrief import ReplyReport, best_levels, compare_attempts, progress_skills
 from simulator.ui.charts import attempts_chart, skill_levels_chart
@@ -142,13 +142,13 @@ def opened(name: str, label: str, icon: str) -> bool:
 
 
 if debrief.replies:
-    st.subheader("Look closer at one reply")
     closer_key = f"closer-{view.id}"
     replayed = st.session_state.pop(f"replayed-{view.id}", None)
     if replayed in numbers:
         st.session_state[closer_key] = replayed  # just replayed: show the comparison
         st.session_state[f"closer-open-{view.id}"] = True
-    if opened("closer", "Why each part of a reply scored, and replay from there", ":material/zoom_in:"):
+    if opened("closer", "Look closer: why each part of a reply scored, and replay from there", ":material/zoom_in:"):
+        st.subheader("Look closer at one reply")
         default = debrief.weakest_seq if debrief.weakest_seq in numbers else debrief.replies[0].seq
         picked = st.selectbox(  # opens on the weakest reply, or on the one just replayed (its value is set above)
             "Your reply", list(numbers), index=None if closer_key in st.session_state else list(numbers).index(default), key=closer_key,
@@ -179,8 +179,8 @@ if len(attempts) > 1:
         st.markdown(compare_attempts(attempts[index - 1][1], attempts[index][1]))  # skill names only: our own words
 
 # ---------------------------------------------------------------- take it away
-st.subheader("Take it with you")
-if opened("exports", "Printable page, Markdown or JSON", ":material/download:"):
+if opened("exports", "Take it with you: a printable page, Markdown or JSON", ":material/download:"):
+    st.subheader("Take it with you")
     with user_errors():
         printable, left, right = st.columns(3)
         # each file is made when its button is pressed, not on every run of the page
@@ -193,10 +193,5 @@ if opened("exports", "Printable page, Markdown or JSON", ":material/download:"):
                               file_name=f"debrief-{view.id}.json",
                               mime="application/json", icon=":material/data_object:")
 
-with st.expander("How scoring works"):
-    st.markdown("\n".join(f"- **{name.replace('_', ' ')}** (0–2): {text}" for name, text in SKILL_HELP.items()) + "\n\n"
-                "Penalties: labels and judgments, absolutes (always/never), blame, hearsay, minimising, threats. "
-                "Each reply's score comes from the words in it; the session's score is half the average reply and half "
-                "the best level you reached on each skill. A better reply is shown only when the same scorer rates it higher.")
 if st.button("Practise again", icon=":material/replay:"):  # a button, not a link: its code is loaded already
     st.switch_page(PAGES["library"])
