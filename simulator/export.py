@@ -373,7 +373,7 @@ def debrief_page_html(view, debrief, *, replays: Mapping[int, int] | None = None
     out += [_listed(f'<h3 {look("heading")}>{TITLES[name]}</h3>', items[name], look) for name in ("moments", "tips")]
     out += [f'<h3 {look("heading")}>The whole conversation</h3>',
             f'<p {look("meta")}><mark {look("earned")}>Green</mark> words earned points; <mark {look("lost")}>red, struck-through</mark> '
-            "words cost points. Below the conversation, pick a reply to see why, or to replay the conversation from there.</p>"]
+            "words cost points. Below the conversation, look closer at any reply to see why, or replay the conversation from there.</p>"]
     if not debrief.replies:
         out.append(f'<p {look("notice")}>You did not send any message in this conversation.</p>')
     out.append(conversation_html(view, debrief, inline_styles=True, replays=replays))
