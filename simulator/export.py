@@ -1,5 +1,6 @@
 """Exports of a session (Markdown, JSON and a printable HTML page: both sides of the conversation and the debrief),
-and the one helper that makes model and scenario text inert wherever it is rendered.
+the debrief page's HTML (the same pieces as the printable page), and the one helper that makes model and scenario
+text inert wherever Markdown renders it.
 
 Text written by a model or a scenario author is data. In Markdown (Streamlit's renderer
 included) it could become a `javascript:` link, an external image that calls home, raw

@@ -1,5 +1,7 @@
 """Debrief: the whole exchange annotated, a better reply for each weak one, replay from any turn,
-progress over attempts, and exports. Every text from a model or a scenario goes through md_escape."""
+progress over attempts, and exports. The debrief itself is one HTML element (`export.debrief_page_html`,
+every text HTML-escaped); the controls below it are Streamlit's, and any model or scenario text in them
+goes through md_escape."""
 
 import json
 
