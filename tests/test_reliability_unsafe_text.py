@@ -118,6 +118,24 @@ def rendered_markdown(at) -> list[str]:
     return texts
 
 
+HTML_TAGS = {"p", "strong", "em", "span", "mark", "br", "ul", "li", "div", "h3", "img", "details", "summary"}
+
+
+def html_problems(body: str) -> list[str]:
+    """What would be live in HTML the app renders itself (`st.html`): any tag but our own, an event handler, a link,
+    or an image that is not one of our own pictures."""
+    found = [f"tag <{t}>" for t in re.findall(r"<([a-zA-Z][\w-]*)", body) if t.lower() not in HTML_TAGS]
+    found += [f"attribute {a}" for a in re.findall(r"<[a-zA-Z][^>]*\s(on\w+|href)=", body)]
+    found += [f"image {src[:40]}" for src in re.findall(r'<img [^>]*src="([^"]*)"', body)
+              if not src.startswith("data:image/svg+xml;base64,")]
+    return found
+
+
+def rendered_html(at) -> str:
+    """The bodies of the page's HTML elements."""
+    return "\n".join(element.proto.body for element in at.get("html"))
+
+
 def assert_inert(texts: list[str], where: str) -> None:
     assert texts, f"{where}: nothing rendered"
     joined = "\n".join(texts)
@@ -136,6 +154,11 @@ def test_the_checker_catches_live_markdown():
     assert len([p for p in problems(escaped_only) if p.startswith("bare URL")]) == 3  # escapes alone do not stop autolinks
     assert any(p.startswith("attribute") for p in problems("[x](javascript:alert(1))"))
     assert problems(inert(PAYLOAD)) == []
+    # and the HTML check: the raw payload is live; escaped, with one of our pictures beside it, it is not
+    assert {"tag <script>", "tag <iframe>", "tag <a>", "attribute onerror", "attribute href", "image http://evil.example/i.png"} \
+        <= set(html_problems(PAYLOAD))
+    picture = '<img style="max-width: 100%" alt="" src="data:image/svg+xml;base64,PHN2Zy8+">'
+    assert html_problems(f"<p>{html_module.escape(PAYLOAD)}</p>{picture}") == []
 
 
 def test_unsafe_scenario_and_model_text_is_inert_on_every_page_and_export(unsafe_library, monkeypatch):
@@ -172,7 +195,13 @@ def test_unsafe_scenario_and_model_text_is_inert_on_every_page_and_export(unsafe
         at = page("debrief")
         at.query_params["session"] = conversation.id
         run(at)
-        assert_inert(rendered_markdown(at), "debrief")
+        body = rendered_html(at)  # the debrief but for its controls: HTML, every text escaped
+        assert "evil" in body and "&lt;script&gt;" in body, "debrief: the payload is not on the page at all (nothing was tested)"
+        assert not html_problems(body), html_problems(body)
+        at.button(key=f"closer-ask-{conversation.id}").click()  # the controls: the picker, the reasons, the replay form
+        run(at)
+        assert at.selectbox and not any(problems(text) for text in rendered_markdown(at)), \
+            {p for text in rendered_markdown(at) for p in problems(text)}
         at = run(page("history"))
         assert_inert(rendered_markdown(at), "history")
 
