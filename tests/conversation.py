@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from simulator.practice import PracticeService, SessionView, Turn
+from simulator.scoring.debrief import Debrief
 
 
 class Conversation:
@@ -16,6 +17,15 @@ class Conversation:
     @classmethod
     def start(cls, service: PracticeService, scenario, user: str = "t", **kwargs) -> Conversation:
         return cls(service, service.start(scenario, user, **kwargs))
+
+    @classmethod
+    def played(cls, service: PracticeService, scenario, lines, seed: int = 1) -> tuple[Conversation, Debrief]:
+        """A scripted session, as `simulator play` runs it: each line sent until the conversation ends, then finished."""
+        conv = cls.start(service, scenario, seed=seed)
+        for text in lines:
+            if not conv.ended:
+                conv.send(text)
+        return conv, conv.finish()
 
     @property
     def id(self) -> str:
@@ -48,7 +58,7 @@ class Conversation:
                 turn.close()
             self.refresh()
 
-    def finish(self, **kwargs):
+    def finish(self, **kwargs) -> Debrief:
         debrief = self.service.finish(self.id, **kwargs)
         self.refresh()
         return debrief

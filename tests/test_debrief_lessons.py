@@ -36,14 +36,9 @@ def service(sqlite_store, library):
 
 
 def play(service, scenario, lines):
-    """A scripted session through the service, as `simulator play` runs it; the debrief and what the exports print."""
-    conv = Conversation.start(service, scenario, seed=1)
-    for text in lines:
-        if not conv.ended:
-            conv.send(text)
-    debrief = conv.finish()
-    view = service.resume(conv.id)
-    return debrief, view
+    """A scripted session through the service; the debrief and what the exports print."""
+    conv, debrief = Conversation.played(service, scenario, lines)
+    return debrief, service.resume(conv.id)
 
 
 def better_replies(page: str) -> list[str]:

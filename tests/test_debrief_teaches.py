@@ -40,11 +40,7 @@ def service(sqlite_store, library):
 
 
 def play(service, scenario, lines):
-    conv = Conversation.start(service, scenario, seed=1)
-    for text in lines:
-        if not conv.ended:
-            conv.send(text)
-    return conv.finish()
+    return Conversation.played(service, scenario, lines)[1]
 
 
 BAD_LATENESS = [
